@@ -1,0 +1,47 @@
+# The two README commands: `make start` and `make test`. Each installs what is missing first
+# (npm packages, the temporal CLI) and skips what is already there.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+NODE_STAMP := node_modules/.cadenza-installed
+BUILD_STAMP := dist/.build-stamp
+SOURCES := $(shell find src -type f -name '*.ts' 2>/dev/null)
+
+.PHONY: help start test deps tools build typecheck bench bench-quick clean
+
+help:
+	@echo "make start        run Cadenza on its embedded defaults (Temporal dev server + PostgreSQL)"
+	@echo "make test         run the whole test suite (installs included)"
+	@echo "make bench        run the benchmarks (bench/README.md); make bench-quick for a 2-minute check"
+
+start: deps build
+	@exec node bin/cadenza start
+
+test: deps build typecheck
+	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" npx jest
+
+deps: $(NODE_STAMP) tools
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+tools:
+	@scripts/ensure-temporal.sh >/dev/null
+
+build: $(BUILD_STAMP)
+
+$(BUILD_STAMP): $(NODE_STAMP) $(SOURCES) tsconfig.json tsconfig.build.json
+	npm run --silent build
+	@touch $@
+
+typecheck: $(NODE_STAMP)
+	npx tsc -p tsconfig.json --noEmit
+
+bench: deps build
+	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" node bench/run.js $(BENCH_ARGS)
+
+bench-quick: deps build
+	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" node bench/run.js --quick
+
+clean:
+	rm -rf dist node_modules/.cadenza-installed

@@ -1,0 +1,16 @@
+// Integration tests share one Temporal dev server and one PostgreSQL, started by the global
+// setup from the built code in dist/ (make test builds it first).
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
+  globalSetup: '<rootDir>/test/setup/global-setup.js',
+  globalTeardown: '<rootDir>/test/setup/global-teardown.js',
+  testTimeout: 120000,
+  maxWorkers: 2,
+  // Heavy files first, so the run ends sooner on two cores.
+  testSequencer: '<rootDir>/test/setup/sequencer.js',
+  verbose: true,
+};

@@ -1,0 +1,87 @@
+import crypto from 'node:crypto';
+import express, { type ErrorRequestHandler, type Express } from 'express';
+import { pinoHttp } from 'pino-http';
+import { publicUrl } from '../config/config';
+import type { AppCtx, Tenant } from '../context';
+import type { RequestLogWriter } from '../logstore/requests';
+import { mountDocs } from './docs';
+import { buildOpenApi } from './openapi';
+import { problem, problemFromError, sendProblem } from './problem';
+import { bodyParserError, mountRoute, type AnyRoute } from './route';
+import { allRoutes } from './routes';
+
+const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,100}$/;
+
+export interface AppOptions {
+  routes?: AnyRoute[];
+  requestLog?: RequestLogWriter;
+  serverUrl?: string;
+}
+
+export function createApp(ctx: AppCtx, options: AppOptions = {}): Express {
+  const routes = options.routes ?? allRoutes;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+
+  app.use(
+    pinoHttp({
+      logger: ctx.log,
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && REQUEST_ID_RE.test(incoming) ? incoming : crypto.randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      customProps: (req) => ({ correlationId: req.headers['x-correlation-id'] }),
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+    }),
+  );
+
+  if (options.requestLog) {
+    const writer = options.requestLog;
+    app.use((req, res, next) => {
+      const started = process.hrtime.bigint();
+      res.on('finish', () => {
+        const tenant = res.locals.tenant as Tenant | undefined;
+        const correlation = req.headers['x-correlation-id'];
+        writer.write({
+          instanceId: tenant?.instanceId ?? null,
+          orgId: tenant?.orgId ?? null,
+          keyId: tenant?.keyId ?? null,
+          requestId: String(res.getHeader('x-request-id') ?? ''),
+          correlationId: typeof correlation === 'string' ? correlation.slice(0, 200) : null,
+          method: req.method,
+          route: (req.route as { path?: string } | undefined)?.path ?? null,
+          path: req.path.slice(0, 500),
+          status: res.statusCode,
+          durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+        });
+      });
+      next();
+    });
+  }
+
+  const router = express.Router();
+  for (const r of routes) mountRoute(router, ctx, r);
+  const openapi = buildOpenApi(routes, options.serverUrl ?? publicUrl(ctx.config));
+  router.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+  mountDocs(router);
+  app.use(router);
+
+  app.use((req, res) => {
+    sendProblem(res, problem(404, 'not-found', `No route ${req.method} ${req.path}; see /docs`));
+  });
+  app.use(errorHandler);
+  return app;
+}
+
+const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
+  const p = problemFromError(bodyParserError(err) ?? err);
+  if (p.status >= 500) req.log.error({ err }, 'request failed');
+  if (res.headersSent) return;
+  if (p.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
+  sendProblem(res, p);
+};

@@ -1,0 +1,71 @@
+// RFC 9457 problem+json: the one place errors become HTTP responses.
+import type { Response } from 'express';
+import { CadenzaError, type ErrorKind, type FieldIssue } from '../errors';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+const STATUS: Record<ErrorKind, number> = {
+  bad_request: 400,
+  validation: 422,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  quota_exceeded: 429,
+  unavailable: 503,
+};
+
+const TITLE: Record<number, string> = {
+  400: 'Bad request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not found',
+  405: 'Method not allowed',
+  409: 'Conflict',
+  413: 'Payload too large',
+  415: 'Unsupported media type',
+  422: 'Validation failed',
+  429: 'Quota exceeded',
+  500: 'Internal server error',
+  503: 'Service unavailable',
+};
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string;
+  requestId?: string;
+  errors?: FieldIssue[];
+  [extra: string]: unknown;
+}
+
+export function problemType(slug: string): string {
+  return `urn:cadenza:problem:${slug}`;
+}
+
+export function problem(status: number, slug: string, detail: string, extra: Partial<Problem> = {}): Problem {
+  return { type: problemType(slug), title: TITLE[status] ?? 'Error', status, detail, ...extra };
+}
+
+/** Maps a thrown value to a problem; unknown errors become a 500 without internals. */
+export function problemFromError(err: unknown): Problem {
+  if (err instanceof CadenzaError) {
+    const status = STATUS[err.kind];
+    return problem(status, err.kind.replace(/_/g, '-'), err.message, {
+      ...(err.issues.length > 0 ? { errors: err.issues } : {}),
+      ...err.extra,
+    });
+  }
+  return problem(500, 'internal', 'The server failed to handle the request; see the logs for the request id');
+}
+
+export function sendProblem(res: Response, p: Problem): void {
+  const requestId = res.getHeader('x-request-id');
+  res
+    .status(p.status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .json({ ...p, instance: p.instance ?? res.req.originalUrl, ...(requestId ? { requestId: String(requestId) } : {}) });
+}

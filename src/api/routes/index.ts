@@ -1,0 +1,7 @@
+import type { AnyRoute } from '../route';
+import { healthRoutes } from './health';
+import { keyRoutes } from './keys';
+import { orgRoutes } from './orgs';
+
+/** Every route of the API, in the order the docs list them. */
+export const allRoutes: AnyRoute[] = [...healthRoutes, ...orgRoutes, ...keyRoutes];

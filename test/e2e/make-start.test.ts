@@ -1,0 +1,125 @@
+// Black box: `make start` as a user runs it, on its own ports and data folder.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { ROOT, waitFor } from '../helpers/harness';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Processes whose command line mentions `marker` (the data folder), other than this test. */
+function processesMentioning(marker: string): string[] {
+  const found: string[] = [];
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (cmd.includes(marker) && Number(pid) !== process.pid) found.push(`${pid}: ${cmd.slice(0, 120)}`);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return found;
+}
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+describe('make start', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cadenza-e2e-'));
+  let env: Record<string, string>;
+  let apiUrl: string;
+  let uiUrl: string;
+
+  beforeAll(async () => {
+    const [api, pg, temporal, ui] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    apiUrl = `http://127.0.0.1:${api}`;
+    uiUrl = `http://127.0.0.1:${ui}`;
+    env = {
+      ...(process.env as Record<string, string>),
+      CADENZA_DATA_DIR: dataDir,
+      CADENZA_API_PORT: String(api),
+      CADENZA_PG_PORT: String(pg),
+      CADENZA_TEMPORAL_PORT: String(temporal),
+      CADENZA_TEMPORAL_UI_PORT: String(ui),
+      CADENZA_LOG_LEVEL: 'warn',
+    };
+  });
+
+  afterAll(() => {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  function start(): Started {
+    // Its own process group, like a terminal job; the test signals the group as Ctrl-C would.
+    const child = spawn('make', ['--no-print-directory', 'start'], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    return { child, output: () => out, exited };
+  }
+
+  async function waitReady(s: Started): Promise<void> {
+    await waitFor(
+      async () => {
+        if (s.child.exitCode !== null) throw new Error(`make start exited:\n${s.output()}`);
+        const res = await fetch(`${apiUrl}/readyz`).catch(() => undefined);
+        return res?.status === 200;
+      },
+      { timeoutMs: 120_000, intervalMs: 250, what: '/readyz' },
+    );
+  }
+
+  async function stop(s: Started, signal: NodeJS.Signals): Promise<void> {
+    process.kill(-s.child.pid!, signal);
+    await s.exited;
+    await waitFor(() => processesMentioning(dataDir).length === 0, { timeoutMs: 20_000, what: 'every child process to exit' }).catch(() => {
+      throw new Error(`left running:\n${processesMentioning(dataDir).join('\n')}`);
+    });
+  }
+
+  it('runs, serves the API and the Web UI, stops cleanly, and keeps its data across restarts', async () => {
+    const first = start();
+    await waitReady(first);
+    expect(first.output()).toContain('Cadenza is running.');
+    expect(first.output()).toContain(`${apiUrl}/docs`);
+
+    const key = fs.readFileSync(path.join(dataDir, 'bootstrap-admin-key'), 'utf8').trim();
+    expect(first.output()).toContain(key);
+    const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    const created = await fetch(`${apiUrl}/v1/orgs`, { method: 'POST', headers, body: JSON.stringify({ name: 'persisted-org' }) });
+    expect(created.status).toBe(201);
+    const org = (await created.json()) as { id: string };
+
+    const ui = await fetch(uiUrl);
+    expect(ui.status).toBe(200);
+    expect(await ui.text()).toMatch(/<html/i);
+
+    await stop(first, 'SIGINT');
+    expect(processesMentioning(dataDir)).toEqual([]);
+
+    const second = start();
+    await waitReady(second);
+    const listed = await fetch(`${apiUrl}/v1/orgs`, { headers });
+    const body = (await listed.json()) as { items: { id: string; name: string }[] };
+    expect(body.items).toContainEqual(expect.objectContaining({ id: org.id, name: 'persisted-org' }));
+    // The bootstrap key is created once: the second start reuses it.
+    expect(fs.readFileSync(path.join(dataDir, 'bootstrap-admin-key'), 'utf8').trim()).toBe(key);
+
+    await stop(second, 'SIGTERM');
+    expect(processesMentioning(dataDir)).toEqual([]);
+  });
+});

@@ -1,0 +1,12 @@
+// Runs end-to-end and integration files before unit files, longest first.
+const Sequencer = require('@jest/test-sequencer').default;
+
+const weight = (p) => (p.includes('/e2e/') ? 3 : p.includes('/integration/') ? 2 : 1);
+
+class CadenzaSequencer extends Sequencer {
+  sort(tests) {
+    return [...tests].sort((a, b) => weight(b.path) - weight(a.path) || a.path.localeCompare(b.path));
+  }
+}
+
+module.exports = CadenzaSequencer;

@@ -1,0 +1,19 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { variables } from '../../src/config/config';
+
+const readme = fs.readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');
+
+describe('README', () => {
+  it('shows exactly the two commands at the top', () => {
+    const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)![1]!;
+    const commands = firstBlock.split('\n').filter((l) => l.trim() !== '').map((l) => l.split('#')[0]!.trim());
+    expect(commands).toEqual(['make start', 'make test']);
+  });
+
+  it('documents every configuration variable with its default', () => {
+    for (const v of variables) {
+      expect(readme).toContain(`| \`${v.name}\` | ${v.default} | ${v.description} |`);
+    }
+  });
+});
