@@ -4,6 +4,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import type { AppCtx } from '../context';
 import { connectionSettings } from '../temporal/connection';
 import { installRuntime } from '../temporal/runtime';
+import { createActivities } from './activities';
 import { workflowBundle } from './bundle';
 
 export interface WorkerOptions {
@@ -27,7 +28,7 @@ export async function startWorker(ctx: AppCtx, options: WorkerOptions = {}): Pro
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: {},
+    activities: createActivities(ctx),
     shutdownGraceTime: `${config.worker.shutdownGraceSeconds}s`,
   });
   const workers = [core];
