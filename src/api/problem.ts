@@ -46,8 +46,9 @@ export function problemType(slug: string): string {
   return `urn:cadenza:problem:${slug}`;
 }
 
-export function problem(status: number, slug: string, detail: string, extra: Partial<Problem> = {}): Problem {
-  return { type: problemType(slug), title: TITLE[status] ?? 'Error', status, detail, ...extra };
+export function problem(status: number, slug: string, detail: string, extra: Record<string, unknown> = {}): Problem {
+  // Extension members never override the standard ones.
+  return { ...extra, type: problemType(slug), title: TITLE[status] ?? 'Error', status, detail };
 }
 
 /** Maps a thrown value to a problem; unknown errors become a 500 without internals. */

@@ -167,6 +167,66 @@ export function buildProgram(): Command {
     print(await apiClient(o).revokeKey(keyId));
   });
 
+  const tsq = program.command('tsq').description('Work the troubleshooting queue');
+  withApiOptions(tsq.command('list').description('List commands in the queue, newest first'))
+    .option('--domain <domain>')
+    .option('--type <type>')
+    .option('--limit <n>', 'page size', '50')
+    .option('--cursor <cursor>', 'next page')
+    .action(async (o: ApiOpts & { domain?: string; type?: string; limit: string; cursor?: string }) => {
+      print(await apiClient(o).listTroubleshooting({ domain: o.domain, type: o.type, limit: Number(o.limit), cursor: o.cursor }));
+    });
+  withApiOptions(tsq.command('retry').description('Retry a command (attempts start again); --all retries every match').argument('[domain]').argument('[commandId]'))
+    .option('--reason <text>')
+    .option('--all', 'bulk: retry every entry matching --domain/--type')
+    .option('--domain <domain>', 'filter for --all')
+    .option('--type <type>', 'filter for --all')
+    .action(async (domain: string | undefined, commandId: string | undefined, o: ApiOpts & { reason?: string; all?: boolean; domain?: string; type?: string }) => {
+      const client = apiClient(o);
+      if (o.all) return print(await client.bulkRetry({ domain: o.domain, type: o.type, reason: o.reason }));
+      if (domain === undefined || commandId === undefined) throw new ConfigError(['tsq retry needs <domain> <commandId>, or --all']);
+      print(await client.retryCommand(domain, commandId, o.reason));
+    });
+  withApiOptions(tsq.command('cancel').description('Cancel a command in the queue').argument('<domain>').argument('<commandId>'))
+    .requiredOption('--reason <text>', 'why (required, recorded in the audit trail)')
+    .action(async (domain: string, commandId: string, o: ApiOpts & { reason: string }) => {
+      print(await apiClient(o).cancelCommand(domain, commandId, o.reason));
+    });
+  withApiOptions(tsq.command('complete').description('Complete a command in the queue by hand').argument('<domain>').argument('<commandId>'))
+    .option('--result <json>', 'the result to record and reply with')
+    .option('--reason <text>')
+    .action(async (domain: string, commandId: string, o: ApiOpts & { result?: string; reason?: string }) => {
+      print(await apiClient(o).completeCommand(domain, commandId, o.result === undefined ? undefined : JSON.parse(o.result), o.reason));
+    });
+
+  const commands = program.command('commands').description('Send and inspect commands');
+  withApiOptions(commands.command('send').description('Send a command').argument('<domain>').argument('<type>'))
+    .option('--payload <json>', 'JSON payload', '{}')
+    .option('--id <commandId>', 'idempotency key (generated when absent)')
+    .option('--reply-to <url>')
+    .action(async (domain: string, type: string, o: ApiOpts & { payload: string; id?: string; replyTo?: string }) => {
+      print(await apiClient(o).sendCommand({ domain, type, payload: JSON.parse(o.payload), commandId: o.id, replyTo: o.replyTo }));
+    });
+  withApiOptions(commands.command('get').description('Show a command').argument('<domain>').argument('<commandId>')).action(
+    async (domain: string, commandId: string, o: ApiOpts) => {
+      print(await apiClient(o).getCommand(domain, commandId));
+    },
+  );
+  withApiOptions(commands.command('audit').description("Show a command's audit trail").argument('<domain>').argument('<commandId>')).action(
+    async (domain: string, commandId: string, o: ApiOpts) => {
+      print(await apiClient(o).audit(domain, commandId));
+    },
+  );
+  withApiOptions(commands.command('list').description('List commands'))
+    .option('--status <status>')
+    .option('--domain <domain>')
+    .option('--type <type>')
+    .option('--correlation-id <id>')
+    .option('--limit <n>', 'page size', '50')
+    .action(async (o: ApiOpts & { status?: string; domain?: string; type?: string; correlationId?: string; limit: string }) => {
+      print(await apiClient(o).listCommands({ status: o.status as never, domain: o.domain, type: o.type, correlationId: o.correlationId, limit: Number(o.limit) }));
+    });
+
   return program;
 }
 

@@ -55,7 +55,66 @@ export interface ApiKey {
   revokedAt: string | null;
 }
 
+export type CommandStatus = 'PENDING' | 'IN_PROGRESS' | 'RETRY_WAIT' | 'COMPLETED' | 'FAILED' | 'CANCELED' | 'IN_TROUBLESHOOTING_QUEUE';
+
+export interface SendCommandInput {
+  domain: string;
+  type: string;
+  commandId?: string;
+  correlationId?: string;
+  payload?: unknown;
+  replyTo?: string;
+  maxAttempts?: number;
+  /** Delay before each retry, in ms; the last entry repeats. */
+  backoffMs?: number[];
+  timeouts?: { handlerMs?: number; heartbeatMs?: number; pickupMs?: number };
+}
+
+export interface Command {
+  domain: string;
+  commandId: string;
+  type: string;
+  status: CommandStatus;
+  orgId: string | null;
+  correlationId: string;
+  replyTo: string | null;
+  batchId: string | null;
+  payload: unknown;
+  attempts: number;
+  totalAttempts: number;
+  maxAttempts: number;
+  lastError: { kind: string; message: string; code?: string; details?: unknown } | null;
+  tsqReason: string | null;
+  result: unknown;
+  nextAttemptAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  workflowId: string;
+}
+
+export interface AuditEntry {
+  sequence: number;
+  type: string;
+  payload: Record<string, unknown>;
+  creator: string;
+  createdAt: string;
+}
+
+export interface CommandFilter {
+  status?: CommandStatus;
+  domain?: string;
+  type?: string;
+  correlationId?: string;
+  batchId?: string;
+  createdAfter?: string;
+  createdBefore?: string;
+  limit?: number;
+  cursor?: string;
+}
+
 type Query = Record<string, string | number | boolean | undefined>;
+
+const seg = (s: string) => encodeURIComponent(s);
 
 export class CadenzaClient {
   private readonly base: string;
@@ -66,6 +125,11 @@ export class CadenzaClient {
 
   /** Sends one request; a non-2xx answer throws CadenzaApiError with the problem details. */
   async request<T>(method: string, path: string, body?: unknown, query?: Query): Promise<T> {
+    return (await this.exchange<T>(method, path, body, query)).body;
+  }
+
+  /** Like request, with the HTTP status of the answer. */
+  async exchange<T>(method: string, path: string, body?: unknown, query?: Query): Promise<{ status: number; body: T }> {
     const url = new URL(this.base + path);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const headers: Record<string, string> = { authorization: `Bearer ${this.options.apiKey}`, accept: 'application/json' };
@@ -83,7 +147,7 @@ export class CadenzaClient {
       const problem = (parsed ?? { type: 'about:blank', title: res.statusText, status: res.status, detail: text }) as Problem;
       throw new CadenzaApiError(res.status, problem);
     }
-    return parsed as T;
+    return { status: res.status, body: parsed as T };
   }
 
   createOrg(name: string): Promise<Org> {
@@ -108,5 +172,66 @@ export class CadenzaClient {
 
   revokeKey(id: string): Promise<ApiKey> {
     return this.request('DELETE', `/v1/keys/${encodeURIComponent(id)}`);
+  }
+
+  /** Sends a command; `created` is false when an identical command with this id existed. */
+  async sendCommand(input: SendCommandInput): Promise<Command & { created: boolean }> {
+    const res = await this.exchange<Command>('POST', '/v1/commands', input);
+    return { ...res.body, created: res.status === 202 };
+  }
+
+  sendBatch(input: { batchId?: string; replyTo?: string; commands: SendCommandInput[] }): Promise<{ batchId: string; total: number; commands: { domain: string; commandId: string }[] }> {
+    return this.request('POST', '/v1/commands/batch', input);
+  }
+
+  getCommand(domain: string, commandId: string): Promise<Command> {
+    return this.request('GET', `/v1/commands/${seg(domain)}/${seg(commandId)}`);
+  }
+
+  listCommands(filter: CommandFilter = {}): Promise<Page<Command>> {
+    return this.request('GET', '/v1/commands', undefined, { ...filter });
+  }
+
+  countCommands(filter: { domain?: string; type?: string } = {}): Promise<Record<CommandStatus, number>> {
+    return this.request('GET', '/v1/commands/counts', undefined, filter);
+  }
+
+  async audit(domain: string, commandId: string): Promise<AuditEntry[]> {
+    return (await this.request<{ items: AuditEntry[] }>('GET', `/v1/commands/${seg(domain)}/${seg(commandId)}/audit`)).items;
+  }
+
+  getBatch(batchId: string): Promise<{ batchId: string; status: string; total: number; counts: Record<CommandStatus, number>; completedAt: string | null }> {
+    return this.request('GET', `/v1/batches/${seg(batchId)}`);
+  }
+
+  listTroubleshooting(filter: { domain?: string; type?: string; limit?: number; cursor?: string } = {}): Promise<Page<Command>> {
+    return this.request('GET', '/v1/troubleshooting', undefined, filter);
+  }
+
+  retryCommand(domain: string, commandId: string, reason?: string): Promise<Command> {
+    return this.request('POST', `/v1/troubleshooting/${seg(domain)}/${seg(commandId)}/retry`, reason === undefined ? {} : { reason });
+  }
+
+  cancelCommand(domain: string, commandId: string, reason: string): Promise<Command> {
+    return this.request('POST', `/v1/troubleshooting/${seg(domain)}/${seg(commandId)}/cancel`, { reason });
+  }
+
+  completeCommand(domain: string, commandId: string, result?: unknown, reason?: string): Promise<Command> {
+    return this.request('POST', `/v1/troubleshooting/${seg(domain)}/${seg(commandId)}/complete`, { result, reason });
+  }
+
+  bulkRetry(filter: { domain?: string; type?: string; reason?: string; limit?: number } = {}): Promise<{ matched: number; retried: number; failed: { domain: string; commandId: string; error: string }[]; remaining: boolean }> {
+    return this.request('POST', '/v1/troubleshooting/retry', filter);
+  }
+
+  /** Polls a command until `until` holds (for example a terminal status), or the timeout passes. */
+  async waitForCommand(domain: string, commandId: string, until: (c: Command) => boolean, timeoutMs = 60_000, intervalMs = 200): Promise<Command> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const c = await this.getCommand(domain, commandId);
+      if (until(c)) return c;
+      if (Date.now() > deadline) throw new Error(`command ${domain}/${commandId} is still ${c.status} after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
   }
 }

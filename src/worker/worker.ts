@@ -1,41 +1,76 @@
 // A Cadenza worker process: one Temporal worker on the core task queue (workflows and Cadenza's
 // own activities), plus one per served domain on that domain's handler queue.
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { handlerActivities } from '../activities/commands';
+import { demoHandlers } from '../commands/demo';
+import { HandlerRegistry, loadHandlersDir } from '../commands/handlers';
+import { handlerTaskQueue } from '../commands/model';
 import type { AppCtx } from '../context';
 import { connectionSettings } from '../temporal/connection';
 import { installRuntime } from '../temporal/runtime';
 import { createActivities } from './activities';
 import { workflowBundle } from './bundle';
-
-export interface WorkerOptions {
-  /** Temporal address override (embedded mode knows it only at start). */
-  address?: string;
-}
+import { startDispatcher } from './dispatcher';
 
 export interface RunningWorker {
+  /** The domains whose handlers this worker serves. */
+  domains: string[];
   /** Resolves when every Temporal worker has stopped. */
   done: Promise<void>;
-  /** Stops polling and lets in-flight activities finish within the grace period. */
+  /** Stops polling and lets in-flight handlers finish within the grace period. */
   shutdown(): Promise<void>;
 }
 
-export async function startWorker(ctx: AppCtx, options: WorkerOptions = {}): Promise<RunningWorker> {
+/** Demo handlers (when enabled) plus the handlers folder; duplicates fail here, at start. */
+export function loadRegistry(ctx: AppCtx): HandlerRegistry {
+  const registry = new HandlerRegistry();
+  if (ctx.config.worker.demoHandlers) for (const h of demoHandlers) registry.register(h, 'built-in demo domain');
+  if (ctx.config.worker.handlersDir !== undefined) loadHandlersDir(registry, ctx.config.worker.handlersDir);
+  return registry;
+}
+
+export async function startWorker(ctx: AppCtx): Promise<RunningWorker> {
   installRuntime(ctx.log);
   const { config } = ctx;
-  const connection = await NativeConnection.connect(connectionSettings(config.temporal, options.address));
+  const registry = loadRegistry(ctx);
+  const domains = config.worker.domains ?? registry.domains();
+  for (const d of domains) {
+    if (!registry.domains().includes(d)) ctx.log.warn({ domain: d }, 'serving a domain with no handlers: its commands go to the troubleshooting queue as HANDLER_NOT_FOUND');
+  }
+  const connection = await NativeConnection.connect(connectionSettings(config.temporal));
+  const shutdownGraceTime = `${config.worker.shutdownGraceSeconds}s`;
   const core = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     workflowBundle: await workflowBundle(),
     activities: createActivities(ctx),
-    shutdownGraceTime: `${config.worker.shutdownGraceSeconds}s`,
+    shutdownGraceTime,
   });
-  const workers = [core];
-  const done = Promise.all(workers.map((w) => w.run())).then(() => connection.close());
+  const handlers = await Promise.all(
+    domains.map((domain) =>
+      Worker.create({
+        connection,
+        namespace: config.temporal.namespace,
+        taskQueue: handlerTaskQueue(config.temporal.taskQueue, domain),
+        activities: handlerActivities(registry),
+        maxConcurrentActivityTaskExecutions: config.worker.concurrency,
+        shutdownGraceTime,
+      }),
+    ),
+  );
+  const workers = [core, ...handlers];
+  const dispatcher = startDispatcher(ctx);
+  const done = Promise.all(workers.map((w) => w.run())).finally(async () => {
+    await dispatcher.stop();
+    await connection.close();
+  });
+  ctx.log.info({ domains, handlers: registry.list() }, 'handlers registered');
   return {
-    done,
+    domains,
+    done: done.then(() => undefined),
     async shutdown() {
+      await dispatcher.stop();
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
       await done;
     },

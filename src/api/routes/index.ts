@@ -1,7 +1,8 @@
 import type { AnyRoute } from '../route';
+import { commandRoutes } from './commands';
 import { healthRoutes } from './health';
 import { keyRoutes } from './keys';
 import { orgRoutes } from './orgs';
 
 /** Every route of the API, in the order the docs list them. */
-export const allRoutes: AnyRoute[] = [...healthRoutes, ...orgRoutes, ...keyRoutes];
+export const allRoutes: AnyRoute[] = [...healthRoutes, ...orgRoutes, ...keyRoutes, ...commandRoutes];

@@ -1,0 +1,281 @@
+import { sendBatch } from '../../commands/batch';
+import { getDomainPolicy, setDomainPolicy } from '../../commands/domains';
+import { COMMAND_ID_RE, COMMAND_STATUSES, DOMAIN_RE, POLICY_LIMITS, TYPE_RE } from '../../commands/model';
+import { bulkRetry, operate } from '../../commands/operator';
+import { commandAudit, countCommands, getBatch, getCommand, listCommands, listTroubleshooting } from '../../commands/queries';
+import { replySigningKey } from '../../commands/replies';
+import { sendCommand } from '../../commands/send';
+import { route } from '../route';
+import { PageQuery, pageOf, z } from '../schema';
+
+const Domain = z.string().regex(DOMAIN_RE, 'must be lowercase letters, digits, "_" or "-", starting with a letter (at most 63)');
+const Type = z.string().regex(TYPE_RE, 'must be letters, digits, "_", "." or "-", starting with a letter (at most 128)');
+const CommandId = z.string().regex(COMMAND_ID_RE, 'must be letters, digits, ".", "_", "~" or "-" (at most 128)');
+const Status = z.enum(COMMAND_STATUSES);
+const Ms = (max: number) => z.number().int().min(0).max(max);
+const TimeoutMs = (max: number) => z.number().int().min(POLICY_LIMITS.minTimeoutMs).max(max);
+
+const CommandError = z.object({ kind: z.string(), message: z.string(), code: z.string().optional(), details: z.unknown().optional() });
+
+const Command = z
+  .object({
+    domain: z.string(),
+    commandId: z.string(),
+    type: z.string(),
+    status: Status,
+    orgId: z.string().nullable(),
+    correlationId: z.string(),
+    replyTo: z.string().nullable(),
+    batchId: z.string().nullable(),
+    payload: z.unknown(),
+    attempts: z.number().int(),
+    totalAttempts: z.number().int(),
+    maxAttempts: z.number().int(),
+    lastError: CommandError.nullable(),
+    tsqReason: z.string().nullable().openapi({ description: 'EXHAUSTED, PERMANENT or HANDLER_NOT_FOUND while in the troubleshooting queue' }),
+    result: z.unknown(),
+    nextAttemptAt: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    workflowId: z.string().openapi({ description: 'The Temporal workflow id: command:<instance>:<domain>:<commandId>' }),
+  })
+  .openapi('Command');
+
+const SendFields = {
+  domain: Domain,
+  type: Type,
+  commandId: CommandId.optional().openapi({ description: 'Idempotency key; generated when absent.' }),
+  correlationId: z.string().min(1).max(200).optional().openapi({ description: 'Generated when absent.' }),
+  payload: z.unknown().optional().openapi({ description: 'Any JSON (null when absent); at most CADENZA_COMMAND_PAYLOAD_LIMIT_BYTES (256 KiB) serialized.' }),
+  replyTo: z.string().max(2000).optional().openapi({ description: 'An http(s) URL (signed POST) or temporal:<workflowId> (signal commandReply).' }),
+  maxAttempts: z.number().int().min(1).max(POLICY_LIMITS.maxAttempts).optional(),
+  backoffMs: z.array(Ms(POLICY_LIMITS.backoffMs)).min(1).max(POLICY_LIMITS.backoffEntries).optional().openapi({ description: 'Delay before each retry, in ms; the last entry repeats.' }),
+  timeouts: z
+    .strictObject({
+      handlerMs: TimeoutMs(POLICY_LIMITS.handlerTimeoutMs).optional(),
+      heartbeatMs: TimeoutMs(POLICY_LIMITS.heartbeatTimeoutMs).optional(),
+      pickupMs: TimeoutMs(POLICY_LIMITS.pickupTimeoutMs).optional(),
+    })
+    .optional()
+    .openapi({ description: 'handlerMs: a hang; heartbeatMs: a crash; pickupMs: no worker serves the domain.' }),
+};
+const SendCommand = z.strictObject(SendFields).openapi('SendCommand');
+const SendBatch = z
+  .strictObject({
+    batchId: CommandId.optional(),
+    replyTo: z.string().max(2000).optional(),
+    commands: z.array(z.strictObject(SendFields)).min(1),
+  })
+  .openapi('SendBatch');
+
+const CommandKey = z.object({ domain: Domain, commandId: CommandId });
+const ListQuery = PageQuery.extend({
+  status: Status.optional(),
+  domain: Domain.optional(),
+  type: Type.optional(),
+  correlationId: z.string().max(200).optional(),
+  batchId: z.string().max(200).optional(),
+  createdAfter: z.iso.datetime({ offset: true }).optional(),
+  createdBefore: z.iso.datetime({ offset: true }).optional(),
+});
+const Counts = z.record(z.string(), z.number().int()).openapi('CommandCounts');
+const AuditEntry = z
+  .object({ sequence: z.number().int(), type: z.string(), payload: z.record(z.string(), z.unknown()), creator: z.string(), createdAt: z.string() })
+  .openapi('AuditEntry');
+const Batch = z
+  .object({
+    batchId: z.string(),
+    status: z.string(),
+    total: z.number().int(),
+    counts: Counts,
+    replyTo: z.string().nullable(),
+    createdAt: z.string(),
+    completedAt: z.string().nullable(),
+  })
+  .openapi('Batch');
+const OperatorBody = z.strictObject({ reason: z.string().min(1).max(1000).optional() });
+const CancelBody = z.strictObject({ reason: z.string().trim().min(1).max(1000) });
+const CompleteBody = z.strictObject({ reason: z.string().min(1).max(1000).optional(), result: z.unknown().optional() });
+const BulkRetryBody = z
+  .strictObject({ domain: Domain.optional(), type: Type.optional(), reason: z.string().min(1).max(1000).optional(), limit: z.number().int().min(1).max(1000).default(100) })
+  .openapi('BulkRetry');
+const Policy = z
+  .strictObject({
+    maxAttempts: z.number().int().min(1).max(POLICY_LIMITS.maxAttempts).optional(),
+    backoffMs: z.array(Ms(POLICY_LIMITS.backoffMs)).min(1).max(POLICY_LIMITS.backoffEntries).optional(),
+    handlerTimeoutMs: TimeoutMs(POLICY_LIMITS.handlerTimeoutMs).optional(),
+    heartbeatTimeoutMs: TimeoutMs(POLICY_LIMITS.heartbeatTimeoutMs).optional(),
+    pickupTimeoutMs: TimeoutMs(POLICY_LIMITS.pickupTimeoutMs).optional(),
+  })
+  .openapi('RetryPolicy');
+
+const payloadLimitNote = 'A payload over the limit answers 413.';
+
+export const commandRoutes = [
+  route({
+    method: 'post',
+    path: '/v1/commands',
+    summary: 'Send a command',
+    description: `202 when new; 200 with the existing command when the same commandId is resent with the same body; 409 with a different body. ${payloadLimitNote}`,
+    tags: ['commands'],
+    auth: 'operator',
+    body: SendCommand,
+    bodyLimitBytes: 2 * 1024 * 1024,
+    responses: { 202: { description: 'Accepted', schema: Command }, 200: { description: 'Already sent', schema: Command }, 409: { description: 'Same id, different body' }, 413: { description: 'Payload too large' } },
+    handler: async (ctx, { body }) => {
+      const { command, created } = await sendCommand(ctx, body);
+      return { status: created ? 202 : 200, body: command, headers: { location: `/v1/commands/${command.domain}/${command.commandId}` } };
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/v1/commands/batch',
+    summary: 'Send a batch of commands, all or none',
+    description: 'At most CADENZA_BATCH_MAX_COMMANDS (1000) commands and 16 MiB of body.',
+    tags: ['commands'],
+    auth: 'operator',
+    body: SendBatch,
+    bodyLimitBytes: 16 * 1024 * 1024,
+    responses: { 202: { description: 'Accepted', schema: z.object({ batchId: z.string(), total: z.number().int(), commands: z.array(z.object({ domain: z.string(), commandId: z.string() })) }) } },
+    handler: async (ctx, { body }) => ({ status: 202, body: await sendBatch(ctx, body) }),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/commands',
+    summary: 'List commands, newest first',
+    tags: ['commands'],
+    auth: 'viewer',
+    query: ListQuery,
+    responses: { 200: { description: 'A page of commands', schema: pageOf(Command, 'CommandPage') } },
+    handler: async (ctx, { query }) => ({ status: 200, body: await listCommands(ctx, query) }),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/commands/counts',
+    summary: 'Count commands by status',
+    tags: ['commands'],
+    auth: 'viewer',
+    query: z.object({ domain: Domain.optional(), type: Type.optional() }),
+    responses: { 200: { description: 'Counts by status', schema: Counts } },
+    handler: async (ctx, { query }) => ({ status: 200, body: await countCommands(ctx, query) }),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/commands/reply-signing-key',
+    summary: "The key that signs this instance's HTTP replies (Cadenza-Signature)",
+    tags: ['commands'],
+    auth: 'admin',
+    responses: { 200: { description: 'The key', schema: z.object({ key: z.string() }) } },
+    handler: async (ctx) => ({ status: 200, body: { key: replySigningKey(ctx.config.masterKey!, ctx.tenant.instanceId) } }),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/commands/{domain}/{commandId}',
+    summary: 'Get a command',
+    tags: ['commands'],
+    auth: 'viewer',
+    params: CommandKey,
+    responses: { 200: { description: 'The command', schema: Command } },
+    handler: async (ctx, { params }) => ({ status: 200, body: await getCommand(ctx, params.domain, params.commandId) }),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/commands/{domain}/{commandId}/audit',
+    summary: "A command's audit trail, in order",
+    tags: ['commands'],
+    auth: 'viewer',
+    params: CommandKey,
+    responses: { 200: { description: 'Its events', schema: z.object({ items: z.array(AuditEntry) }) } },
+    handler: async (ctx, { params }) => ({ status: 200, body: { items: await commandAudit(ctx, params.domain, params.commandId) } }),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/batches/{batchId}',
+    summary: 'A batch and its counts by status',
+    tags: ['commands'],
+    auth: 'viewer',
+    params: z.object({ batchId: z.string().min(1).max(200) }),
+    responses: { 200: { description: 'The batch', schema: Batch } },
+    handler: async (ctx, { params }) => ({ status: 200, body: await getBatch(ctx, params.batchId) }),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/troubleshooting',
+    summary: 'The troubleshooting queue, newest first',
+    tags: ['troubleshooting'],
+    auth: 'viewer',
+    query: PageQuery.extend({ domain: Domain.optional(), type: Type.optional() }),
+    responses: { 200: { description: 'A page of commands in the queue', schema: pageOf(Command, 'TroubleshootingPage') } },
+    handler: async (ctx, { query }) => ({ status: 200, body: await listTroubleshooting(ctx, query) }),
+  }),
+  route({
+    method: 'post',
+    path: '/v1/troubleshooting/retry',
+    summary: 'Retry every queue entry matching a filter (bulk)',
+    description: 'Retries up to `limit` entries and reports each outcome; `remaining` says whether more matched.',
+    tags: ['troubleshooting'],
+    auth: 'operator',
+    body: BulkRetryBody,
+    responses: {
+      200: {
+        description: 'What was retried',
+        schema: z.object({ matched: z.number().int(), retried: z.number().int(), failed: z.array(z.object({ domain: z.string(), commandId: z.string(), error: z.string() })), remaining: z.boolean() }),
+      },
+    },
+    handler: async (ctx, { body }) => ({ status: 200, body: await bulkRetry(ctx, body) }),
+  }),
+  route({
+    method: 'post',
+    path: '/v1/troubleshooting/{domain}/{commandId}/retry',
+    summary: 'Retry a command from the queue (attempts start again)',
+    tags: ['troubleshooting'],
+    auth: 'operator',
+    params: CommandKey,
+    body: OperatorBody,
+    responses: { 200: { description: 'The command, now PENDING', schema: Command }, 409: { description: 'Not in the troubleshooting queue' } },
+    handler: async (ctx, { params, body }) => ({ status: 200, body: await operate(ctx, 'retry', params.domain, params.commandId, body) }),
+  }),
+  route({
+    method: 'post',
+    path: '/v1/troubleshooting/{domain}/{commandId}/cancel',
+    summary: 'Cancel a command in the queue (a reason is required)',
+    tags: ['troubleshooting'],
+    auth: 'operator',
+    params: CommandKey,
+    body: CancelBody,
+    responses: { 200: { description: 'The command, now CANCELED', schema: Command }, 409: { description: 'Not in the troubleshooting queue' } },
+    handler: async (ctx, { params, body }) => ({ status: 200, body: await operate(ctx, 'cancel', params.domain, params.commandId, body) }),
+  }),
+  route({
+    method: 'post',
+    path: '/v1/troubleshooting/{domain}/{commandId}/complete',
+    summary: 'Complete a command in the queue by hand, with an optional result',
+    tags: ['troubleshooting'],
+    auth: 'operator',
+    params: CommandKey,
+    body: CompleteBody,
+    responses: { 200: { description: 'The command, now COMPLETED', schema: Command }, 409: { description: 'Not in the troubleshooting queue' } },
+    handler: async (ctx, { params, body }) => ({ status: 200, body: await operate(ctx, 'complete', params.domain, params.commandId, body) }),
+  }),
+  route({
+    method: 'put',
+    path: '/v1/command-domains/{domain}',
+    summary: "Set a domain's retry policy",
+    tags: ['commands'],
+    auth: 'admin',
+    params: z.object({ domain: Domain }),
+    body: Policy,
+    responses: { 200: { description: 'The policy', schema: z.object({ domain: z.string(), policy: Policy, effective: Policy, updatedAt: z.string().nullable(), updatedBy: z.string().nullable() }) } },
+    handler: async (ctx, { params, body }) => ({ status: 200, body: await setDomainPolicy(ctx, params.domain, body) }),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/command-domains/{domain}',
+    summary: "A domain's retry policy (defaults where unset)",
+    tags: ['commands'],
+    auth: 'viewer',
+    params: z.object({ domain: Domain }),
+    responses: { 200: { description: 'The policy', schema: z.object({ domain: z.string(), policy: Policy, effective: Policy, updatedAt: z.string().nullable(), updatedBy: z.string().nullable() }) } },
+    handler: async (ctx, { params }) => ({ status: 200, body: await getDomainPolicy(ctx, params.domain) }),
+  }),
+];

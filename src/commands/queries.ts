@@ -1,0 +1,235 @@
+// The read side of the command bus: commands, counts, the audit trail, the troubleshooting
+// queue and batches. Every query is tenant-scoped; an org-scoped caller sees its org only.
+import type { TenantCtx } from '../context';
+import { NotFoundError } from '../errors';
+import { transaction } from '../db/db';
+import { readAggregate } from '../eventstore/eventstore';
+import { decodeCursor, toPage, type Page } from '../pagination';
+import { commandAggregateId, COMMAND_STATUSES, type CommandError, type CommandStatus, type RetryPolicy } from './model';
+
+export interface CommandRow {
+  instance_id: string;
+  org_id: string | null;
+  domain: string;
+  command_id: string;
+  type: string;
+  status: CommandStatus;
+  correlation_id: string;
+  reply_to: string | null;
+  batch_id: string | null;
+  payload: unknown;
+  request_hash: string;
+  policy: RetryPolicy;
+  attempts: number;
+  total_attempts: number;
+  max_attempts: number;
+  last_error: CommandError | null;
+  tsq_reason: string | null;
+  result: unknown;
+  next_attempt_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface CommandView {
+  domain: string;
+  commandId: string;
+  type: string;
+  status: CommandStatus;
+  orgId: string | null;
+  correlationId: string;
+  replyTo: string | null;
+  batchId: string | null;
+  payload: unknown;
+  attempts: number;
+  totalAttempts: number;
+  maxAttempts: number;
+  lastError: CommandError | null;
+  tsqReason: string | null;
+  result: unknown;
+  nextAttemptAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  workflowId: string;
+}
+
+export function toCommand(r: CommandRow): CommandView {
+  return {
+    domain: r.domain,
+    commandId: r.command_id,
+    type: r.type,
+    status: r.status,
+    orgId: r.org_id,
+    correlationId: r.correlation_id,
+    replyTo: r.reply_to,
+    batchId: r.batch_id,
+    payload: r.payload,
+    attempts: r.attempts,
+    totalAttempts: r.total_attempts,
+    maxAttempts: r.max_attempts,
+    lastError: r.last_error,
+    tsqReason: r.tsq_reason,
+    result: r.result,
+    nextAttemptAt: r.next_attempt_at?.toISOString() ?? null,
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+    workflowId: `command:${r.instance_id}:${r.domain}:${r.command_id}`,
+  };
+}
+
+export async function getCommand(ctx: TenantCtx, domain: string, commandId: string): Promise<CommandView> {
+  return toCommand(await findCommandRow(ctx, domain, commandId));
+}
+
+export async function findCommandRow(ctx: TenantCtx, domain: string, commandId: string): Promise<CommandRow> {
+  const { tenant } = ctx;
+  const row = await transaction(ctx.db, tenant, async (tx) => {
+    const { rows } = await tx.query<CommandRow>(
+      `SELECT * FROM commands WHERE instance_id = $1 AND domain = $2 AND command_id = $3 AND ($4::text IS NULL OR org_id = $4)`,
+      [tenant.instanceId, domain, commandId, tenant.orgId],
+    );
+    return rows[0];
+  });
+  if (row === undefined) throw new NotFoundError('command', `${domain}/${commandId}`);
+  return row;
+}
+
+export interface CommandFilter {
+  status?: CommandStatus;
+  domain?: string;
+  type?: string;
+  correlationId?: string;
+  batchId?: string;
+  createdAfter?: string;
+  createdBefore?: string;
+  limit: number;
+  cursor?: string;
+}
+
+/** Newest first, keyset-paginated on (created_at, domain, command_id), served by the indexes. */
+export async function listCommands(ctx: TenantCtx, f: CommandFilter): Promise<Page<CommandView>> {
+  const after = decodeCursor(f.cursor);
+  const { tenant } = ctx;
+  return transaction(ctx.db, tenant, async (tx) => {
+    const { rows } = await tx.query<CommandRow>(
+      `SELECT * FROM commands
+        WHERE instance_id = $1
+          AND ($2::text IS NULL OR org_id = $2)
+          AND ($3::text IS NULL OR status = $3)
+          AND ($4::text IS NULL OR domain = $4)
+          AND ($5::text IS NULL OR type = $5)
+          AND ($6::text IS NULL OR correlation_id = $6)
+          AND ($7::text IS NULL OR batch_id = $7)
+          AND ($8::timestamptz IS NULL OR created_at >= $8)
+          AND ($9::timestamptz IS NULL OR created_at < $9)
+          AND ($10::timestamptz IS NULL OR (created_at, domain, command_id) < ($10, $11, $12))
+        ORDER BY created_at DESC, domain DESC, command_id DESC
+        LIMIT $13`,
+      [
+        tenant.instanceId,
+        tenant.orgId,
+        f.status ?? null,
+        f.domain ?? null,
+        f.type ?? null,
+        f.correlationId ?? null,
+        f.batchId ?? null,
+        f.createdAfter ?? null,
+        f.createdBefore ?? null,
+        after?.[0] ?? null,
+        after?.[1] ?? null,
+        after?.[2] ?? null,
+        f.limit + 1,
+      ],
+    );
+    return toPage(rows, f.limit, toCommand, (r) => [r.created_at.toISOString(), r.domain, r.command_id]);
+  });
+}
+
+export async function countCommands(ctx: TenantCtx, f: { domain?: string; type?: string }): Promise<Record<CommandStatus, number>> {
+  const { tenant } = ctx;
+  const rows = await transaction(ctx.db, tenant, async (tx) => {
+    const res = await tx.query<{ status: CommandStatus; n: number }>(
+      `SELECT status, count(*)::int AS n FROM commands
+        WHERE instance_id = $1 AND ($2::text IS NULL OR org_id = $2) AND ($3::text IS NULL OR domain = $3) AND ($4::text IS NULL OR type = $4)
+        GROUP BY status`,
+      [tenant.instanceId, tenant.orgId, f.domain ?? null, f.type ?? null],
+    );
+    return res.rows;
+  });
+  const counts = Object.fromEntries(COMMAND_STATUSES.map((s) => [s, 0])) as Record<CommandStatus, number>;
+  for (const r of rows) counts[r.status] = r.n;
+  return counts;
+}
+
+export interface AuditEntry {
+  sequence: number;
+  type: string;
+  payload: Record<string, unknown>;
+  creator: string;
+  createdAt: string;
+}
+
+export async function commandAudit(ctx: TenantCtx, domain: string, commandId: string): Promise<AuditEntry[]> {
+  await findCommandRow(ctx, domain, commandId);
+  const events = await transaction(ctx.db, ctx.tenant, (tx) => readAggregate(tx, ctx.tenant.instanceId, 'command', commandAggregateId(domain, commandId)));
+  return events.map((e) => ({ sequence: e.sequence, type: e.type, payload: e.payload, creator: e.creator, createdAt: e.createdAt.toISOString() }));
+}
+
+/** The troubleshooting queue: newest entries first, with payload, last error and attempts. */
+export async function listTroubleshooting(ctx: TenantCtx, f: { domain?: string; type?: string; limit: number; cursor?: string }): Promise<Page<CommandView>> {
+  const after = decodeCursor(f.cursor);
+  const { tenant } = ctx;
+  return transaction(ctx.db, tenant, async (tx) => {
+    const { rows } = await tx.query<CommandRow>(
+      `SELECT * FROM commands
+        WHERE instance_id = $1 AND status = 'IN_TROUBLESHOOTING_QUEUE'
+          AND ($2::text IS NULL OR org_id = $2)
+          AND ($3::text IS NULL OR domain = $3)
+          AND ($4::text IS NULL OR type = $4)
+          AND ($5::timestamptz IS NULL OR (updated_at, domain, command_id) < ($5, $6, $7))
+        ORDER BY updated_at DESC, domain DESC, command_id DESC
+        LIMIT $8`,
+      [tenant.instanceId, tenant.orgId, f.domain ?? null, f.type ?? null, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, f.limit + 1],
+    );
+    return toPage(rows, f.limit, toCommand, (r) => [r.updated_at.toISOString(), r.domain, r.command_id]);
+  });
+}
+
+export interface BatchView {
+  batchId: string;
+  status: string;
+  total: number;
+  counts: Record<CommandStatus, number>;
+  replyTo: string | null;
+  createdAt: string;
+  completedAt: string | null;
+}
+
+export async function getBatch(ctx: TenantCtx, batchId: string): Promise<BatchView> {
+  const { tenant } = ctx;
+  const found = await transaction(ctx.db, tenant, async (tx) => {
+    const { rows } = await tx.query<{ batch_id: string; status: string; total: number; reply_to: string | null; created_at: Date; completed_at: Date | null }>(
+      'SELECT * FROM batches WHERE instance_id = $1 AND batch_id = $2 AND ($3::text IS NULL OR org_id = $3)',
+      [tenant.instanceId, batchId, tenant.orgId],
+    );
+    if (rows[0] === undefined) return undefined;
+    const counts = await tx.query<{ status: CommandStatus; n: number }>(
+      'SELECT status, count(*)::int AS n FROM commands WHERE instance_id = $1 AND batch_id = $2 GROUP BY status',
+      [tenant.instanceId, batchId],
+    );
+    return { batch: rows[0], counts: counts.rows };
+  });
+  if (found === undefined) throw new NotFoundError('batch', batchId);
+  const counts = Object.fromEntries(COMMAND_STATUSES.map((s) => [s, 0])) as Record<CommandStatus, number>;
+  for (const r of found.counts) counts[r.status] = r.n;
+  const b = found.batch;
+  return {
+    batchId: b.batch_id,
+    status: b.status,
+    total: b.total,
+    counts,
+    replyTo: b.reply_to,
+    createdAt: b.created_at.toISOString(),
+    completedAt: b.completed_at?.toISOString() ?? null,
+  };
+}

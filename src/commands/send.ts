@@ -1,0 +1,197 @@
+// Sending commands. The row and its SENT event are committed first (the outbox), then the
+// workflow is started; a resend with the same id and body answers with the existing command,
+// a different body is a conflict. If the start fails, the dispatcher starts it later.
+import crypto from 'node:crypto';
+import type { TenantCtx } from '../context';
+import { ConcurrencyError, ConflictError, PayloadTooLargeError, ValidationError } from '../errors';
+import { transaction, type Tx } from '../db/db';
+import { push } from '../eventstore/eventstore';
+import { canonicalJson, sha256Hex } from '../ids';
+import { toCommand, type CommandRow, type CommandView } from './queries';
+import {
+  COMMAND_EVENTS,
+  commandAggregateId,
+  DEFAULT_POLICY,
+  TEMPORAL_REPLY_PREFIX,
+  type CommandWorkflowInput,
+  type RetryPolicy,
+} from './model';
+import { startCommandWorkflow } from './start';
+
+export interface SendInput {
+  domain: string;
+  type: string;
+  commandId?: string;
+  correlationId?: string;
+  payload?: unknown;
+  replyTo?: string;
+  maxAttempts?: number;
+  backoffMs?: number[];
+  timeouts?: { handlerMs?: number; heartbeatMs?: number; pickupMs?: number };
+}
+
+export interface SendResult {
+  command: CommandView;
+  /** false when an identical command with this id existed already. */
+  created: boolean;
+}
+
+/** The replyTo forms: an http(s) URL, or temporal:<workflowId> of this instance's own workflows. */
+export function checkReplyTo(instanceId: string, replyTo: string | undefined, field: string): void {
+  if (replyTo === undefined) return;
+  if (replyTo.startsWith(TEMPORAL_REPLY_PREFIX)) {
+    const workflowId = replyTo.slice(TEMPORAL_REPLY_PREFIX.length);
+    const m = /^(command|flow|execution|dag):([^:]+):/.exec(workflowId);
+    if (workflowId === '' || (m !== null && m[2] !== instanceId)) throw ValidationError.field(field, "must name a workflow of this instance (temporal:<workflowId>)");
+    return;
+  }
+  let url: URL;
+  try {
+    url = new URL(replyTo);
+  } catch {
+    throw ValidationError.field(field, 'must be an http(s) URL or temporal:<workflowId>');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw ValidationError.field(field, 'must be an http(s) URL or temporal:<workflowId>');
+}
+
+export function payloadBytes(payload: unknown): number {
+  return Buffer.byteLength(JSON.stringify(payload ?? null));
+}
+
+function resolvePolicy(input: SendInput, domainPolicy: Partial<RetryPolicy> | undefined): RetryPolicy {
+  const base = { ...DEFAULT_POLICY, ...domainPolicy };
+  return {
+    maxAttempts: input.maxAttempts ?? base.maxAttempts,
+    backoffMs: input.backoffMs ?? base.backoffMs,
+    handlerTimeoutMs: input.timeouts?.handlerMs ?? base.handlerTimeoutMs,
+    heartbeatTimeoutMs: input.timeouts?.heartbeatMs ?? base.heartbeatTimeoutMs,
+    pickupTimeoutMs: input.timeouts?.pickupMs ?? base.pickupTimeoutMs,
+  };
+}
+
+/** What the client sent, minus generated fields: equal requests hash equal. */
+function requestHash(input: SendInput): string {
+  const { commandId: _id, ...rest } = input;
+  return sha256Hex(canonicalJson(rest));
+}
+
+export function workflowInput(row: CommandRow): CommandWorkflowInput {
+  return {
+    instanceId: row.instance_id,
+    orgId: row.org_id,
+    domain: row.domain,
+    type: row.type,
+    commandId: row.command_id,
+    correlationId: row.correlation_id,
+    payload: row.payload,
+    replyTo: row.reply_to,
+    batchId: row.batch_id,
+    policy: row.policy,
+  };
+}
+
+async function domainPolicy(tx: Tx, instanceId: string, domain: string): Promise<Partial<RetryPolicy> | undefined> {
+  const { rows } = await tx.query<{ policy: Partial<RetryPolicy> }>('SELECT policy FROM command_domains WHERE instance_id = $1 AND domain = $2', [
+    instanceId,
+    domain,
+  ]);
+  return rows[0]?.policy;
+}
+
+const INSERT_COMMAND = `
+  INSERT INTO commands (instance_id, org_id, domain, command_id, type, status, correlation_id, reply_to, batch_id,
+                        payload, request_hash, policy, max_attempts, created_at, updated_at)
+  VALUES ($1, $2, $3, $4, $5, 'PENDING', $6, $7, $8, $9, $10, $11, $12, $13, $13)
+  ON CONFLICT (instance_id, domain, command_id) DO NOTHING
+  RETURNING *`;
+
+/** Inserts one command and its SENT event in an open transaction; undefined if the id exists. */
+export async function insertCommand(
+  tx: Tx,
+  ctx: TenantCtx,
+  input: SendInput,
+  batchId: string | null,
+  policy: RetryPolicy,
+): Promise<CommandRow | undefined> {
+  const { tenant } = ctx;
+  const commandId = input.commandId ?? crypto.randomUUID();
+  const correlationId = input.correlationId ?? crypto.randomUUID();
+  const aggregateId = commandAggregateId(input.domain, commandId);
+  let row: CommandRow | undefined;
+  await push(tx, tenant.instanceId, tenant.actor, [
+    {
+      aggregateType: 'command',
+      aggregateId,
+      orgId: tenant.orgId,
+      type: COMMAND_EVENTS.sent,
+      eventId: `command:${aggregateId}:sent`,
+      payload: { type: input.type, correlationId, replyTo: input.replyTo ?? null, batchId, policy },
+      project: async (ptx, e) => {
+        const res = await ptx.query<CommandRow>(INSERT_COMMAND, [
+          tenant.instanceId,
+          tenant.orgId,
+          input.domain,
+          commandId,
+          input.type,
+          correlationId,
+          input.replyTo ?? null,
+          batchId,
+          JSON.stringify(input.payload ?? null),
+          requestHash(input),
+          policy,
+          policy.maxAttempts,
+          e.createdAt,
+        ]);
+        row = res.rows[0];
+      },
+    },
+  ]);
+  return row;
+}
+
+export function validateSend(ctx: TenantCtx, input: SendInput, prefix = 'body'): void {
+  const limit = ctx.config.limits.commandPayloadBytes;
+  const size = payloadBytes(input.payload);
+  if (size > limit) throw new PayloadTooLargeError(`${prefix}.payload`, limit, size);
+  checkReplyTo(ctx.tenant.instanceId, input.replyTo, `${prefix}.replyTo`);
+}
+
+async function existing(tx: Tx, instanceId: string, domain: string, commandId: string): Promise<CommandRow> {
+  const { rows } = await tx.query<CommandRow>('SELECT * FROM commands WHERE instance_id = $1 AND domain = $2 AND command_id = $3', [instanceId, domain, commandId]);
+  return rows[0]!;
+}
+
+export async function sendCommand(ctx: TenantCtx, input: SendInput): Promise<SendResult> {
+  validateSend(ctx, input);
+  const { tenant } = ctx;
+  const attempt = () =>
+    transaction(ctx.db, tenant, async (tx) => {
+      const policy = resolvePolicy(input, await domainPolicy(tx, tenant.instanceId, input.domain));
+      const row = await insertCommand(tx, ctx, input, null, policy);
+      if (row !== undefined) return { row, created: true };
+      const found = await existing(tx, tenant.instanceId, input.domain, input.commandId!);
+      if (found.request_hash !== requestHash(input)) {
+        throw new ConflictError(`command ${input.domain}/${input.commandId} exists with a different body`, { commandId: input.commandId });
+      }
+      return { row: found, created: false };
+    });
+  // Concurrent sends of one id: the losers wait for the winner, and one retry then finds its row.
+  const outcome = await attempt().catch((err: unknown) => {
+    if (err instanceof ConcurrencyError) return attempt();
+    throw err;
+  });
+  // A resend also (re)starts the workflow: harmless if it runs, a repair if the first start was lost.
+  if (outcome.created || outcome.row.status === 'PENDING') await startOrDefer(ctx, outcome.row);
+  return { command: toCommand(outcome.row), created: outcome.created };
+}
+
+/** Starts the workflow; if Temporal is unreachable the command stays committed for the dispatcher. */
+export async function startOrDefer(ctx: TenantCtx, row: CommandRow): Promise<void> {
+  try {
+    await startCommandWorkflow(ctx.temporal, workflowInput(row));
+  } catch (err) {
+    ctx.log.warn({ err, domain: row.domain, commandId: row.command_id }, 'workflow start failed; the dispatcher will start it');
+  }
+}
+
+export { resolvePolicy };

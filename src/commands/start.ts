@@ -1,0 +1,35 @@
+// Starting a command's workflow: idempotent by workflow id. A running or finished workflow of
+// the same id is reused (a completed command never runs again), so both the API and the
+// dispatcher may call this as often as they like.
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { TemporalDeps } from '../context';
+import { CadenzaInstance, CadenzaKind, CadenzaOrg, CommandDomain, CommandStatus, CommandType, CorrelationId } from '../temporal/search-attributes';
+import { commandWorkflowId, type CommandWorkflowInput } from './model';
+
+export async function startCommandWorkflow(temporal: TemporalDeps, input: CommandWorkflowInput): Promise<void> {
+  const workflowId = commandWorkflowId(input.instanceId, input.domain, input.commandId);
+  try {
+    await temporal.client.workflow.start('commandWorkflow', {
+      workflowId,
+      taskQueue: temporal.taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      staticSummary: `${input.domain}/${input.type} ${input.commandId}`,
+      staticDetails: `correlation ${input.correlationId}${input.batchId ? ` · batch ${input.batchId}` : ''}`,
+      typedSearchAttributes: [
+        { key: CadenzaInstance, value: input.instanceId },
+        ...(input.orgId ? [{ key: CadenzaOrg, value: input.orgId }] : []),
+        { key: CadenzaKind, value: 'command' },
+        { key: CommandDomain, value: input.domain },
+        { key: CommandType, value: input.type },
+        { key: CommandStatus, value: 'PENDING' },
+        { key: CorrelationId, value: input.correlationId },
+      ],
+    });
+  } catch (err) {
+    // A closed workflow of this id means the command already ran: nothing to start.
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return;
+    throw err;
+  }
+}
