@@ -31,6 +31,7 @@ export interface Config {
     domains: string[] | undefined;
     concurrency: number;
     shutdownGraceSeconds: number;
+    dispatchAfterSeconds: number;
   };
   limits: {
     commandPayloadBytes: number;
@@ -70,6 +71,7 @@ export const variables: VariableDoc[] = [
   { name: 'CADENZA_WORKER_DOMAINS', default: 'all loaded', description: 'Comma-separated domains whose handlers this worker serves.' },
   { name: 'CADENZA_WORKER_CONCURRENCY', default: '50', description: 'Handler activities one worker runs at once.' },
   { name: 'CADENZA_WORKER_SHUTDOWN_GRACE_SECONDS', default: '30', description: 'On SIGTERM, how long in-flight handlers may run before they are cancelled.' },
+  { name: 'CADENZA_DISPATCH_AFTER_SECONDS', default: '15', description: 'A committed command whose workflow has not started after this long is started by the dispatcher (a crash between commit and start loses nothing).' },
   { name: 'CADENZA_COMMAND_PAYLOAD_LIMIT_BYTES', default: '262144', description: 'Largest command payload (serialized JSON).' },
   { name: 'CADENZA_BATCH_MAX_COMMANDS', default: '1000', description: 'Most commands in one batch.' },
   { name: 'DATABASE_URL', default: 'embedded', description: 'External PostgreSQL; replaces the embedded one. Required for api, worker and migrate.' },
@@ -195,6 +197,7 @@ function readWorker(r: Reader, role: ProcessRole): Config['worker'] {
     domains,
     concurrency: r.int('CADENZA_WORKER_CONCURRENCY', 50, 1, 10000),
     shutdownGraceSeconds: r.int('CADENZA_WORKER_SHUTDOWN_GRACE_SECONDS', 30, 0, 3600),
+    dispatchAfterSeconds: r.int('CADENZA_DISPATCH_AFTER_SECONDS', 15, 1, 3600),
   };
 }
 

@@ -8,8 +8,7 @@ import type { CommandWorkflowInput, RetryPolicy } from '../commands/model';
 import { startCommandWorkflow } from '../commands/start';
 
 const LOCK_KEY = 7_316_001; // "cadenza dispatcher"
-const INTERVAL_MS = 5_000;
-const GRACE_SECONDS = 15;
+const INTERVAL_MS = 2_000;
 const BATCH = 200;
 
 interface UndispatchedRow {
@@ -76,7 +75,7 @@ export async function dispatchOnce(ctx: AppCtx): Promise<number> {
        FROM commands
       WHERE dispatched_at IS NULL AND created_at < now() - make_interval(secs => $1)
       ORDER BY created_at LIMIT $2`,
-    [GRACE_SECONDS, BATCH],
+    [ctx.config.worker.dispatchAfterSeconds, BATCH],
   );
   for (const r of rows) {
     const input: CommandWorkflowInput = {

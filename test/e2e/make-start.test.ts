@@ -1,5 +1,6 @@
 // Black box: `make start` as a user runs it, on its own ports and data folder.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -42,11 +43,13 @@ describe('make start', () => {
   let env: Record<string, string>;
   let apiUrl: string;
   let uiUrl: string;
+  let temporalAddress: string;
 
   beforeAll(async () => {
     const [api, pg, temporal, ui] = [await freePort(), await freePort(), await freePort(), await freePort()];
     apiUrl = `http://127.0.0.1:${api}`;
     uiUrl = `http://127.0.0.1:${ui}`;
+    temporalAddress = `127.0.0.1:${temporal}`;
     env = {
       ...(process.env as Record<string, string>),
       CADENZA_DATA_DIR: dataDir,
@@ -91,6 +94,36 @@ describe('make start', () => {
     });
   }
 
+  /** The README tour, step by step, with this test's ports. */
+  async function readmeTour(key: string): Promise<void> {
+    const run = promisify(execFile);
+    const temporal = (...args: string[]) => run(process.env.TEMPORAL_CLI_PATH!, [...args, '--address', temporalAddress]);
+    const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    const get = async (p: string) => (await fetch(`${apiUrl}${p}`, { headers })).json() as Promise<any>;
+
+    const sent = await fetch(`${apiUrl}/v1/commands`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ domain: 'demo', type: 'flaky', commandId: 'tour-1', payload: { failTimes: 1, permanent: true } }),
+    });
+    expect(sent.status).toBe(202);
+    await waitFor(async () => (await get('/v1/troubleshooting')).items.some((c: any) => c.commandId === 'tour-1'), { what: 'tour-1 in the TSQ' });
+    const listed = await run(process.execPath, [path.join(ROOT, 'dist/cli/main.js'), 'tsq', 'list', '--url', apiUrl, '--key', key]);
+    expect(listed.stdout).toContain('tour-1');
+    await waitFor(async () => (await temporal('workflow', 'list', '--query', 'CommandStatus="IN_TROUBLESHOOTING_QUEUE"')).stdout.includes('command:default:demo:tour-1'), {
+      what: 'the TSQ search attribute',
+    });
+    await temporal('workflow', 'signal', '--workflow-id', 'command:default:demo:tour-1', '--name', 'retry', '--input', '{"operator":"alice"}');
+    await waitFor(async () => (await get('/v1/commands/demo/tour-1')).status === 'COMPLETED', { what: 'tour-1 to complete' });
+    const audit = (await get('/v1/commands/demo/tour-1/audit')).items;
+    expect(audit.find((e: any) => e.type === 'command.operator_retry').creator).toBe('alice');
+
+    // What the Web UI shows comes from its server's API: the workflow, completed.
+    const wf = await fetch(`${uiUrl}/api/v1/namespaces/default/workflows/${encodeURIComponent('command:default:demo:tour-1')}`);
+    expect(wf.status).toBe(200);
+    expect(JSON.stringify(await wf.json())).toContain('WORKFLOW_EXECUTION_STATUS_COMPLETED');
+  }
+
   it('runs, serves the API and the Web UI, stops cleanly, and keeps its data across restarts', async () => {
     const first = start();
     await waitReady(first);
@@ -107,6 +140,8 @@ describe('make start', () => {
     const ui = await fetch(uiUrl);
     expect(ui.status).toBe(200);
     expect(await ui.text()).toMatch(/<html/i);
+
+    await readmeTour(key);
 
     await stop(first, 'SIGINT');
     expect(processesMentioning(dataDir)).toEqual([]);
