@@ -193,6 +193,51 @@ describe('the troubleshooting queue', () => {
   });
 });
 
+describe('replies', () => {
+  it('signals commandReply to a temporal:<workflowId> replyTo, and audits the delivery', async () => {
+    const t = await newTenant(h);
+    const client = await t.client('operator');
+    // Any running workflow of the instance can receive it; a command parked in the TSQ is one.
+    const manager = await sendToTsq(client);
+    const commandId = id();
+    await client.sendCommand({ domain: 'demo', type: 'echo', commandId, payload: { to: 'manager' }, replyTo: `temporal:${manager.workflowId}` });
+    await waitFor(async () => (await types(client, 'demo', commandId)).includes('command.reply_sent'), { what: 'REPLY_SENT' });
+    const history = await h.ctx.temporal.client.workflow.getHandle(manager.workflowId).fetchHistory();
+    const signal = history.events!.find((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'commandReply');
+    expect(signal).toBeDefined();
+  });
+
+  it('retries an HTTP reply that answers 503 until it is delivered', async () => {
+    const flaky = await startReceiver();
+    try {
+      flaky.respondWith(503);
+      const client = await (await newTenant(h)).client('operator');
+      const commandId = id();
+      await client.sendCommand({ domain: 'demo', type: 'echo', commandId, payload: 1, replyTo: `${flaky.url}/r` });
+      await waitFor(() => flaky.received.length >= 2, { what: 'two refused deliveries' });
+      flaky.respondWith(200);
+      await waitFor(async () => (await types(client, 'demo', commandId)).includes('command.reply_sent'), { what: 'REPLY_SENT', timeoutMs: 60_000 });
+      expect(flaky.received.filter((r) => r.body?.commandId === commandId).length).toBeGreaterThanOrEqual(3);
+    } finally {
+      await flaky.close();
+    }
+  });
+
+  it('audits a reply the receiver refuses with a 4xx, without retrying it', async () => {
+    const refusing = await startReceiver();
+    try {
+      refusing.respondWith(410);
+      const client = await (await newTenant(h)).client('operator');
+      const commandId = id();
+      await client.sendCommand({ domain: 'demo', type: 'echo', commandId, payload: 1, replyTo: `${refusing.url}/gone` });
+      await waitFor(async () => (await types(client, 'demo', commandId)).includes('command.reply_failed'), { what: 'REPLY_FAILED' });
+      expect(refusing.received).toHaveLength(1);
+    } finally {
+      await refusing.close();
+    }
+  });
+});
+
 describe('sending', () => {
   it('starts one workflow and appends one SENT for 50 concurrent sends of one id, and refuses a different body', async () => {
     const t = await newTenant(h);
