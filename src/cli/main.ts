@@ -13,7 +13,7 @@ import { runStart } from '../embedded/start';
 import { createLogger, type Logger } from '../log';
 import { ensureBootstrap } from '../tenancy/bootstrap';
 import { connectClient } from '../temporal/connection';
-import { ensureSearchAttributes } from '../temporal/search-attributes';
+import { ensureSearchAttributes } from '../temporal/search-attribute-registration';
 import { startWorker } from '../worker/worker';
 
 function configFor(role: ProcessRole) {

@@ -10,7 +10,7 @@ import { migrate } from '../db/migrate';
 import type { Logger } from '../log';
 import { ensureBootstrap } from '../tenancy/bootstrap';
 import { findTemporalCli } from '../temporal/binary';
-import { ensureSearchAttributes } from '../temporal/search-attributes';
+import { ensureSearchAttributes } from '../temporal/search-attribute-registration';
 import { startWorker, type RunningWorker } from '../worker/worker';
 import { loadOrCreateMasterKey } from './master-key';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './postgres';

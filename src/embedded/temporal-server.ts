@@ -2,7 +2,7 @@
 // the Web UI, and Cadenza's search attributes registered.
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { devServerSearchAttributeArgs } from '../temporal/search-attributes';
+import { devServerSearchAttributeArgs } from '../temporal/search-attribute-registration';
 import { spawnChild, waitForPort, type Child } from './process';
 
 export interface DevServerOptions {

@@ -1,0 +1,475 @@
+#!/usr/bin/env node
+// `make bench [BENCH_ARGS=--quick]`: Cadenza against bare Temporal on the same server, in the
+// same run. Starts PostgreSQL and the Temporal dev server as `make start` does (same SQLite
+// settings), or attaches to DATABASE_URL + TEMPORAL_ADDRESS; runs the API, a Cadenza worker and a
+// bare baseline worker as separate processes; then each scenario closed-loop (peak throughput)
+// and open-loop at fixed rates derived from the baseline's peak (latency from the scheduled send
+// time). Writes bench/results/<timestamp>.{json,md,svg}. See bench/README.md.
+'use strict';
+const { spawn } = require('node:child_process');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..');
+const dist = (p) => require(path.join(ROOT, 'dist', p));
+const { Client, Connection } = require('@temporalio/client');
+
+const quick = process.argv.includes('--quick');
+const argValue = (flag) => {
+  const i = process.argv.indexOf(flag);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+// --only a,b runs just those scenarios (after the baseline); --profile writes worker CPU profiles.
+const only = argValue('--only')?.split(',');
+const profileDir = process.argv.includes('--profile') ? path.join(os.tmpdir(), 'cadenza-bench-profiles') : undefined;
+const PLAN = quick
+  ? { closedSeconds: 6, openSeconds: 6, rateFractions: [0.5], concurrency: 32, queryRuns: 40 }
+  : { closedSeconds: 20, openSeconds: 20, rateFractions: [0.25, 0.5, 0.75], concurrency: 64, queryRuns: 300 };
+const SEEDED_COMMANDS = 100_000;
+const CLK_TCK = 100;
+
+const log = (...a) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...a);
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function spawnProcess(name, args, env, readyText) {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (c) => (out = (out + c).slice(-20000)));
+  child.stderr.on('data', (c) => (out = (out + c).slice(-20000)));
+  const exited = new Promise((r) => child.once('exit', r));
+  const ready = new Promise((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (out.includes(readyText)) {
+        clearInterval(timer);
+        resolve();
+      } else if (child.exitCode !== null) {
+        clearInterval(timer);
+        reject(new Error(`${name} exited:\n${out}`));
+      }
+    }, 50);
+  });
+  return { name, child, ready, stop: async () => { if (child.exitCode === null) child.kill('SIGTERM'); await exited; } };
+}
+
+// ---- resource sampling ------------------------------------------------------------------------
+
+function procStats(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const cpu = (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+    const rss = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
+    return { cpu, rss };
+  } catch {
+    return { cpu: 0, rss: 0 };
+  }
+}
+
+function startSampling(pids) {
+  const peak = Object.fromEntries(Object.keys(pids).map((k) => [k, 0]));
+  const cpu0 = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, procStats(pid).cpu]));
+  const timer = setInterval(() => {
+    for (const [k, pid] of Object.entries(pids)) peak[k] = Math.max(peak[k], procStats(pid).rss);
+  }, 250);
+  return () => {
+    clearInterval(timer);
+    const cpu = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, procStats(pid).cpu - cpu0[k]]));
+    return { peakRssMb: Object.fromEntries(Object.entries(peak).map(([k, v]) => [k, +(v / 1048576).toFixed(1)])), cpuSeconds: cpu };
+  };
+}
+
+// ---- load generation --------------------------------------------------------------------------
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return null;
+  return +sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))].toFixed(1);
+}
+
+function summarize(latencies, completed, errors, seconds) {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return {
+    completed,
+    errors,
+    throughput: +(completed / seconds).toFixed(1),
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+  };
+}
+
+/** Fixed concurrency, each loop waiting for its result: the peak throughput. */
+async function closedLoop(fire, concurrency, seconds) {
+  const latencies = [];
+  let errors = 0;
+  const start = performance.now();
+  const end = start + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        const t = performance.now();
+        try {
+          await fire();
+          latencies.push(performance.now() - t);
+        } catch {
+          errors += 1;
+        }
+      }
+    }),
+  );
+  return summarize(latencies, latencies.length, errors, (performance.now() - start) / 1000);
+}
+
+/** A fixed arrival rate; latency counts from the scheduled send time, so a backlog shows. */
+async function openLoop(fire, rate, seconds) {
+  const latencies = [];
+  let errors = 0;
+  const total = Math.max(1, Math.round(rate * seconds));
+  const start = performance.now();
+  const runs = [];
+  for (let i = 0; i < total; i++) {
+    const scheduled = start + (i * 1000) / rate;
+    const wait = scheduled - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    runs.push(
+      fire().then(
+        () => latencies.push(performance.now() - scheduled),
+        () => (errors += 1),
+      ),
+    );
+  }
+  await Promise.all(runs);
+  return { offered: rate, ...summarize(latencies, latencies.length, errors, (performance.now() - start) / 1000) };
+}
+
+// ---- services ---------------------------------------------------------------------------------
+
+async function startServices(tmp) {
+  const attach = process.env.DATABASE_URL && process.env.TEMPORAL_ADDRESS;
+  if (attach) {
+    log('attaching to DATABASE_URL and TEMPORAL_ADDRESS');
+    return { databaseUrl: process.env.DATABASE_URL, temporalAddress: process.env.TEMPORAL_ADDRESS, temporalPid: undefined, stop: async () => {} };
+  }
+  const { startEmbeddedPostgres } = dist('embedded/postgres.js');
+  const { startDevServer } = dist('embedded/temporal-server.js');
+  const { findTemporalCli } = dist('temporal/binary.js');
+  const [pg, temporal] = await Promise.all([
+    freePort().then((port) => startEmbeddedPostgres(tmp, port, 'cadenza_bench')),
+    freePort().then((port) => startDevServer({ binary: findTemporalCli(), dbFile: path.join(tmp, 'temporal.db'), port, uiPort: undefined, namespace: 'default' })),
+  ]);
+  return {
+    databaseUrl: pg.url,
+    temporalAddress: temporal.address,
+    temporalPid: temporal.child.process.pid,
+    stop: async () => Promise.all([temporal.stop(), pg.stop()]),
+  };
+}
+
+async function bootstrapTenant(databaseUrl) {
+  const { createDb, transaction, SYSTEM } = dist('db/db.js');
+  const { migrate } = dist('db/migrate.js');
+  const { createInstance } = dist('tenancy/instances.js');
+  const { insertKey } = dist('tenancy/keys.js');
+  await migrate(databaseUrl);
+  const db = createDb(databaseUrl, 4, 'cadenza-bench');
+  const instanceId = `bench-${crypto.randomBytes(3).toString('hex')}`;
+  await createInstance(db, { id: instanceId, name: 'bench' });
+  const { secret } = await transaction(db, SYSTEM, (tx) => insertKey(tx, instanceId, 'bench', { name: 'bench', role: 'admin', orgId: null }));
+  return { db, instanceId, apiKey: secret };
+}
+
+async function seedCommands(db, instanceId, n) {
+  // Statuses and domains spread as a busy system's would be: most completed, a few in the TSQ.
+  await db.query(
+    `INSERT INTO commands (instance_id, domain, command_id, type, status, correlation_id, payload, request_hash, policy, max_attempts,
+                           attempts, total_attempts, tsq_reason, created_at, updated_at, dispatched_at)
+     SELECT $1, 'd' || (i % 10), 'seed-' || i, 'Seeded',
+            CASE WHEN i % 20 = 0 THEN 'IN_TROUBLESHOOTING_QUEUE' WHEN i % 20 = 1 THEN 'FAILED' ELSE 'COMPLETED' END,
+            'corr-' || (i % 5000), jsonb_build_object('i', i), 'seed', '{}'::jsonb, 3, 1, 1,
+            CASE WHEN i % 20 = 0 THEN 'EXHAUSTED' END,
+            now() - make_interval(secs => i), now() - make_interval(secs => i), now()
+       FROM generate_series(1, $2) AS i`,
+    [instanceId, n],
+  );
+  await db.query('ANALYZE commands');
+}
+
+// ---- scenarios --------------------------------------------------------------------------------
+
+function makeScenarios({ temporal, apiUrl, apiKey, instanceId, boss }) {
+  const { CadenzaClient } = dist('client/index.js');
+  const library = new CadenzaClient({ url: apiUrl, apiKey });
+  const resultOf = (domain, commandId) => temporal.workflow.getHandle(`command:${instanceId}:${domain}:${commandId}`).result();
+  const post = async (body) => {
+    const res = await fetch(`${apiUrl}/v1/commands`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    await res.arrayBuffer();
+    if (res.status !== 202) throw new Error(`send answered ${res.status}`);
+  };
+  const pending = new Map();
+  return {
+    baseline: {
+      processes: ['baselineWorker'],
+      fire: () => temporal.workflow.execute('baselineWorkflow', { taskQueue: 'bench-baseline', workflowId: `baseline-${crypto.randomUUID()}` }),
+    },
+    'commands-http': {
+      processes: ['api', 'worker'],
+      fire: async () => {
+        const commandId = crypto.randomUUID();
+        await post({ domain: 'demo', type: 'noop', commandId, payload: {} });
+        await resultOf('demo', commandId);
+      },
+    },
+    'commands-library': {
+      processes: ['api', 'worker'],
+      fire: async () => {
+        const commandId = crypto.randomUUID();
+        await library.sendCommand({ domain: 'demo', type: 'noop', commandId, payload: {} });
+        await resultOf('demo', commandId);
+      },
+    },
+    'commands-retry': {
+      processes: ['api', 'worker'],
+      fire: async () => {
+        const commandId = crypto.randomUUID();
+        await post({ domain: 'demo', type: 'flaky', commandId, payload: { failTimes: 1 }, backoffMs: [0] });
+        await resultOf('demo', commandId);
+      },
+    },
+    peer: {
+      processes: [],
+      setup: async () => {
+        await boss.createQueue('bench');
+        await boss.work('bench', { batchSize: 50, pollingIntervalSeconds: 0.5 }, async (jobs) => {
+          for (const job of jobs) pending.get(job.data.id)?.();
+        });
+      },
+      fire: () =>
+        new Promise((resolve, reject) => {
+          const id = crypto.randomUUID();
+          pending.set(id, () => {
+            pending.delete(id);
+            resolve();
+          });
+          boss.send('bench', { id }).catch(reject);
+        }),
+    },
+  };
+}
+
+async function runQueries(apiUrl, apiKey, runs) {
+  const kinds = {
+    'commands?status=COMPLETED&domain=d3': '/v1/commands?status=COMPLETED&domain=d3&limit=50',
+    'commands?status=IN_TROUBLESHOOTING_QUEUE': '/v1/commands?status=IN_TROUBLESHOOTING_QUEUE&limit=50',
+    'troubleshooting?domain=d3': '/v1/troubleshooting?domain=d3&limit=50',
+    'commands?correlationId=corr-42': '/v1/commands?correlationId=corr-42&limit=50',
+  };
+  const out = {};
+  for (const [name, url] of Object.entries(kinds)) {
+    const latencies = [];
+    for (let i = 0; i < runs; i++) {
+      const t = performance.now();
+      const res = await fetch(apiUrl + url, { headers: { authorization: `Bearer ${apiKey}` } });
+      await res.arrayBuffer();
+      if (res.status !== 200) throw new Error(`${url} answered ${res.status}`);
+      latencies.push(performance.now() - t);
+    }
+    const sorted = latencies.sort((a, b) => a - b);
+    out[name] = { runs, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+  }
+  return out;
+}
+
+// ---- reports ----------------------------------------------------------------------------------
+
+function markdown(result) {
+  const lines = [
+    `# Benchmark ${result.startedAt}${result.quick ? ' (quick)' : ''}`,
+    '',
+    `${result.machine.cpus} CPUs, Node ${result.machine.node}, Temporal dev server with SQLite (${result.sqlitePragmas.join(', ')}). Ratios are against the baseline measured in this run.`,
+    '',
+    '| scenario | peak throughput/s (closed loop) | ratio to baseline | open-loop rate/s | p50 ms | p95 ms | p99 ms | p50 over baseline | p99 over baseline | peak RSS MB | CPU s / 1000 |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const [name, s] of Object.entries(result.scenarios)) {
+    const half = s.open.find((o) => o.fraction === 0.5) ?? s.open[0];
+    const rss = Object.entries(s.resources.peakRssMb).map(([k, v]) => `${k} ${v}`).join(', ') || 'n/a';
+    lines.push(
+      `| ${name} | ${s.closed.throughput} | ${s.ratio.throughput} | ${half.offered} | ${half.p50} | ${half.p95} | ${half.p99} | ${s.ratio.p50OverBaselineMs ?? ''} | ${s.ratio.p99OverBaselineMs ?? ''} | ${rss} | ${s.resources.cpuPer1000 ?? 'n/a'} |`,
+    );
+  }
+  lines.push('', '## Queries on 100,000 stored commands', '', '| query | runs | p50 ms | p99 ms |', '|---|---|---|---|');
+  for (const [name, q] of Object.entries(result.queries)) lines.push(`| GET /v1/${name} | ${q.runs} | ${q.p50} | ${q.p99} |`);
+  lines.push('', `Chart: ${path.basename(result.files.svg)}`);
+  return lines.join('\n') + '\n';
+}
+
+function svgChart(result) {
+  const W = 760;
+  const H = 420;
+  const pad = { l: 70, r: 200, t: 40, b: 50 };
+  const series = Object.entries(result.scenarios).map(([name, s]) => ({ name, points: s.open.map((o) => [o.offered, o.p50, o.p99]) }));
+  const maxX = Math.max(1, ...series.flatMap((s) => s.points.map((p) => p[0])));
+  const maxY = Math.max(1, ...series.flatMap((s) => s.points.map((p) => p[2] ?? 0)));
+  const x = (v) => pad.l + (v / maxX) * (W - pad.l - pad.r);
+  const y = (v) => H - pad.b - (v / maxY) * (H - pad.t - pad.b);
+  const colors = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b'];
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="${pad.l}" y="22" font-size="15">Latency against offered rate (solid p50, dashed p99)</text>`,
+    `<line x1="${pad.l}" y1="${H - pad.b}" x2="${W - pad.r}" y2="${H - pad.b}" stroke="black"/>`,
+    `<line x1="${pad.l}" y1="${pad.t}" x2="${pad.l}" y2="${H - pad.b}" stroke="black"/>`,
+    `<text x="${(pad.l + W - pad.r) / 2}" y="${H - 12}" text-anchor="middle">offered rate (per second)</text>`,
+    `<text x="16" y="${(pad.t + H - pad.b) / 2}" transform="rotate(-90 16 ${(pad.t + H - pad.b) / 2})" text-anchor="middle">latency (ms)</text>`,
+  ];
+  for (let i = 0; i <= 4; i++) {
+    const vy = (maxY * i) / 4;
+    const vx = (maxX * i) / 4;
+    parts.push(`<text x="${pad.l - 6}" y="${y(vy) + 4}" text-anchor="end">${vy.toFixed(0)}</text>`);
+    parts.push(`<line x1="${pad.l}" y1="${y(vy)}" x2="${W - pad.r}" y2="${y(vy)}" stroke="#eee"/>`);
+    parts.push(`<text x="${x(vx)}" y="${H - pad.b + 16}" text-anchor="middle">${vx.toFixed(0)}</text>`);
+  }
+  series.forEach((s, i) => {
+    const c = colors[i % colors.length];
+    const line = (k, dash) =>
+      `<polyline fill="none" stroke="${c}" stroke-width="2" ${dash ? 'stroke-dasharray="5,4"' : ''} points="${s.points.filter((p) => p[k] !== null).map((p) => `${x(p[0])},${y(p[k])}`).join(' ')}"/>`;
+    parts.push(line(1, false), line(2, true));
+    for (const p of s.points) if (p[1] !== null) parts.push(`<circle cx="${x(p[0])}" cy="${y(p[1])}" r="3" fill="${c}"/>`);
+    parts.push(`<rect x="${W - pad.r + 14}" y="${pad.t + i * 20}" width="12" height="12" fill="${c}"/>`);
+    parts.push(`<text x="${W - pad.r + 32}" y="${pad.t + i * 20 + 11}">${s.name}</text>`);
+  });
+  parts.push('</svg>');
+  return parts.join('\n');
+}
+
+// ---- main -------------------------------------------------------------------------------------
+
+async function main() {
+  if (!fs.existsSync(path.join(ROOT, 'dist/workflow-bundle.js'))) throw new Error('run `make build` first (make bench does)');
+  const began = Date.now();
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cadenza-bench-'));
+  const cleanups = [];
+  try {
+    const services = await startServices(tmp);
+    cleanups.push(services.stop);
+    const { db, instanceId, apiKey } = await bootstrapTenant(services.databaseUrl);
+    cleanups.push(() => db.end());
+    const apiPort = await freePort();
+    const env = {
+      DATABASE_URL: services.databaseUrl,
+      TEMPORAL_ADDRESS: services.temporalAddress,
+      CADENZA_MASTER_KEY: crypto.randomBytes(32).toString('base64'),
+      CADENZA_LOG_LEVEL: 'warn',
+      CADENZA_API_PORT: String(apiPort),
+      CADENZA_DEMO_HANDLERS: 'true',
+      CADENZA_DATA_DIR: tmp,
+    };
+    const processes = {
+      api: spawnProcess('api', ['dist/cli/main.js', 'api'], { ...env, CADENZA_LOG_LEVEL: 'info' }, 'API listening'),
+      worker: spawnProcess('worker', [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), 'dist/cli/main.js', 'worker'], { ...env, CADENZA_LOG_LEVEL: 'info' }, 'worker running'),
+      baselineWorker: spawnProcess('baseline', ['bench/baseline/worker.js'], { TEMPORAL_ADDRESS: services.temporalAddress }, 'baseline worker running'),
+    };
+    for (const p of Object.values(processes)) cleanups.push(p.stop);
+    await Promise.all(Object.values(processes).map((p) => p.ready));
+    const connection = await Connection.connect({ address: services.temporalAddress });
+    cleanups.push(() => connection.close());
+    const temporal = new Client({ connection });
+    const PgBoss = require('pg-boss');
+    const boss = new PgBoss({ connectionString: services.databaseUrl, schema: 'pgboss_bench' });
+    boss.on('error', () => undefined);
+    await boss.start();
+    cleanups.push(() => boss.stop({ graceful: false, wait: true }));
+
+    const apiUrl = `http://127.0.0.1:${apiPort}`;
+    const scenarios = makeScenarios({ temporal, apiUrl, apiKey, instanceId, boss });
+    const pids = Object.fromEntries(Object.entries(processes).map(([k, p]) => [k, p.child.pid]));
+    if (services.temporalPid) pids.temporal = services.temporalPid;
+    const result = {
+      startedAt: new Date(began).toISOString(),
+      quick,
+      plan: PLAN,
+      machine: { cpus: os.cpus().length, node: process.version, memoryGb: +(os.totalmem() / 2 ** 30).toFixed(1) },
+      sqlitePragmas: dist('embedded/temporal-server.js').SQLITE_PRAGMAS,
+      scenarios: {},
+      queries: {},
+      files: {},
+    };
+
+    let baselinePeak;
+    for (const [name, sc] of Object.entries(scenarios)) {
+      if (only && name !== 'baseline' && !only.includes(name)) continue;
+      if (sc.setup) await sc.setup();
+      // Warm up: caches, connections, sticky queues.
+      await closedLoop(sc.fire, 4, quick ? 1 : 3);
+      log(`${name}: closed loop, ${PLAN.concurrency} in flight, ${PLAN.closedSeconds} s`);
+      const stopSampling = startSampling(pids);
+      const closed = await closedLoop(sc.fire, PLAN.concurrency, PLAN.closedSeconds);
+      baselinePeak ??= closed.throughput;
+      const open = [];
+      for (const fraction of PLAN.rateFractions) {
+        const rate = Math.max(1, Math.round(baselinePeak * fraction));
+        log(`${name}: open loop at ${rate}/s for ${PLAN.openSeconds} s`);
+        open.push({ fraction, ...(await openLoop(sc.fire, rate, PLAN.openSeconds)) });
+      }
+      const resources = stopSampling();
+      const completed = closed.completed + open.reduce((n, o) => n + o.completed, 0);
+      const ownCpu = sc.processes.reduce((sum, p) => sum + (resources.cpuSeconds[p] ?? 0), 0);
+      resources.cpuPer1000 = sc.processes.length === 0 ? null : +((ownCpu / completed) * 1000).toFixed(2);
+      resources.peakRssMb = Object.fromEntries(sc.processes.map((p) => [p, resources.peakRssMb[p]]));
+      result.scenarios[name] = { closed, open, resources };
+      log(`${name}: ${closed.throughput}/s peak; p50 ${closed.p50} ms closed`);
+    }
+    const base = result.scenarios.baseline;
+    for (const s of Object.values(result.scenarios)) {
+      const half = (o) => o.find((x) => x.fraction === 0.5) ?? o[0];
+      s.ratio = {
+        throughput: +(s.closed.throughput / base.closed.throughput).toFixed(2),
+        p50OverBaselineMs: +(half(s.open).p50 - half(base.open).p50).toFixed(1),
+        p99OverBaselineMs: +(half(s.open).p99 - half(base.open).p99).toFixed(1),
+      };
+    }
+
+    log(`queries: seeding ${SEEDED_COMMANDS} commands`);
+    await seedCommands(db, instanceId, SEEDED_COMMANDS);
+    result.queries = await runQueries(apiUrl, apiKey, PLAN.queryRuns);
+
+    const stamp = result.startedAt.replace(/[:.]/g, '-');
+    const base_ = path.join(ROOT, 'bench/results', stamp);
+    result.files = { json: `${base_}.json`, md: `${base_}.md`, svg: `${base_}.svg` };
+    result.durationSeconds = Math.round((Date.now() - began) / 1000);
+    fs.mkdirSync(path.dirname(base_), { recursive: true });
+    fs.writeFileSync(result.files.svg, svgChart(result));
+    const md = markdown(result);
+    fs.writeFileSync(result.files.md, md);
+    fs.writeFileSync(result.files.json, JSON.stringify({ ...result, files: { json: path.basename(result.files.json), md: path.basename(result.files.md), svg: path.basename(result.files.svg) } }, null, 2));
+    console.log(`\n${md}`);
+    log(`done in ${result.durationSeconds} s; results in ${path.relative(ROOT, base_)}.{json,md,svg}`);
+  } finally {
+    for (const c of cleanups.reverse()) await Promise.resolve().then(c).catch(() => undefined);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
