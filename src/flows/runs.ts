@@ -14,6 +14,7 @@ import type { FlowRunInput, FlowRunOutcome } from '../workflows/flow-run';
 import { checkTrigger } from './catalogue';
 import { planRunSteps, type RunStepPlan } from './flows';
 import { usedActionSeconds } from './quota';
+import { recordRunEnded } from './run-records';
 
 export const FLOW_RUN_LIMITS = {
   /** Largest context in and out of a run (serialized JSON). */
@@ -141,6 +142,8 @@ async function executeFlowWorkflow(ctx: TenantCtx, workflowId: string, input: Fl
     });
   } catch (err) {
     if (err instanceof WorkflowFailedError) {
+      // A run past its bound never reached its own end record; close it here.
+      await recordRunEnded(ctx.db, { instanceId: input.instanceId, orgId: input.orgId, runId: input.runId, state: 'failed', context: null, error: { message: `did not finish within ${boundMs} ms` } });
       throw new UnavailableError(`flow run ${input.runId} did not finish within ${boundMs} ms: ${err.cause?.message ?? err.message}`);
     }
     throw err;
