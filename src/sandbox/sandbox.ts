@@ -234,7 +234,12 @@ class GuestRun {
   /** A guest value from a JSON-compatible host value. */
   fromJson(value: unknown): QuickJSHandle {
     if (value === undefined) return this.vm.undefined;
-    const parsed = this.vm.evalCode(`(${JSON.stringify(value)})`);
+    // JSON.parse, not an object literal: a "__proto__" key must stay a plain property.
+    const json = this.vm.getProp(this.vm.global, 'JSON');
+    const parse = this.vm.getProp(json, 'parse');
+    const text = this.vm.newString(JSON.stringify(value));
+    const parsed = this.vm.callFunction(parse, json, text);
+    for (const h of [json, parse, text]) h.dispose();
     return this.vm.unwrapResult(parsed);
   }
 

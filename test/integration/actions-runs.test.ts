@@ -2,7 +2,9 @@
 // its action activities in the QuickJS sandbox.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { TenantCtx } from '../../src/context';
 import { SYSTEM, transaction } from '../../src/db/db';
+import { FlowRunFailedError, runFlowTrigger } from '../../src/flows/runs';
 import { call, newTenant, startHarness, startWorkerProcess, type Harness, type TestTenant, type WorkerProcess } from '../helpers/harness';
 
 let h: Harness;
@@ -174,5 +176,39 @@ describe('flow runs', () => {
     expect((await call(h, 'GET', `/v1/runs/${res.body.runId}`, { key: b.t.adminKey })).status).toBe(404);
     expect((await call(h, 'GET', '/v1/runs', { key: b.t.adminKey })).body.items).toEqual([]);
     expect((await call(h, 'GET', `/v1/runs?since=${encodeURIComponent(new Date(Date.now() - 60_000).toISOString())}`, { key: a.t.adminKey })).body.items).toHaveLength(1);
+  });
+});
+
+describe('runFlowTrigger, the domain function the command bus calls', () => {
+  const tenantCtx = (o: Org): TenantCtx => ({
+    ...h.ctx,
+    tenant: { instanceId: o.t.instanceId, orgId: o.orgId, role: 'admin', actor: 'command-bus', keyId: null, keyOrgId: null },
+  });
+
+  it('lets a preSend action change the command payload', async () => {
+    const o = await orgTenant();
+    const id = await action(o.key, 'stamp', "api.setContext('payload.stamped', true)");
+    await bind(o.key, [id], '/v1/flows', 'command', 'preSend');
+    const out = await runFlowTrigger(tenantCtx(o), { flowType: 'command', trigger: 'preSend', context: { domain: 'billing', payload: { amount: 5 } } });
+    expect(out.context).toEqual({ domain: 'billing', payload: { amount: 5, stamped: true } });
+    expect(out.steps).toHaveLength(1);
+  });
+
+  it('throws FlowRunFailedError (a 422) naming the action when a preSend action rejects', async () => {
+    const o = await orgTenant();
+    const id = await action(o.key, 'gate', "if (ctx.context.payload.amount > 100) throw new Error('amount over the limit')");
+    await bind(o.key, [id], '/v1/flows', 'command', 'preSend');
+    const attempt = runFlowTrigger(tenantCtx(o), { flowType: 'command', trigger: 'preSend', context: { payload: { amount: 500 } } });
+    await expect(attempt).rejects.toBeInstanceOf(FlowRunFailedError);
+    await expect(attempt).rejects.toMatchObject({ kind: 'validation', message: expect.stringContaining("action 'gate' (version 1) failed: Error: amount over the limit") });
+  });
+});
+
+describe('OpenAPI', () => {
+  it('describes the action, flow and run routes', async () => {
+    const doc = await call(h, 'GET', '/openapi.json');
+    for (const path of ['/v1/actions', '/v1/instance/actions/{actionId}/rollback', '/v1/flows/{flowType}/triggers/{triggerType}/run', '/v1/runs/{runId}']) {
+      expect(Object.keys(doc.body.paths)).toContain(path);
+    }
   });
 });

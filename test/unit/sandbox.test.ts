@@ -10,6 +10,11 @@ describe('sandbox', () => {
     expect(r).toMatchObject({ ok: true, value: { sum: 5 } });
   });
 
+  it('passes a __proto__ key as a plain property', async () => {
+    const r = await runScript({ source: 'function main(o) { return [Object.keys(o), Object.getPrototypeOf(o) === Object.prototype] }', entry: 'main', args: [JSON.parse('{"__proto__": {"x": 1}}')], timeoutMs: 1000 });
+    expect(r).toMatchObject({ ok: true, value: [['__proto__'], true] });
+  });
+
   it('lets the script await a promise-returning host function', async () => {
     const r = await runScript({
       source: 'async function main(n, api) { const v = await api.double(n); return v + api.inc(1) }',
