@@ -136,8 +136,8 @@ async function executeFlowWorkflow(ctx: TenantCtx, workflowId: string, input: Fl
       staticSummary: `flow ${input.flowType}/${input.trigger}`,
       typedSearchAttributes: [
         { key: CadenzaInstance, value: input.instanceId },
-        { key: CadenzaOrg, value: input.orgId ?? '' },
         { key: CadenzaKind, value: 'flow' },
+        ...(input.orgId === null ? [] : [{ key: CadenzaOrg, value: input.orgId }]),
       ],
     });
   } catch (err) {
