@@ -138,15 +138,10 @@ export async function validateDefinition(ctx: TenantCtx, d: Definition): Promise
   }
 }
 
-function ownerFilter(owner: Owner): [string, string | null] {
-  return ['org_id IS NOT DISTINCT FROM', ownerOrgId(owner)];
-}
-
 async function findAction(tx: Tx, ctx: TenantCtx, owner: Owner, id: string, lock = false): Promise<ActionRow> {
-  const [cond, orgId] = ownerFilter(owner);
   const { rows } = await tx.query<ActionRow>(
-    `SELECT * FROM actions WHERE instance_id = $1 AND id = $2 AND ${cond} $3 ${lock ? 'FOR UPDATE' : ''}`,
-    [ctx.tenant.instanceId, id, orgId],
+    `SELECT * FROM actions WHERE instance_id = $1 AND id = $2 AND org_id IS NOT DISTINCT FROM $3 ${lock ? 'FOR UPDATE' : ''}`,
+    [ctx.tenant.instanceId, id, ownerOrgId(owner)],
   );
   if (rows[0] === undefined) throw new NotFoundError('action', id);
   return rows[0];

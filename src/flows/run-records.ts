@@ -1,7 +1,7 @@
 // Writes of a run in flight, shared by the flow activities and the API: a step's record (with
 // its execution logs and quota use) and the run's end. Event ids derive from the run and step,
 // so a retried activity appends nothing twice.
-import { transaction, type Db } from '../db/db';
+import { transaction, type Db, type Tx } from '../db/db';
 import { push } from '../eventstore/eventstore';
 import type { LogLine, SandboxError } from '../sandbox/sandbox';
 import { recordActionSeconds } from './quota';
@@ -60,7 +60,7 @@ export async function recordStep(db: Db, r: StepRecord): Promise<void> {
   });
 }
 
-async function insertExecutionLogs(tx: import('../db/db').Tx, r: StepRecord): Promise<void> {
+async function insertExecutionLogs(tx: Tx, r: StepRecord): Promise<void> {
   if (r.logs.length === 0) return;
   await tx.query(
     `INSERT INTO logstore.execution_logs (instance_id, org_id, run_id, action_id, action_version, level, message, logged_at)

@@ -3,7 +3,7 @@
 // passes in: there is no require, process, filesystem, timers or network inside. Each run gets a
 // fresh runtime with a deadline interrupt, a memory cap, and caps on its output and log size.
 // Host functions may return promises; the guest then sees a promise it can await.
-import { newQuickJSWASMModule, RELEASE_SYNC, type QuickJSContext, type QuickJSHandle, type QuickJSWASMModule } from 'quickjs-emscripten';
+import { newQuickJSWASMModule, RELEASE_SYNC, type QuickJSContext, type QuickJSDeferredPromise, type QuickJSHandle, type QuickJSWASMModule } from 'quickjs-emscripten';
 
 /** What a host function gets besides its (JSON) arguments. */
 export interface HostCall {
@@ -166,7 +166,7 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: SandboxError }
 
 /** The handles of one run; everything it creates is disposed before the runtime is. */
 class GuestRun {
-  private readonly pending = new Set<{ dispose(): void; alive: boolean }>();
+  private readonly pending = new Set<QuickJSDeferredPromise>();
   private readonly handles: QuickJSHandle[] = [];
   private closed = false;
 
@@ -212,19 +212,43 @@ class GuestRun {
       const deferred = this.vm.newPromise();
       this.pending.add(deferred);
       result.then(
-        (value) => this.settle(deferred, () => deferred.resolve(this.fromJson(value))),
-        (err: unknown) => this.settle(deferred, () => deferred.reject(this.newError(err))),
+        (value) => this.settle(deferred, { value }),
+        (error: unknown) => this.settle(deferred, { error }),
       );
       return deferred.handle;
     });
   }
 
-  private settle(deferred: { dispose(): void; alive: boolean }, how: () => void): void {
+  private settle(deferred: QuickJSDeferredPromise, outcome: { value: unknown } | { error: unknown }): void {
     if (this.closed || !deferred.alive) return;
-    how();
+    // Nothing here may throw: it runs in a host promise callback, where a throw would be unhandled.
+    try {
+      const handle = 'value' in outcome ? this.fromJson(outcome.value) : this.newError(outcome.error);
+      if ('value' in outcome) deferred.resolve(handle);
+      else deferred.reject(handle);
+      handle.dispose();
+    } catch (err) {
+      try {
+        const handle = this.newError(err);
+        deferred.reject(handle);
+        handle.dispose();
+      } catch {
+        // The guest cannot even take an error (out of memory): the deadline ends the run.
+      }
+    }
     this.pending.delete(deferred);
     deferred.dispose();
-    this.vm.runtime.executePendingJobs();
+    try {
+      this.pump();
+    } catch {
+      // as above
+    }
+  }
+
+  /** Runs the guest's pending promise jobs; an interrupted job's error is the run's timeout. */
+  pump(): void {
+    const res = this.vm.runtime.executePendingJobs();
+    if (res.error !== undefined) res.error.dispose();
   }
 
   private newError(err: unknown): QuickJSHandle {
@@ -266,7 +290,7 @@ class GuestRun {
     if (!this.isPromise(handle)) return this.readJson(handle);
     const native = this.vm.resolvePromise(handle);
     handle.dispose();
-    this.vm.runtime.executePendingJobs();
+    this.pump();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), Math.max(0, this.deadline - Date.now()));
@@ -274,7 +298,6 @@ class GuestRun {
     const settled = await Promise.race([native, timeout]);
     clearTimeout(timer);
     if (settled === 'timeout') {
-      native.then((r) => (r.error ?? r.value).dispose(), () => undefined);
       this.closed = true;
       return { ok: false, error: timeoutError() };
     }
