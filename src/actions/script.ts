@@ -2,6 +2,8 @@
 // sandbox with a snapshot of the flow context. `api.getContext(path)` and
 // `api.setContext(path, value)` read and change the context the next action sees;
 // `api.http.fetch(url, init)` goes through the outbound address policy; `api.log` logs.
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { AddressPolicy } from '../net/address-policy';
 import { fetchHostFunction } from '../sandbox/http';
 import { runScript, type RunScriptResult } from '../sandbox/sandbox';
@@ -63,4 +65,94 @@ export function runActionScript(input: ActionRunInput): Promise<RunScriptResult>
     memoryBytes: input.memoryBytes,
     maxOutputBytes: input.maxContextBytes,
   });
+}
+
+export type ActionThreadInput = Omit<ActionRunInput, 'policy'> & { allowlist: string[] };
+
+/** Past the script's own deadline, how long a thread may take before it is terminated. */
+const THREAD_GRACE_MS = 2_000;
+const THREAD_FILE = path.join(__dirname, 'script-thread.js');
+
+/**
+ * A few long-lived threads that run action scripts one at a time each, so a script that spins
+ * until its deadline never blocks the worker's event loop. A thread that overstays its script's
+ * deadline is terminated and replaced; callers beyond the pool size wait their turn.
+ */
+export class ScriptThreadPool {
+  private readonly idle: Worker[] = [];
+  private readonly waiting: ((thread: Worker) => void)[] = [];
+  private started = 0;
+
+  constructor(private readonly size: number) {}
+
+  async run(input: ActionThreadInput): Promise<RunScriptResult> {
+    const thread = await this.acquire();
+    const started = Date.now();
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        clearTimeout(kill);
+        thread.off('message', onMessage);
+        thread.off('exit', onExit);
+      };
+      const onMessage = (result: RunScriptResult) => {
+        done();
+        this.release(thread);
+        resolve(result);
+      };
+      const onExit = (code: number) => {
+        done();
+        this.replace();
+        reject(new Error(`the script thread exited with code ${code} before it answered`));
+      };
+      const kill = setTimeout(() => {
+        done();
+        void thread.terminate();
+        this.replace();
+        resolve({ ok: false, error: { kind: 'timeout', message: 'the script ran past its timeout and was stopped' }, logs: [], logsTruncated: false, durationMs: Date.now() - started });
+      }, input.timeoutMs + THREAD_GRACE_MS);
+      thread.on('message', onMessage);
+      thread.on('exit', onExit);
+      thread.postMessage(input);
+    });
+  }
+
+  private acquire(): Promise<Worker> {
+    const thread = this.idle.pop();
+    if (thread !== undefined) return Promise.resolve(thread);
+    if (this.started < this.size) return Promise.resolve(this.spawn());
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private spawn(): Worker {
+    this.started++;
+    const thread = new Worker(THREAD_FILE);
+    thread.unref(); // idle threads must not keep a stopping worker process alive
+    thread.on('error', () => undefined); // surfaces as 'exit', handled per run
+    thread.once('exit', () => {
+      // An idle thread that died leaves the pool; a busy one is replaced by its run.
+      const i = this.idle.indexOf(thread);
+      if (i >= 0) {
+        this.idle.splice(i, 1);
+        this.started--;
+      }
+    });
+    return thread;
+  }
+
+  private release(thread: Worker): void {
+    const next = this.waiting.shift();
+    if (next !== undefined) next(thread);
+    else this.idle.push(thread);
+  }
+
+  /** A thread died or was terminated: its slot goes to the next waiter, or back to the pool. */
+  private replace(): void {
+    this.started--;
+    const next = this.waiting.shift();
+    if (next !== undefined) next(this.spawn());
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.idle.splice(0).map((t) => t.terminate()));
+  }
 }

@@ -3,11 +3,10 @@
 import type { AppCtx } from '../context';
 import { transaction } from '../db/db';
 import { loadVersion } from '../actions/actions';
-import { runActionScript } from '../actions/script';
+import { ScriptThreadPool } from '../actions/script';
 import type { RunStepPlan } from '../flows/flows';
 import { recordRunEnded, recordStep } from '../flows/run-records';
 import { FLOW_RUN_LIMITS } from '../flows/runs';
-import { createAddressPolicy } from '../net/address-policy';
 import type { SandboxError } from '../sandbox/sandbox';
 
 export interface ActionStepInput {
@@ -35,7 +34,7 @@ export interface RunEndInput {
 }
 
 export function flowActivities(ctx: AppCtx) {
-  const policy = createAddressPolicy(ctx.config.outboundAllowlist);
+  const threads = new ScriptThreadPool(ctx.config.actions.threads);
   return {
     async runActionStep(input: ActionStepInput): Promise<ActionStepOutput> {
       const version = await transaction(ctx.db, { instanceId: input.instanceId }, (tx) =>
@@ -45,7 +44,7 @@ export function flowActivities(ctx: AppCtx) {
       const result =
         version === undefined
           ? { ok: false as const, error: { kind: 'runtime' as const, message: `action version ${input.step.version} no longer exists` }, logs: [], logsTruncated: false }
-          : await runActionScript({
+          : await threads.run({
               name: version.name,
               script: version.script,
               timeoutMs: input.step.timeoutMs,
@@ -54,7 +53,7 @@ export function flowActivities(ctx: AppCtx) {
               flowType: input.flowType,
               trigger: input.trigger,
               context: input.context,
-              policy,
+              allowlist: ctx.config.outboundAllowlist,
             });
       const contextOut = result.ok ? asContext(result.value) : undefined;
       const error: SandboxError | null = result.ok

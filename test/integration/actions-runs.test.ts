@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { TenantCtx } from '../../src/context';
 import { SYSTEM, transaction } from '../../src/db/db';
 import { FlowRunFailedError, runFlowTrigger } from '../../src/flows/runs';
-import { call, newTenant, startHarness, startWorkerProcess, type Harness, type TestTenant, type WorkerProcess } from '../helpers/harness';
+import { call, newTenant, startHarness, startWorkerProcess, waitFor, type Harness, type TestTenant, type WorkerProcess } from '../helpers/harness';
 
 let h: Harness;
 let worker: WorkerProcess;
@@ -113,6 +113,25 @@ describe('flow runs', () => {
     // The next run succeeds on the same worker.
     await bind(o.key, [probe]);
     expect((await run(o.key)).status).toBe(200);
+  });
+
+  it('keeps the worker responsive while another script spins until its timeout', async () => {
+    const slow = await orgTenant();
+    const fast = await orgTenant();
+    await bind(slow.key, [await action(slow.key, 'spin', 'for (;;) {}', { timeoutSeconds: 4, allowedToFail: true })]);
+    await bind(fast.key, [await action(fast.key, 'quick', "api.setContext('quick', true)")]);
+    const slowRun = run(slow.key);
+    // Wait until the spinning step is under way, then a quick run must not queue behind it.
+    await waitFor(async () =>
+      transaction(h.ctx.db, SYSTEM, async (tx) => (await tx.query("SELECT 1 FROM runs WHERE instance_id = $1 AND state = 'running'", [slow.t.instanceId])).rowCount),
+    );
+    const started = Date.now();
+    const quick = await run(fast.key);
+    const quickMs = Date.now() - started;
+    expect(quick.body.context).toEqual({ quick: true });
+    const spun = await slowRun;
+    expect(spun.body.steps[0].error.kind).toBe('timeout');
+    expect(quickMs).toBeLessThan(3000);
   });
 
   it('runs instance actions before org actions, skips deactivated ones, and records the versions it ran', async () => {
