@@ -94,57 +94,92 @@ async function checkQuota(ctx: TenantCtx): Promise<void> {
   }
 }
 
-/**
- * Runs the active actions of one trigger synchronously and returns the resulting context.
- * For the command bus: `runFlowTrigger(ctx, { flowType: 'command', trigger: 'preSend', context })`.
- * Throws ValidationError (unknown flow or trigger, context too large), QuotaExceededError,
- * FlowRunFailedError (an action that may not fail failed) or UnavailableError.
- */
-export async function runFlowTrigger(
-  ctx: TenantCtx,
-  input: { flowType: string; trigger: string; context: Record<string, unknown>; orgId?: string | null },
-): Promise<FlowRunResult> {
+export interface FlowTriggerInput {
+  flowType: string;
+  trigger: string;
+  context: Record<string, unknown>;
+  /** The org whose actions run after the instance's; the caller's org by default, null for instance actions only. */
+  orgId?: string | null;
+}
+
+interface PreparedRun {
+  runId: string;
+  workflowId: string;
+  input: FlowRunInput;
+  boundMs: number;
+}
+
+/** Checks the input and the quota, plans the steps and records the run; undefined when nothing would run. */
+async function prepareRun(ctx: TenantCtx, input: FlowTriggerInput): Promise<PreparedRun | undefined> {
   checkTrigger(input.flowType, input.trigger);
   const size = Buffer.byteLength(JSON.stringify(input.context));
   if (size > FLOW_RUN_LIMITS.contextBytes) throw ValidationError.field('body.context', `is ${size} bytes; the limit is ${FLOW_RUN_LIMITS.contextBytes} bytes`);
   const orgId = input.orgId === undefined ? ctx.tenant.orgId : input.orgId;
   const steps = await transaction(ctx.db, ctx.tenant, (tx) => planRunSteps(tx, ctx.tenant.instanceId, orgId, input.flowType, input.trigger));
-  if (steps.length === 0) return { runId: null, context: input.context, steps: [] };
+  if (steps.length === 0) return undefined;
   await checkQuota(ctx);
 
   const runId = newId('run');
   const workflowId = flowWorkflowId(ctx.tenant.instanceId, runId);
   await recordRunStarted(ctx, { runId, workflowId, orgId, flowType: input.flowType, trigger: input.trigger, context: input.context });
   const wfInput: FlowRunInput = { instanceId: ctx.tenant.instanceId, orgId, runId, flowType: input.flowType, trigger: input.trigger, context: input.context, steps };
-  const outcome = await executeFlowWorkflow(ctx, workflowId, wfInput, runBoundMs(steps));
-  const recorded = await getRun(ctx, runId);
-  if (outcome.state === 'failed') {
-    const failed = recorded.steps.find((s) => s.position === outcome.failedPosition);
-    if (failed !== undefined) throw new FlowRunFailedError(runId, failed);
-    throw new UnavailableError(`flow run ${runId} failed: ${outcome.error ?? 'unknown error'}`);
-  }
-  return { runId, context: outcome.context, steps: recorded.steps };
+  return { runId, workflowId, input: wfInput, boundMs: runBoundMs(steps) };
 }
 
-async function executeFlowWorkflow(ctx: TenantCtx, workflowId: string, input: FlowRunInput, boundMs: number): Promise<FlowRunOutcome> {
+/**
+ * Runs the active actions of one trigger synchronously and returns the resulting context.
+ * For the command bus: `runFlowTrigger(ctx, { flowType: 'command', trigger: 'preSend', context })`.
+ * Throws ValidationError (unknown flow or trigger, context too large), QuotaExceededError,
+ * FlowRunFailedError (an action that may not fail failed) or UnavailableError.
+ */
+export async function runFlowTrigger(ctx: TenantCtx, input: FlowTriggerInput): Promise<FlowRunResult> {
+  const run = await prepareRun(ctx, input);
+  if (run === undefined) return { runId: null, context: input.context, steps: [] };
+  const outcome = await executeFlowWorkflow(ctx, run);
+  const steps = await transaction(ctx.db, ctx.tenant, (tx) => readSteps(tx, ctx.tenant.instanceId, run.runId));
+  if (outcome.state === 'failed') {
+    const failed = steps.find((s) => s.position === outcome.failedPosition);
+    if (failed !== undefined) throw new FlowRunFailedError(run.runId, failed);
+    throw new UnavailableError(`flow run ${run.runId} failed: ${outcome.error ?? 'unknown error'}`);
+  }
+  return { runId: run.runId, context: outcome.context, steps };
+}
+
+/**
+ * Starts the run and returns without waiting: for triggers that must never block their caller
+ * (the command flow's postCompletion and postTroubleshooting). The trace is at GET /v1/runs/{runId}.
+ */
+export async function startFlowTrigger(ctx: TenantCtx, input: FlowTriggerInput): Promise<{ runId: string | null }> {
+  const run = await prepareRun(ctx, input);
+  if (run === undefined) return { runId: null };
+  await ctx.temporal.client.workflow.start('flowRunWorkflow', workflowOptions(ctx, run));
+  return { runId: run.runId };
+}
+
+function workflowOptions(ctx: TenantCtx, run: PreparedRun) {
+  return {
+    workflowId: run.workflowId,
+    taskQueue: ctx.temporal.taskQueue,
+    args: [run.input],
+    workflowExecutionTimeout: run.boundMs,
+    staticSummary: `flow ${run.input.flowType}/${run.input.trigger}`,
+    typedSearchAttributes: [
+      { key: CadenzaInstance, value: run.input.instanceId },
+      { key: CadenzaKind, value: 'flow' },
+      ...(run.input.orgId === null ? [] : [{ key: CadenzaOrg, value: run.input.orgId }]),
+    ],
+  };
+}
+
+async function executeFlowWorkflow(ctx: TenantCtx, run: PreparedRun): Promise<FlowRunOutcome> {
   try {
-    return await ctx.temporal.client.workflow.execute('flowRunWorkflow', {
-      workflowId,
-      taskQueue: ctx.temporal.taskQueue,
-      args: [input],
-      workflowExecutionTimeout: boundMs,
-      staticSummary: `flow ${input.flowType}/${input.trigger}`,
-      typedSearchAttributes: [
-        { key: CadenzaInstance, value: input.instanceId },
-        { key: CadenzaKind, value: 'flow' },
-        ...(input.orgId === null ? [] : [{ key: CadenzaOrg, value: input.orgId }]),
-      ],
-    });
+    return await ctx.temporal.client.workflow.execute('flowRunWorkflow', workflowOptions(ctx, run));
   } catch (err) {
     if (err instanceof WorkflowFailedError) {
+      const { instanceId, orgId, runId } = run.input;
       // A run past its bound never reached its own end record; close it here.
-      await recordRunEnded(ctx.db, { instanceId: input.instanceId, orgId: input.orgId, runId: input.runId, state: 'failed', context: null, error: { message: `did not finish within ${boundMs} ms` } });
-      throw new UnavailableError(`flow run ${input.runId} did not finish within ${boundMs} ms: ${err.cause?.message ?? err.message}`);
+      await recordRunEnded(ctx.db, { instanceId, orgId, runId, state: 'failed', context: null, error: { message: `did not finish within ${run.boundMs} ms` } });
+      throw new UnavailableError(`flow run ${runId} did not finish within ${run.boundMs} ms: ${err.cause?.message ?? err.message}`);
     }
     throw err;
   }

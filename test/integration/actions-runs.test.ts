@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TenantCtx } from '../../src/context';
 import { SYSTEM, transaction } from '../../src/db/db';
-import { FlowRunFailedError, runFlowTrigger } from '../../src/flows/runs';
+import { FlowRunFailedError, runFlowTrigger, startFlowTrigger } from '../../src/flows/runs';
 import { call, newTenant, startHarness, startWorkerProcess, waitFor, type Harness, type TestTenant, type WorkerProcess } from '../helpers/harness';
 
 let h: Harness;
@@ -152,9 +152,15 @@ describe('flow runs', () => {
       ['instFirst', 1, 'instance'],
       ['orgSecond', 2, 'org'],
     ]);
-    // The instance route runs the instance actions only.
+    // The instance route runs the instance actions only, whichever org the key picked.
     const instOnly = await run(o.t.adminKey, {}, '/v1/instance/flows');
     expect(instOnly.body.context.order).toEqual(['instance']);
+    const withHeader = await call(h, 'POST', '/v1/instance/flows/customiseToken/triggers/preAccessTokenCreation/run', {
+      key: o.t.adminKey,
+      headers: { 'x-cadenza-org': o.orgId },
+      body: { context: {} },
+    });
+    expect(withHeader.body.context.order).toEqual(['instance']);
   });
 
   it('lets api.http.fetch reach an allowlisted receiver and refuses 169.254.169.254 and 10.0.0.1', async () => {
@@ -220,6 +226,21 @@ describe('runFlowTrigger, the domain function the command bus calls', () => {
     const attempt = runFlowTrigger(tenantCtx(o), { flowType: 'command', trigger: 'preSend', context: { payload: { amount: 500 } } });
     await expect(attempt).rejects.toBeInstanceOf(FlowRunFailedError);
     await expect(attempt).rejects.toMatchObject({ kind: 'validation', message: expect.stringContaining("action 'gate' (version 1) failed: Error: amount over the limit") });
+  });
+});
+
+describe('startFlowTrigger, for triggers that must not block', () => {
+  it('starts a postCompletion run and returns at once; the run finishes on its own', async () => {
+    const o = await orgTenant();
+    await bind(o.key, [await action(o.key, 'notify', "api.log('completed', ctx.context.commandId)")], '/v1/flows', 'command', 'postCompletion');
+    const ctx: TenantCtx = { ...h.ctx, tenant: { instanceId: o.t.instanceId, orgId: o.orgId, role: 'admin', actor: 'command-bus', keyId: null, keyOrgId: null } };
+    const { runId } = await startFlowTrigger(ctx, { flowType: 'command', trigger: 'postCompletion', context: { commandId: 'c-1' } });
+    expect(runId).toMatch(/^run_/);
+    const done = await waitFor(async () => {
+      const r = await call(h, 'GET', `/v1/runs/${runId}`, { key: o.key });
+      return r.body.state === 'succeeded' ? r.body : undefined;
+    });
+    expect(done.steps[0].logs[0].message).toBe('completed c-1');
   });
 });
 
