@@ -119,11 +119,10 @@ export async function runScript(input: RunScriptInput): Promise<RunScriptResult>
   const abort = new AbortController();
   const run = new GuestRun(vm, abort.signal, deadline, input.fileName ?? FILE);
   try {
-    const api = run.hostObject(input.host ?? {});
+    const api = run.track(run.hostObject(input.host ?? {}));
     run.addLog(api, logs);
     vm.setProp(vm.global, 'api', api);
     const outcome = await run.execute(input, api);
-    api.dispose();
     if (!outcome.ok) return finish(outcome);
     const json = outcome.value === undefined ? undefined : JSON.stringify(outcome.value);
     const limit = input.maxOutputBytes ?? SANDBOX_DEFAULTS.maxOutputBytes;
@@ -176,6 +175,12 @@ class GuestRun {
     private readonly deadline: number,
     private readonly fileName: string,
   ) {}
+
+  /** Disposed with the run, whatever happens. */
+  track(handle: QuickJSHandle): QuickJSHandle {
+    this.handles.push(handle);
+    return handle;
+  }
 
   hostObject(api: HostApi): QuickJSHandle {
     const obj = this.vm.newObject();
@@ -273,8 +278,7 @@ class GuestRun {
     if (input.entry === undefined) return this.settleValue(evaluated.value);
     evaluated.value.dispose();
 
-    const fn = this.vm.getProp(this.vm.global, input.entry);
-    this.handles.push(fn);
+    const fn = this.track(this.vm.getProp(this.vm.global, input.entry));
     if (this.vm.typeof(fn) !== 'function') {
       return { ok: false, error: { kind: 'not_a_function', message: `the script does not define function ${input.entry}` } };
     }
