@@ -5,8 +5,12 @@ import os from 'node:os';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { AppCtx } from '../context';
 import type { HandlerRegistry } from '../commands/handlers';
-import { recordTransition, type TransitionInput } from '../commands/projection';
+import { COMMAND_EVENTS } from '../commands/model';
+import { recordTransition, type TransitionInput, type TransitionOutcome } from '../commands/projection';
+import { commandFlowContext } from '../commands/send';
+import { startFlowTrigger } from '../flows/runs';
 import { postReply, replySigningKey } from '../commands/replies';
+import { createAddressPolicy } from '../net/address-policy';
 
 export interface HandlerInput {
   instanceId: string;
@@ -22,16 +26,48 @@ export interface HandlerInput {
   heartbeatIntervalMs: number;
 }
 
+/** The command flow trigger a transition fires, if any. */
+function postTrigger(input: TransitionInput): 'postCompletion' | 'postTroubleshooting' | undefined {
+  const types = input.events.map((e) => e.type);
+  if (types.includes(COMMAND_EVENTS.completed) || types.includes(COMMAND_EVENTS.operatorComplete)) return 'postCompletion';
+  if (types.includes(COMMAND_EVENTS.movedToTsq)) return 'postTroubleshooting';
+  return undefined;
+}
+
+/**
+ * Starts the command flow's post-transition actions without waiting for them. They never block
+ * or fail the command: a failure to start is logged, and the run's own trace shows the rest.
+ */
+async function firePostTrigger(ctx: AppCtx, input: TransitionInput, trigger: 'postCompletion' | 'postTroubleshooting'): Promise<void> {
+  const tenant = { instanceId: input.instanceId, orgId: input.orgId, role: 'admin' as const, actor: 'system', keyId: null, keyOrgId: null };
+  const context = {
+    ...commandFlowContext({ domain: input.domain, type: input.type, commandId: input.commandId, correlationId: input.correlationId }),
+    transition: input.events.map((e) => ({ type: e.type, payload: e.payload })),
+  };
+  try {
+    await startFlowTrigger({ ...ctx, tenant }, { flowType: 'command', trigger, context, orgId: input.orgId });
+  } catch (err) {
+    ctx.log.warn({ err, trigger, domain: input.domain, commandId: input.commandId }, 'could not start the command flow trigger');
+  }
+}
+
 export function coreCommandActivities(ctx: AppCtx) {
+  const policy = createAddressPolicy(ctx.config.outboundAllowlist);
   return {
-    recordCommandTransition: (input: TransitionInput) => recordTransition(ctx.db, input),
+    async recordCommandTransition(input: TransitionInput): Promise<TransitionOutcome> {
+      const out = await recordTransition(ctx.db, input);
+      const trigger = postTrigger(input);
+      // Only the first recording fires it, so a replayed local activity starts no second run.
+      if (out.recorded && trigger !== undefined) await firePostTrigger(ctx, input, trigger);
+      return out;
+    },
 
     async deliverCommandReply(input: { instanceId: string; url: string; body: unknown }): Promise<number> {
       const key = replySigningKey(ctx.config.masterKey!, input.instanceId);
       try {
-        return await postReply(input.url, key, input.body);
+        return await postReply(policy, input.url, key, input.body);
       } catch (err) {
-        if (err instanceof Error && err.name === 'ReplyRejected') throw ApplicationFailure.nonRetryable(err.message, 'ReplyRejected');
+        if (err instanceof Error && (err.name === 'ReplyRejected' || err.name === 'OutboundAddressRefused')) throw ApplicationFailure.nonRetryable(err.message, 'ReplyRejected');
         throw err;
       }
     },

@@ -5,7 +5,7 @@ import type { TenantCtx } from '../context';
 import { ConflictError, ValidationError } from '../errors';
 import { pgCode, transaction } from '../db/db';
 import { push } from '../eventstore/eventstore';
-import { checkReplyTo, insertCommand, resolvePolicy, startOrDefer, validateSend, type SendInput } from './send';
+import { applyPreSend, checkReplyAddress, checkReplyTo, insertCommand, resolvePolicy, startOrDefer, validateSend, type SendInput } from './send';
 import type { CommandRow } from './queries';
 import type { RetryPolicy } from './model';
 
@@ -32,12 +32,28 @@ function checkDuplicates(commands: SendInput[]): void {
   });
 }
 
+/** preSend for each command; when the first finds no preSend action, the rest are skipped. */
+async function preSendAll(ctx: TenantCtx, commands: SendInput[]): Promise<{ input: SendInput; runId: string | null }[]> {
+  const out: { input: SendInput; runId: string | null }[] = [];
+  for (const [i, c] of commands.entries()) {
+    if (i > 0 && out[0]!.runId === null) {
+      out.push({ input: c, runId: null });
+      continue;
+    }
+    out.push(await applyPreSend(ctx, c));
+  }
+  return out;
+}
+
 export async function sendBatch(ctx: TenantCtx, input: BatchInput): Promise<BatchResult> {
   const max = ctx.config.limits.batchMaxCommands;
   if (input.commands.length > max) throw ValidationError.field('body.commands', `must hold at most ${max} commands`);
   input.commands.forEach((c, i) => validateSend(ctx, c, `body.commands[${i}]`));
   checkReplyTo(ctx.tenant.instanceId, input.replyTo, 'body.replyTo');
   checkDuplicates(input.commands);
+  await checkReplyAddress(ctx, input.replyTo, 'body.replyTo');
+  for (const [i, c] of input.commands.entries()) await checkReplyAddress(ctx, c.replyTo, `body.commands[${i}].replyTo`);
+  const prepared = await preSendAll(ctx, input.commands);
   const batchId = input.batchId ?? crypto.randomUUID();
   const { tenant } = ctx;
 
@@ -67,9 +83,10 @@ export async function sendBatch(ctx: TenantCtx, input: BatchInput): Promise<Batc
       );
       for (const d of domainRows) policies.set(d.domain, d.policy);
       const inserted: CommandRow[] = [];
-      for (const [i, c] of input.commands.entries()) {
-        const row = await insertCommand(tx, ctx, c, batchId, resolvePolicy(c, policies.get(c.domain)));
-        if (row === undefined) throw new ConflictError(`body.commands[${i}]: command ${c.domain}/${c.commandId} already exists; nothing of the batch was sent`);
+      for (const [i, c] of prepared.entries()) {
+        const request = input.commands[i]!;
+        const row = await insertCommand(tx, ctx, c.input, batchId, resolvePolicy(c.input, policies.get(c.input.domain)), { hashOf: request, preSendRunId: c.runId });
+        if (row === undefined) throw new ConflictError(`body.commands[${i}]: command ${request.domain}/${request.commandId} already exists; nothing of the batch was sent`);
         inserted.push(row);
       }
       return inserted;

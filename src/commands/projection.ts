@@ -27,6 +27,8 @@ export interface TransitionInput {
   orgId: string | null;
   domain: string;
   commandId: string;
+  type: string;
+  correlationId: string;
   /** The workflow's transition counter; makes the events' ids. */
   step: number;
   events: { type: CommandEventType; payload: Record<string, unknown> }[];
@@ -40,6 +42,8 @@ export interface BatchCompletion extends BatchReply {
 }
 
 export interface TransitionOutcome {
+  /** False when this step had been recorded before (a replayed local activity). */
+  recorded: boolean;
   /** Set when this transition finished the command's batch. */
   batchCompleted: BatchCompletion | null;
 }
@@ -131,10 +135,10 @@ export async function recordTransition(db: Db, input: TransitionInput): Promise<
     }));
     // The row and counters change only when the events are new; a replayed step changes nothing.
     const stored = await push(tx, input.instanceId, input.creator, events);
-    if (stored.length === 0) return { batchCompleted: await batchStateIfDone(tx, input) };
+    if (stored.length === 0) return { recorded: false, batchCompleted: await batchStateIfDone(tx, input) };
     const at = stored[stored.length - 1]!.createdAt;
     await updateCommandRow(tx, input, at);
-    return { batchCompleted: await countBatchOutcome(tx, input, at) };
+    return { recorded: true, batchCompleted: await countBatchOutcome(tx, input, at) };
   });
 }
 

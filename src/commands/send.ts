@@ -17,6 +17,8 @@ import {
   type RetryPolicy,
 } from './model';
 import { startCommandWorkflow } from './start';
+import { runFlowTrigger } from '../flows/runs';
+import { createAddressPolicy, OutboundAddressRefused } from '../net/address-policy';
 
 export interface SendInput {
   domain: string;
@@ -52,6 +54,16 @@ export function checkReplyTo(instanceId: string, replyTo: string | undefined, fi
     throw ValidationError.field(field, 'must be an http(s) URL or temporal:<workflowId>');
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw ValidationError.field(field, 'must be an http(s) URL or temporal:<workflowId>');
+}
+
+/** An HTTP replyTo must pass the outbound address policy (checked again at delivery: DNS may change). */
+export async function checkReplyAddress(ctx: TenantCtx, replyTo: string | undefined, field: string): Promise<void> {
+  if (replyTo === undefined || replyTo.startsWith(TEMPORAL_REPLY_PREFIX)) return;
+  try {
+    await createAddressPolicy(ctx.config.outboundAllowlist).resolve(new URL(replyTo).hostname);
+  } catch (err) {
+    throw ValidationError.field(field, err instanceof OutboundAddressRefused ? err.message : `cannot be resolved (${(err as Error).message})`);
+  }
 }
 
 export function payloadBytes(payload: unknown): number {
@@ -112,6 +124,7 @@ export async function insertCommand(
   input: SendInput,
   batchId: string | null,
   policy: RetryPolicy,
+  options: { hashOf?: SendInput; preSendRunId?: string | null } = {},
 ): Promise<CommandRow | undefined> {
   const { tenant } = ctx;
   const commandId = input.commandId ?? crypto.randomUUID();
@@ -125,7 +138,7 @@ export async function insertCommand(
       orgId: tenant.orgId,
       type: COMMAND_EVENTS.sent,
       eventId: `command:${aggregateId}:sent`,
-      payload: { type: input.type, correlationId, replyTo: input.replyTo ?? null, batchId, policy },
+      payload: { type: input.type, correlationId, replyTo: input.replyTo ?? null, batchId, policy, preSendRunId: options.preSendRunId ?? null },
       project: async (ptx, e) => {
         const res = await ptx.query<CommandRow>(INSERT_COMMAND, [
           tenant.instanceId,
@@ -137,7 +150,7 @@ export async function insertCommand(
           input.replyTo ?? null,
           batchId,
           JSON.stringify(input.payload ?? null),
-          requestHash(input),
+          requestHash(options.hashOf ?? input),
           policy,
           policy.maxAttempts,
           e.createdAt,
@@ -161,16 +174,36 @@ async function existing(tx: Tx, instanceId: string, domain: string, commandId: s
   return rows[0]!;
 }
 
-export async function sendCommand(ctx: TenantCtx, input: SendInput): Promise<SendResult> {
-  validateSend(ctx, input);
+/** The context a command flow's actions see: `ctx.command.payload` is theirs to change. */
+export function commandFlowContext(c: { domain: string; type: string; commandId?: string; correlationId?: string; payload?: unknown }) {
+  return { command: { domain: c.domain, type: c.type, commandId: c.commandId ?? null, correlationId: c.correlationId ?? null, payload: c.payload ?? null } };
+}
+
+/**
+ * Runs the command flow's preSend actions, if any: they may change the payload, or reject the
+ * command (FlowRunFailedError, a 422 naming the action) before anything is stored or started.
+ */
+export async function applyPreSend(ctx: TenantCtx, input: SendInput): Promise<{ input: SendInput; runId: string | null }> {
+  const run = await runFlowTrigger(ctx, { flowType: 'command', trigger: 'preSend', context: commandFlowContext(input) });
+  if (run.runId === null) return { input, runId: null };
+  const changed = (run.context as { command?: { payload?: unknown } }).command?.payload;
+  const next = { ...input, payload: changed === undefined ? input.payload : changed };
+  validateSend(ctx, next);
+  return { input: next, runId: run.runId };
+}
+
+export async function sendCommand(ctx: TenantCtx, request: SendInput): Promise<SendResult> {
+  validateSend(ctx, request);
+  await checkReplyAddress(ctx, request.replyTo, 'body.replyTo');
+  const { input, runId: preSendRunId } = await applyPreSend(ctx, request);
   const { tenant } = ctx;
   const attempt = () =>
     transaction(ctx.db, tenant, async (tx) => {
       const policy = resolvePolicy(input, await domainPolicy(tx, tenant.instanceId, input.domain));
-      const row = await insertCommand(tx, ctx, input, null, policy);
+      const row = await insertCommand(tx, ctx, input, null, policy, { hashOf: request, preSendRunId });
       if (row !== undefined) return { row, created: true };
       const found = await existing(tx, tenant.instanceId, input.domain, input.commandId!);
-      if (found.request_hash !== requestHash(input)) {
+      if (found.request_hash !== requestHash(request)) {
         throw new ConflictError(`command ${input.domain}/${input.commandId} exists with a different body`, { commandId: input.commandId });
       }
       return { row: found, created: false };

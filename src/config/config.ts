@@ -2,6 +2,7 @@
 // `variables` below (the README table is generated from the same list), parsed once at
 // start, and each mistake becomes one message that names the variable.
 import path from 'node:path';
+import { parseAllowlist } from '../net/address-policy';
 
 export type ProcessRole = 'start' | 'api' | 'worker' | 'migrate';
 
@@ -38,6 +39,16 @@ export interface Config {
     batchMaxCommands: number;
     pageMax: number;
   };
+  actions: {
+    maxTimeoutSeconds: number;
+    memoryBytes: number;
+    /** Action-seconds per instance per calendar month (UTC); 0 means no quota. */
+    quotaSecondsPerMonth: number;
+    /** Threads per worker process that run action scripts. */
+    threads: number;
+  };
+  /** Host names, IPs and CIDRs that outbound calls may reach although they are not public. */
+  outboundAllowlist: string[];
 }
 
 export class ConfigError extends Error {
@@ -74,6 +85,11 @@ export const variables: VariableDoc[] = [
   { name: 'CADENZA_DISPATCH_AFTER_SECONDS', default: '15', description: 'A committed command whose workflow has not started after this long is started by the dispatcher (a crash between commit and start loses nothing).' },
   { name: 'CADENZA_COMMAND_PAYLOAD_LIMIT_BYTES', default: '262144', description: 'Largest command payload (serialized JSON).' },
   { name: 'CADENZA_BATCH_MAX_COMMANDS', default: '1000', description: 'Most commands in one batch.' },
+  { name: 'CADENZA_ACTION_MAX_TIMEOUT_SECONDS', default: '20', description: 'Largest timeout an action may set (the default timeout is 10 s).' },
+  { name: 'CADENZA_ACTION_MEMORY_LIMIT_BYTES', default: '33554432', description: 'Memory cap of one action script run in the sandbox.' },
+  { name: 'CADENZA_ACTION_QUOTA_SECONDS', default: '0 (no quota)', description: 'Action-seconds an instance may use per calendar month (UTC); flow runs over it are refused with 429.' },
+  { name: 'CADENZA_ACTION_THREADS', default: '4', description: 'Threads per worker process that run action scripts; more scripts at once wait for a free thread.' },
+  { name: 'CADENZA_OUTBOUND_ALLOWLIST', default: 'none', description: 'Comma-separated host names, IPs or CIDRs that `api.http.fetch` may reach although they are loopback, private, link-local or unique-local.' },
   { name: 'DATABASE_URL', default: 'embedded', description: 'External PostgreSQL; replaces the embedded one. Required for api, worker and migrate.' },
   { name: 'TEMPORAL_ADDRESS', default: 'embedded', description: 'External Temporal frontend (host:port); replaces the dev server. Required for api and worker.' },
   { name: 'TEMPORAL_NAMESPACE', default: 'default', description: 'Temporal namespace.' },
@@ -201,6 +217,12 @@ function readWorker(r: Reader, role: ProcessRole): Config['worker'] {
   };
 }
 
+function readAllowlist(r: Reader): string[] {
+  const { entries, invalid } = parseAllowlist(r.str('CADENZA_OUTBOUND_ALLOWLIST'));
+  for (const e of invalid) r.problems.push(`CADENZA_OUTBOUND_ALLOWLIST has an entry that is not a host name, IP or CIDR: '${e}'`);
+  return entries;
+}
+
 /** Parses the environment for a process role; throws ConfigError listing every problem. */
 export function loadConfig(env: Env, role: ProcessRole): Config {
   const r = new Reader(env);
@@ -239,6 +261,13 @@ export function loadConfig(env: Env, role: ProcessRole): Config {
       batchMaxCommands: r.int('CADENZA_BATCH_MAX_COMMANDS', 1000, 1, 10000),
       pageMax: 500,
     },
+    actions: {
+      maxTimeoutSeconds: r.int('CADENZA_ACTION_MAX_TIMEOUT_SECONDS', 20, 1, 600),
+      memoryBytes: r.int('CADENZA_ACTION_MEMORY_LIMIT_BYTES', 32 * 1024 * 1024, 1024 * 1024, 1024 * 1024 * 1024),
+      quotaSecondsPerMonth: r.int('CADENZA_ACTION_QUOTA_SECONDS', 0, 0, 1_000_000_000),
+      threads: r.int('CADENZA_ACTION_THREADS', 4, 1, 256),
+    },
+    outboundAllowlist: readAllowlist(r),
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;

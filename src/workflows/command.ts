@@ -152,6 +152,8 @@ export async function commandWorkflow(input: CommandWorkflowInput): Promise<Comm
       orgId: input.orgId,
       domain: input.domain,
       commandId: input.commandId,
+      type: input.type,
+      correlationId: input.correlationId,
       step,
       events: events.map((e) => ({ type: e.type, payload: e.payload ?? {} })),
       creator: options.creator ?? 'system',

@@ -14,7 +14,7 @@ let worker: WorkerProcess;
 let receiver: Receiver;
 
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({ CADENZA_OUTBOUND_ALLOWLIST: '127.0.0.1' });
   worker = await startWorkerProcess(h, { CADENZA_DEMO_HANDLERS: 'true' });
   receiver = await startReceiver();
 });

@@ -1,8 +1,10 @@
 import type { AnyRoute } from '../route';
+import { actionRoutes } from './actions';
 import { commandRoutes } from './commands';
 import { healthRoutes } from './health';
 import { keyRoutes } from './keys';
 import { orgRoutes } from './orgs';
+import { runRoutes } from './runs';
 
 /** Every route of the API, in the order the docs list them. */
-export const allRoutes: AnyRoute[] = [...healthRoutes, ...orgRoutes, ...keyRoutes, ...commandRoutes];
+export const allRoutes: AnyRoute[] = [...healthRoutes, ...orgRoutes, ...keyRoutes, ...commandRoutes, ...actionRoutes, ...runRoutes];
