@@ -6,7 +6,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { AppCtx } from '../context';
 import type { HandlerRegistry } from '../commands/handlers';
 import { COMMAND_EVENTS } from '../commands/model';
-import { recordTransition, type TransitionInput, type TransitionOutcome } from '../commands/projection';
+import { recordStarted, recordTransition, type TransitionInput, type TransitionOutcome } from '../commands/projection';
 import { commandFlowContext } from '../commands/send';
 import { startFlowTrigger } from '../flows/runs';
 import { postReply, replySigningKey } from '../commands/replies';
@@ -84,9 +84,10 @@ function toFailure(err: unknown): ApplicationFailure {
   return ApplicationFailure.create({ message: e.message, type: 'TransientCommandError', details });
 }
 
-export function handlerActivities(registry: HandlerRegistry) {
+export function handlerActivities(ctx: AppCtx, registry: HandlerRegistry) {
   return {
     async runCommandHandler(input: HandlerInput): Promise<unknown> {
+      await recordStarted(ctx.db, input);
       const handler = registry.get(input.domain, input.type);
       if (handler === undefined) {
         throw ApplicationFailure.nonRetryable(`no handler for ${input.domain}/${input.type} on worker ${os.hostname()}:${process.pid}`, 'HandlerNotFound');

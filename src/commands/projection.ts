@@ -4,6 +4,7 @@
 import { transaction, type Db, type Tx } from '../db/db';
 import { push } from '../eventstore/eventstore';
 import {
+  COMMAND_EVENTS,
   commandAggregateId,
   type BatchReply,
   type CommandError,
@@ -60,7 +61,7 @@ const COLUMN: Record<keyof TransitionSet, string> = {
 
 const JSON_COLUMNS = new Set(['last_error', 'result']);
 
-async function updateCommandRow(tx: Tx, input: TransitionInput, at: Date): Promise<void> {
+async function updateCommandRow(tx: Tx, input: Pick<TransitionInput, 'instanceId' | 'domain' | 'commandId' | 'set'>, at: Date): Promise<void> {
   const assignments = ['updated_at = $4', 'dispatched_at = COALESCE(dispatched_at, $4)'];
   const values: unknown[] = [input.instanceId, input.domain, input.commandId, at];
   for (const [key, value] of Object.entries(input.set) as [keyof TransitionSet, unknown][]) {
@@ -140,6 +141,41 @@ export async function recordTransition(db: Db, input: TransitionInput): Promise<
     await updateCommandRow(tx, input, at);
     return { recorded: true, batchCompleted: await countBatchOutcome(tx, input, at) };
   });
+}
+
+export interface StartedInput {
+  instanceId: string;
+  orgId: string | null;
+  domain: string;
+  commandId: string;
+  attempt: number;
+  totalAttempts: number;
+}
+
+/**
+ * Records that a handler picked an attempt up (STARTED, IN_PROGRESS). Written by the handler
+ * activity, keyed by the attempt, so a redelivered task records it once.
+ */
+export async function recordStarted(db: Db, input: StartedInput): Promise<void> {
+  const aggregateId = commandAggregateId(input.domain, input.commandId);
+  await transaction(db, { instanceId: input.instanceId }, (tx) =>
+    push(tx, input.instanceId, 'system', [
+      {
+        aggregateType: 'command',
+        aggregateId,
+        orgId: input.orgId,
+        type: COMMAND_EVENTS.started,
+        eventId: `command:${aggregateId}:attempt:${input.totalAttempts}:started`,
+        payload: { attempt: input.attempt, totalAttempts: input.totalAttempts },
+        project: (ptx, e) =>
+          updateCommandRow(
+            ptx,
+            { ...input, set: { status: 'IN_PROGRESS', attempts: input.attempt, totalAttempts: input.totalAttempts, nextAttemptAt: null } },
+            e.createdAt,
+          ),
+      },
+    ]),
+  );
 }
 
 /**

@@ -53,7 +53,7 @@ export async function startWorker(ctx: AppCtx): Promise<RunningWorker> {
         connection,
         namespace: config.temporal.namespace,
         taskQueue: handlerTaskQueue(config.temporal.taskQueue, domain),
-        activities: handlerActivities(registry),
+        activities: handlerActivities(ctx, registry),
         maxConcurrentActivityTaskExecutions: config.worker.concurrency,
         shutdownGraceTime,
       }),

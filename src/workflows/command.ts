@@ -60,7 +60,8 @@ const { deliverCommandReply } = proxyActivities<CoreActivities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10, nonRetryableErrorTypes: ['ReplyRejected'] },
 });
 
-type OperatorAction = { kind: 'retry' | 'cancel' | 'complete'; input: OperatorInput };
+/** `done` is the state right after the operator's transition was recorded: what the update answers. */
+type OperatorAction = { kind: 'retry' | 'cancel' | 'complete'; input: OperatorInput; done?: CommandSnapshot };
 
 type AttemptOutcome = { kind: 'completed'; result: unknown } | { kind: 'failed'; error: CommandError } | { kind: 'tsq' };
 
@@ -131,8 +132,8 @@ export async function commandWorkflow(input: CommandWorkflowInput): Promise<Comm
     const action: OperatorAction = { kind, input: op };
     pending = action;
     // Answer once the main loop has recorded the transition.
-    await condition(() => pending !== action);
-    return { ...state };
+    await condition(() => action.done !== undefined);
+    return action.done!;
   };
   setHandler(retrySignal, accept('retry'));
   setHandler(cancelSignal, accept('cancel'));
@@ -176,12 +177,10 @@ export async function commandWorkflow(input: CommandWorkflowInput): Promise<Comm
   async function runAttempts(): Promise<AttemptOutcome> {
     for (let attempt = 1; ; attempt++) {
       const total = state.totalAttempts + 1;
-      await record([{ type: COMMAND_EVENTS.started, payload: { attempt, totalAttempts: total } }], {
-        status: 'IN_PROGRESS',
-        attempts: attempt,
-        totalAttempts: total,
-        nextAttemptAt: null,
-      });
+      // The handler activity records STARTED itself when a worker picks the attempt up: one
+      // local activity less per attempt, and IN_PROGRESS means a handler really has it.
+      Object.assign(state, { status: 'IN_PROGRESS', attempts: attempt, totalAttempts: total });
+      upsertSearchAttributes([{ key: CommandStatus, value: 'IN_PROGRESS' }]);
       try {
         const result = await handler.runCommandHandler({
           instanceId: input.instanceId,
@@ -277,11 +276,13 @@ export async function commandWorkflow(input: CommandWorkflowInput): Promise<Comm
     const reason = action.input.reason;
     if (action.kind === 'retry') {
       await record([{ type: COMMAND_EVENTS.operatorRetry, payload: { operator, reason: reason ?? null } }], { status: 'PENDING', attempts: 0, tsqReason: null }, { creator: operator });
+      action.done = { ...state };
       pending = null;
       continue;
     }
     if (action.kind === 'cancel') {
       const batch = await record([{ type: COMMAND_EVENTS.operatorCancel, payload: { operator, reason: reason ?? null } }], { status: 'CANCELED', tsqReason: null }, { creator: operator, batchOutcome: 'canceled' });
+      action.done = { ...state };
       pending = null;
       await sendReply({ ...base, outcome: 'CANCELED', reason });
       await finishBatch(batch);
@@ -289,6 +290,7 @@ export async function commandWorkflow(input: CommandWorkflowInput): Promise<Comm
     }
     const result = action.input.result ?? null;
     const batch = await record([{ type: COMMAND_EVENTS.operatorComplete, payload: { operator, reason: reason ?? null, result } }], { status: 'COMPLETED', result, tsqReason: null }, { creator: operator, batchOutcome: 'completed' });
+    action.done = { ...state };
     pending = null;
     await sendReply({ ...base, outcome: 'SUCCESS', result });
     await finishBatch(batch);
