@@ -2,6 +2,7 @@
 // `variables` below (the README table is generated from the same list), parsed once at
 // start, and each mistake becomes one message that names the variable.
 import path from 'node:path';
+import { parseAllowlist } from '../net/address-policy';
 
 export type ProcessRole = 'start' | 'api' | 'worker' | 'migrate';
 
@@ -31,6 +32,12 @@ export interface Config {
     domains: string[] | undefined;
     concurrency: number;
     shutdownGraceSeconds: number;
+  };
+  workflows: {
+    /** Folder of custom node plugins, loaded by the worker and the API at start. */
+    pluginsDir: string | undefined;
+    /** IPs / CIDR ranges outbound calls may reach although they are internal. */
+    outboundAllow: string[];
   };
   limits: {
     commandPayloadBytes: number;
@@ -72,6 +79,8 @@ export const variables: VariableDoc[] = [
   { name: 'CADENZA_WORKER_SHUTDOWN_GRACE_SECONDS', default: '30', description: 'On SIGTERM, how long in-flight handlers may run before they are cancelled.' },
   { name: 'CADENZA_COMMAND_PAYLOAD_LIMIT_BYTES', default: '262144', description: 'Largest command payload (serialized JSON).' },
   { name: 'CADENZA_BATCH_MAX_COMMANDS', default: '1000', description: 'Most commands in one batch.' },
+  { name: 'CADENZA_PLUGINS_DIR', default: 'none', description: 'Folder of custom workflow node plugins (`*.js`), loaded and validated at start; a bad plugin stops the process.' },
+  { name: 'CADENZA_OUTBOUND_ALLOWLIST', default: 'none', description: 'Comma-separated IPs or CIDR ranges that HTTP Request nodes may call although they are loopback, private or link-local.' },
   { name: 'DATABASE_URL', default: 'embedded', description: 'External PostgreSQL; replaces the embedded one. Required for api, worker and migrate.' },
   { name: 'TEMPORAL_ADDRESS', default: 'embedded', description: 'External Temporal frontend (host:port); replaces the dev server. Required for api and worker.' },
   { name: 'TEMPORAL_NAMESPACE', default: 'default', description: 'Temporal namespace.' },
@@ -198,6 +207,15 @@ function readWorker(r: Reader, role: ProcessRole): Config['worker'] {
   };
 }
 
+function readAllowlist(r: Reader): string[] {
+  try {
+    return parseAllowlist(r.str('CADENZA_OUTBOUND_ALLOWLIST'));
+  } catch (err) {
+    r.problems.push(`CADENZA_OUTBOUND_ALLOWLIST: ${(err as Error).message}`);
+    return [];
+  }
+}
+
 /** Parses the environment for a process role; throws ConfigError listing every problem. */
 export function loadConfig(env: Env, role: ProcessRole): Config {
   const r = new Reader(env);
@@ -231,6 +249,7 @@ export function loadConfig(env: Env, role: ProcessRole): Config {
     temporal: readTemporal(r),
     masterKey,
     worker: readWorker(r, role),
+    workflows: { pluginsDir: r.str('CADENZA_PLUGINS_DIR'), outboundAllow: readAllowlist(r) },
     limits: {
       commandPayloadBytes: r.int('CADENZA_COMMAND_PAYLOAD_LIMIT_BYTES', 256 * 1024, 1, 1024 * 1024),
       batchMaxCommands: r.int('CADENZA_BATCH_MAX_COMMANDS', 1000, 1, 10000),
