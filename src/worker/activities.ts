@@ -1,9 +1,10 @@
 // Every activity the core worker registers, built from the process's AppCtx. Each part of
 // Cadenza contributes its own factory here; workflow code imports their types only.
+import { dagActivities } from '../activities/dag';
 import type { AppCtx } from '../context';
 
 export type ActivityMap = Record<string, (...args: any[]) => Promise<unknown>>;
 
-export function createActivities(_ctx: AppCtx): ActivityMap {
-  return {};
+export function createActivities(ctx: AppCtx): ActivityMap {
+  return { ...dagActivities(ctx) };
 }

@@ -1,3 +1,3 @@
 // Every workflow type the worker runs. This module and what it imports are bundled for the
 // Temporal workflow sandbox: deterministic code only, and activities imported as types.
-export {};
+export { dagWorkflow } from './dag';
