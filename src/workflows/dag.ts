@@ -97,8 +97,8 @@ class Interpreter {
       const seen = this.events;
       const remaining = this.state.deadline === undefined ? undefined : this.state.deadline - Date.now();
       if (remaining !== undefined && remaining <= 0) throw this.stop(new TimedOut());
-      const moved = remaining === undefined ? await condition(() => this.events !== seen) : await condition(() => this.events !== seen, remaining);
-      if (!moved) throw this.stop(new TimedOut());
+      if (remaining === undefined) await condition(() => this.events !== seen);
+      else if (!(await condition(() => this.events !== seen, remaining))) throw this.stop(new TimedOut());
     }
     for (const name of this.fallbacks) {
       if (this.state.nodes[name]!.status === 'pending') this.settleAs(name, 'skipped', undefined);
