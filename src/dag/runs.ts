@@ -191,7 +191,7 @@ export async function listRuns(ctx: TenantCtx, workflowId: string, query: { limi
 
 async function runningRun(ctx: TenantCtx, runId: string): Promise<RunRow> {
   const run = await transaction(ctx.db, ctx.tenant, (tx) => visibleRun(tx, ctx, runId));
-  if (run.status !== 'running') throw new ConflictError(`run ${runId} is ${run.status}, not running`, { status: run.status });
+  if (run.status !== 'running') throw new ConflictError(`run ${runId} is ${run.status}, not running`, { runStatus: run.status });
   return run;
 }
 

@@ -256,8 +256,8 @@ class Interpreter {
     const { name, timeoutMs } = node.signal!;
     await this.recordNow({ name: node.name, status: 'waiting', started: true });
     const has = () => (this.state.signals[name]?.length ?? 0) > 0;
-    const got = timeoutMs === undefined ? await condition(has) : await condition(has, timeoutMs);
-    if (!got) throw ApplicationFailure.nonRetryable(`no '${name}' signal within ${timeoutMs} ms`, 'SignalTimeout');
+    if (timeoutMs === undefined) await condition(has);
+    else if (!(await condition(has, timeoutMs))) throw ApplicationFailure.nonRetryable(`no '${name}' signal within ${timeoutMs} ms`, 'SignalTimeout');
     const payload = this.state.signals[name]!.shift()!;
     const items = [{ json: payload }];
     return { outputs: [items], record: { status: 'completed', output: [items], finished: true } };

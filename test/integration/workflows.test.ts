@@ -256,7 +256,7 @@ describe('versions, signals and reruns', () => {
     expect((await call(h, 'PUT', `/v1/workflows/${id}`, { key: t.adminKey, body: { definition: approval(2) } })).body.version).toBe(2);
     expect((await call(h, 'POST', `/v1/workflow-runs/${runId}/signals/approve`, { key: t.adminKey, body: { by: 'alice' } })).status).toBe(202);
     const run = await finished(t, runId);
-    expect(run).toMatchObject({ status: 'completed', version: 1 });
+    expect(run).toMatchObject({ error: null, status: 'completed', version: 1 });
     expect(items(run, 'Done')).toEqual([{ by: 'alice', value: 1 }]);
     const runs = await call(h, 'GET', `/v1/workflows/${id}/runs`, { key: t.adminKey });
     expect(runs.body.items.map((r: any) => r.id)).toEqual([runId]);
