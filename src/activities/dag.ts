@@ -139,6 +139,7 @@ export function dagActivities(ctx: AppCtx) {
           definition: v.rows[0].definition,
           plan: result.plan,
           input: input.input,
+          historyEventLimit: ctx.config.workflows.historyEventLimit,
         };
       });
     },

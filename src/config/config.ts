@@ -38,6 +38,8 @@ export interface Config {
     pluginsDir: string | undefined;
     /** IPs / CIDR ranges outbound calls may reach although they are internal. */
     outboundAllow: string[];
+    /** A run continues as new once its history has this many events. */
+    historyEventLimit: number;
   };
   limits: {
     commandPayloadBytes: number;
@@ -81,6 +83,7 @@ export const variables: VariableDoc[] = [
   { name: 'CADENZA_BATCH_MAX_COMMANDS', default: '1000', description: 'Most commands in one batch.' },
   { name: 'CADENZA_PLUGINS_DIR', default: 'none', description: 'Folder of custom workflow node plugins (`*.js`), loaded and validated at start; a bad plugin stops the process.' },
   { name: 'CADENZA_OUTBOUND_ALLOWLIST', default: 'none', description: 'Comma-separated IPs or CIDR ranges that HTTP Request nodes may call although they are loopback, private or link-local.' },
+  { name: 'CADENZA_WORKFLOW_HISTORY_EVENTS', default: '10000', description: 'A workflow run continues as new (carrying its state) once its Temporal history has this many events.' },
   { name: 'DATABASE_URL', default: 'embedded', description: 'External PostgreSQL; replaces the embedded one. Required for api, worker and migrate.' },
   { name: 'TEMPORAL_ADDRESS', default: 'embedded', description: 'External Temporal frontend (host:port); replaces the dev server. Required for api and worker.' },
   { name: 'TEMPORAL_NAMESPACE', default: 'default', description: 'Temporal namespace.' },
@@ -249,7 +252,7 @@ export function loadConfig(env: Env, role: ProcessRole): Config {
     temporal: readTemporal(r),
     masterKey,
     worker: readWorker(r, role),
-    workflows: { pluginsDir: r.str('CADENZA_PLUGINS_DIR'), outboundAllow: readAllowlist(r) },
+    workflows: { pluginsDir: r.str('CADENZA_PLUGINS_DIR'), outboundAllow: readAllowlist(r), historyEventLimit: r.int('CADENZA_WORKFLOW_HISTORY_EVENTS', 10_000, 20, 40_000) },
     limits: {
       commandPayloadBytes: r.int('CADENZA_COMMAND_PAYLOAD_LIMIT_BYTES', 256 * 1024, 1, 1024 * 1024),
       batchMaxCommands: r.int('CADENZA_BATCH_MAX_COMMANDS', 1000, 1, 10000),

@@ -121,6 +121,7 @@ async function startRun(ctx: TenantCtx, spec: StartSpec): Promise<Run> {
     definition: spec.definition,
     plan: spec.plan,
     input: spec.input,
+    historyEventLimit: ctx.config.workflows.historyEventLimit,
     ...(spec.reused ? { reused: spec.reused } : {}),
   };
   try {
