@@ -10,7 +10,7 @@ import { nodeRegistry } from '../dsl/plugins';
 import { executeNode } from '../dsl/registry';
 import type { DagDefinition, DagNode, Item } from '../dsl/types';
 import { validateDefinition } from '../dsl/validate';
-import { AddressPolicyError } from '../net/address-policy';
+import { createAddressPolicy, OutboundAddressRefused } from '../net/address-policy';
 import { newId } from '../ids';
 import { dagWorkflowId, type DagRunInput, type Outputs, type ReusedOutput } from '../workflows/dag-contract';
 
@@ -39,12 +39,12 @@ export interface PrepareRunInput {
 
 /** Errors no retry can fix: bad expressions, refused addresses, oversized output. */
 function isPermanent(err: unknown): boolean {
-  return err instanceof ExpressionError || err instanceof AddressPolicyError || (err instanceof Error && err.message.startsWith('parameters after expressions'));
+  return err instanceof ExpressionError || err instanceof OutboundAddressRefused || (err instanceof Error && err.message.startsWith('parameters after expressions'));
 }
 
 export function dagActivities(ctx: AppCtx) {
   const registry = nodeRegistry(ctx.config.workflows.pluginsDir);
-  const outbound = { allow: ctx.config.workflows.outboundAllow };
+  const outbound = createAddressPolicy(ctx.config.outboundAllowlist);
   const tenant = (instanceId: string) => ({ instanceId });
 
   async function record(instanceId: string, runId: string, nodes: NodeRecord[]): Promise<void> {

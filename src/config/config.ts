@@ -36,8 +36,6 @@ export interface Config {
   workflows: {
     /** Folder of custom node plugins, loaded by the worker and the API at start. */
     pluginsDir: string | undefined;
-    /** IPs / CIDR ranges outbound calls may reach although they are internal. */
-    outboundAllow: string[];
     /** A run continues as new once its history has this many events. */
     historyEventLimit: number;
   };
@@ -46,6 +44,14 @@ export interface Config {
     batchMaxCommands: number;
     pageMax: number;
   };
+  actions: {
+    maxTimeoutSeconds: number;
+    memoryBytes: number;
+    /** Action-seconds per instance per calendar month (UTC); 0 means no quota. */
+    quotaSecondsPerMonth: number;
+  };
+  /** Host names, IPs and CIDRs that outbound calls may reach although they are not public. */
+  outboundAllowlist: string[];
 }
 
 export class ConfigError extends Error {
@@ -82,8 +88,11 @@ export const variables: VariableDoc[] = [
   { name: 'CADENZA_COMMAND_PAYLOAD_LIMIT_BYTES', default: '262144', description: 'Largest command payload (serialized JSON).' },
   { name: 'CADENZA_BATCH_MAX_COMMANDS', default: '1000', description: 'Most commands in one batch.' },
   { name: 'CADENZA_PLUGINS_DIR', default: 'none', description: 'Folder of custom workflow node plugins (`*.js`), loaded and validated at start; a bad plugin stops the process.' },
-  { name: 'CADENZA_OUTBOUND_ALLOWLIST', default: 'none', description: 'Comma-separated IPs or CIDR ranges that HTTP Request nodes may call although they are loopback, private or link-local.' },
   { name: 'CADENZA_WORKFLOW_HISTORY_EVENTS', default: '10000', description: 'A workflow run continues as new (carrying its state) once its Temporal history has this many events.' },
+  { name: 'CADENZA_ACTION_MAX_TIMEOUT_SECONDS', default: '20', description: 'Largest timeout an action may set (the default timeout is 10 s).' },
+  { name: 'CADENZA_ACTION_MEMORY_LIMIT_BYTES', default: '33554432', description: 'Memory cap of one action script run in the sandbox.' },
+  { name: 'CADENZA_ACTION_QUOTA_SECONDS', default: '0 (no quota)', description: 'Action-seconds an instance may use per calendar month (UTC); flow runs over it are refused with 429.' },
+  { name: 'CADENZA_OUTBOUND_ALLOWLIST', default: 'none', description: 'Comma-separated host names, IPs or CIDRs that `api.http.fetch` may reach although they are loopback, private, link-local or unique-local.' },
   { name: 'DATABASE_URL', default: 'embedded', description: 'External PostgreSQL; replaces the embedded one. Required for api, worker and migrate.' },
   { name: 'TEMPORAL_ADDRESS', default: 'embedded', description: 'External Temporal frontend (host:port); replaces the dev server. Required for api and worker.' },
   { name: 'TEMPORAL_NAMESPACE', default: 'default', description: 'Temporal namespace.' },
@@ -211,12 +220,9 @@ function readWorker(r: Reader, role: ProcessRole): Config['worker'] {
 }
 
 function readAllowlist(r: Reader): string[] {
-  try {
-    return parseAllowlist(r.str('CADENZA_OUTBOUND_ALLOWLIST'));
-  } catch (err) {
-    r.problems.push(`CADENZA_OUTBOUND_ALLOWLIST: ${(err as Error).message}`);
-    return [];
-  }
+  const { entries, invalid } = parseAllowlist(r.str('CADENZA_OUTBOUND_ALLOWLIST'));
+  for (const e of invalid) r.problems.push(`CADENZA_OUTBOUND_ALLOWLIST has an entry that is not a host name, IP or CIDR: '${e}'`);
+  return entries;
 }
 
 /** Parses the environment for a process role; throws ConfigError listing every problem. */
@@ -252,12 +258,18 @@ export function loadConfig(env: Env, role: ProcessRole): Config {
     temporal: readTemporal(r),
     masterKey,
     worker: readWorker(r, role),
-    workflows: { pluginsDir: r.str('CADENZA_PLUGINS_DIR'), outboundAllow: readAllowlist(r), historyEventLimit: r.int('CADENZA_WORKFLOW_HISTORY_EVENTS', 10_000, 20, 40_000) },
+    workflows: { pluginsDir: r.str('CADENZA_PLUGINS_DIR'), historyEventLimit: r.int('CADENZA_WORKFLOW_HISTORY_EVENTS', 10_000, 20, 40_000) },
     limits: {
       commandPayloadBytes: r.int('CADENZA_COMMAND_PAYLOAD_LIMIT_BYTES', 256 * 1024, 1, 1024 * 1024),
       batchMaxCommands: r.int('CADENZA_BATCH_MAX_COMMANDS', 1000, 1, 10000),
       pageMax: 500,
     },
+    actions: {
+      maxTimeoutSeconds: r.int('CADENZA_ACTION_MAX_TIMEOUT_SECONDS', 20, 1, 600),
+      memoryBytes: r.int('CADENZA_ACTION_MEMORY_LIMIT_BYTES', 32 * 1024 * 1024, 1024 * 1024, 1024 * 1024 * 1024),
+      quotaSecondsPerMonth: r.int('CADENZA_ACTION_QUOTA_SECONDS', 0, 0, 1_000_000_000),
+    },
+    outboundAllowlist: readAllowlist(r),
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;

@@ -1,68 +1,65 @@
-// The outbound address policy: calls Cadenza makes on a user's behalf (HTTP Request nodes,
-// targets) must not reach loopback, private, link-local or other internal addresses unless the
-// operator allowlisted them. Hostnames are resolved first and every address is checked, and the
-// caller connects to the checked address, so DNS cannot swap in another one afterwards.
+// The outbound address policy for calls that scripts and targets make to user-supplied URLs.
+// The host name is resolved first and every resolved address is checked, so a public name that
+// points at an internal address is refused too (SSRF). Only global unicast addresses pass,
+// unless the allowlist (CADENZA_OUTBOUND_ALLOWLIST: host names, IPs or CIDRs) names them.
 import dns from 'node:dns/promises';
-import net from 'node:net';
 import ipaddr from 'ipaddr.js';
 
-export class AddressPolicyError extends Error {
-  override name = 'AddressPolicyError';
+export class OutboundAddressRefused extends Error {
+  constructor(readonly host: string, readonly address: string, readonly range: string) {
+    super(`outbound call to ${host} refused: ${address} is a ${range} address (allow it with CADENZA_OUTBOUND_ALLOWLIST)`);
+    this.name = 'OutboundAddressRefused';
+  }
 }
 
 export interface AddressPolicy {
-  /** Exact IPs or CIDR ranges that are allowed even though they are internal. */
-  allow: string[];
+  /** Resolves `host` and returns the address to connect to, or throws OutboundAddressRefused. */
+  resolve(host: string): Promise<string>;
 }
 
-/** Parses a comma-separated allowlist such as `127.0.0.1,10.0.0.0/8`; throws naming a bad entry. */
-export function parseAllowlist(raw: string | undefined): string[] {
-  const entries = (raw ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
-  for (const e of entries) {
-    const ok = e.includes('/') ? safe(() => ipaddr.parseCIDR(e)) : ipaddr.isValid(e);
-    if (!ok) throw new AddressPolicyError(`'${e}' is not an IP address or CIDR range`);
+type Resolver = (host: string) => Promise<string[]>;
+
+const systemResolver: Resolver = async (host) => (await dns.lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+
+export function createAddressPolicy(allowlist: string[], resolver: Resolver = systemResolver): AddressPolicy {
+  const hosts = new Set(allowlist.filter((e) => !ipaddr.isValid(e) && !ipaddr.isValidCIDR(e)).map((e) => e.toLowerCase()));
+  const ranges = allowlist.filter((e) => ipaddr.isValid(e) || ipaddr.isValidCIDR(e)).map(toRange);
+  const allowedAddress = (addr: ipaddr.IPv4 | ipaddr.IPv6) =>
+    ranges.some(([net, bits]) => net.kind() === addr.kind() && addr.match(net, bits));
+
+  return {
+    async resolve(host: string): Promise<string> {
+      const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+      const addresses = ipaddr.isValid(bare) ? [bare] : await resolver(bare);
+      if (addresses.length === 0) throw new Error(`${host} did not resolve to any address`);
+      if (hosts.has(bare)) return addresses[0]!;
+      for (const a of addresses) {
+        const addr = normalise(ipaddr.parse(a));
+        const range = addr.range();
+        if (range !== 'unicast' && !allowedAddress(addr)) throw new OutboundAddressRefused(host, a, range);
+      }
+      return addresses[0]!;
+    },
+  };
+}
+
+/** Parses the allowlist variable: comma-separated host names, IPs or CIDRs. */
+export function parseAllowlist(raw: string | undefined): { entries: string[]; invalid: string[] } {
+  const entries = (raw ?? '').split(',').map((e) => e.trim()).filter((e) => e !== '');
+  const invalid = entries.filter((e) => !ipaddr.isValid(e) && !ipaddr.isValidCIDR(e) && !/^[A-Za-z0-9.-]{1,253}$/.test(e));
+  return { entries, invalid };
+}
+
+function toRange(entry: string): [ipaddr.IPv4 | ipaddr.IPv6, number] {
+  if (ipaddr.isValidCIDR(entry)) {
+    const [net, bits] = ipaddr.parseCIDR(entry);
+    return [normalise(net), net.kind() === 'ipv6' && normalise(net).kind() === 'ipv4' ? bits - 96 : bits];
   }
-  return entries;
+  const addr = normalise(ipaddr.parse(entry));
+  return [addr, addr.kind() === 'ipv4' ? 32 : 128];
 }
 
-function safe(fn: () => unknown): boolean {
-  try {
-    fn();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function allowlisted(addr: ipaddr.IPv4 | ipaddr.IPv6, allow: string[]): boolean {
-  return allow.some((entry) => {
-    if (!entry.includes('/')) return ipaddr.parse(entry).toNormalizedString() === addr.toNormalizedString();
-    const range = ipaddr.parseCIDR(entry);
-    return addr.kind() === range[0].kind() && addr.match(range);
-  });
-}
-
-/** True when an address is public unicast; everything else (loopback, private, …) is internal. */
-export function isPublicAddress(ip: string): boolean {
-  let addr = ipaddr.parse(ip);
-  if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) addr = (addr as ipaddr.IPv6).toIPv4Address();
-  return addr.range() === 'unicast';
-}
-
-/** Throws AddressPolicyError unless the address is public or allowlisted. */
-export function checkAddress(ip: string, policy: AddressPolicy): void {
-  let addr = ipaddr.parse(ip);
-  if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) addr = (addr as ipaddr.IPv6).toIPv4Address();
-  if (addr.range() === 'unicast' || allowlisted(addr, policy.allow)) return;
-  throw new AddressPolicyError(`${ip} is a ${addr.range()} address; outbound calls to it are refused unless allowlisted`);
-}
-
-/** Resolves a URL's host and checks every address; returns the first one to connect to. */
-export async function resolveAllowed(url: URL, policy: AddressPolicy): Promise<string> {
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new AddressPolicyError(`${url.protocol} URLs are not allowed; use http or https`);
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  const addresses = net.isIP(host) ? [host] : (await dns.lookup(host, { all: true })).map((a) => a.address);
-  if (addresses.length === 0) throw new AddressPolicyError(`${host} does not resolve`);
-  for (const a of addresses) checkAddress(a, policy);
-  return addresses[0]!;
+// ::ffff:10.0.0.1 is 10.0.0.1: judge IPv4-mapped addresses as IPv4.
+function normalise(addr: ipaddr.IPv4 | ipaddr.IPv6): ipaddr.IPv4 | ipaddr.IPv6 {
+  return addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress() ? (addr as ipaddr.IPv6).toIPv4Address() : addr;
 }

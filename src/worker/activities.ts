@@ -1,10 +1,11 @@
 // Every activity the core worker registers, built from the process's AppCtx. Each part of
 // Cadenza contributes its own factory here; workflow code imports their types only.
 import { dagActivities } from '../activities/dag';
+import { flowActivities } from '../activities/flows';
 import type { AppCtx } from '../context';
 
 export type ActivityMap = Record<string, (...args: any[]) => Promise<unknown>>;
 
 export function createActivities(ctx: AppCtx): ActivityMap {
-  return { ...dagActivities(ctx) };
+  return { ...flowActivities(ctx), ...dagActivities(ctx) };
 }

@@ -1,3 +1,4 @@
 // Every workflow type the worker runs. This module and what it imports are bundled for the
 // Temporal workflow sandbox: deterministic code only, and activities imported as types.
+export { flowRunWorkflow } from './flow-run';
 export { dagWorkflow } from './dag';

@@ -1,8 +1,10 @@
 import type { AnyRoute } from '../route';
+import { actionRoutes } from './actions';
 import { healthRoutes } from './health';
 import { keyRoutes } from './keys';
 import { orgRoutes } from './orgs';
+import { runRoutes } from './runs';
 import { workflowRoutes } from './workflows';
 
 /** Every route of the API, in the order the docs list them. */
-export const allRoutes: AnyRoute[] = [...healthRoutes, ...orgRoutes, ...keyRoutes, ...workflowRoutes];
+export const allRoutes: AnyRoute[] = [...healthRoutes, ...orgRoutes, ...keyRoutes, ...actionRoutes, ...runRoutes, ...workflowRoutes];

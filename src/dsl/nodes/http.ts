@@ -3,7 +3,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { z } from 'zod';
-import { resolveAllowed, type AddressPolicy } from '../../net/address-policy';
+import type { AddressPolicy } from '../../net/address-policy';
 import { expr, type NodePlugin } from '../registry';
 import type { Item } from '../types';
 
@@ -64,7 +64,8 @@ interface HttpResult {
 async function send(p: HttpParams, policy: AddressPolicy, signal: AbortSignal): Promise<HttpResult> {
   const url = new URL(p.url);
   if (p.sendQuery) for (const [k, v] of pairs(p.queryParameters)) url.searchParams.append(k, v);
-  const address = await resolveAllowed(url, policy);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${url.protocol} URLs are not allowed; use http or https`);
+  const address = await policy.resolve(url.hostname);
   const { body, type } = requestBody(p);
   const headers: Record<string, string> = Object.fromEntries(p.sendHeaders ? pairs(p.headerParameters) : []);
   if (type && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = type;

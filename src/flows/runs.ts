@@ -1,0 +1,280 @@
+// Flow runs: `runFlowTrigger` plans the active actions of a trigger (instance first, then org),
+// records the run, and runs it as the workflow `flow:<instance>:<runId>`, one activity per
+// action. The run and its steps are projections of run.started, run.step_recorded,
+// run.succeeded and run.failed; script log lines go to logstore.execution_logs.
+import { WorkflowFailedError } from '@temporalio/client';
+import type { TenantCtx } from '../context';
+import { CadenzaError, NotFoundError, QuotaExceededError, UnavailableError, ValidationError } from '../errors';
+import { transaction, type Tx } from '../db/db';
+import { push } from '../eventstore/eventstore';
+import { newId } from '../ids';
+import { decodeCursor, toPage, type Page } from '../pagination';
+import { CadenzaInstance, CadenzaKind, CadenzaOrg } from '../temporal/search-attributes';
+import type { FlowRunInput, FlowRunOutcome } from '../workflows/flow-run';
+import { checkTrigger } from './catalogue';
+import { planRunSteps, type RunStepPlan } from './flows';
+import { usedActionSeconds } from './quota';
+import { recordRunEnded } from './run-records';
+
+export const FLOW_RUN_LIMITS = {
+  /** Largest context in and out of a run (serialized JSON). */
+  contextBytes: 256 * 1024,
+  /** Per step on top of the action's own timeout: loading the version and recording the step. */
+  stepOverheadMs: 5_000,
+  /** Per run on top of all steps: recording the run and the workflow's own tasks. */
+  marginMs: 10_000,
+  /** Log lines kept in a run step (all lines also go to logstore.execution_logs). */
+  stepLogLines: 100,
+};
+
+export interface RunStep {
+  position: number;
+  actionId: string;
+  actionName: string;
+  actionVersion: number;
+  owner: 'instance' | 'org';
+  allowedToFail: boolean;
+  state: 'succeeded' | 'failed';
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  error: { kind: string; message: string; line?: number } | null;
+  logs: { level: string; message: string; at: string }[];
+  logsTruncated: boolean;
+}
+
+export interface FlowRunResult {
+  /** Null when the trigger has no active action: nothing ran and nothing was recorded. */
+  runId: string | null;
+  context: Record<string, unknown>;
+  steps: RunStep[];
+}
+
+export interface Run {
+  id: string;
+  kind: string;
+  orgId: string | null;
+  flowType: string;
+  triggerType: string;
+  state: 'running' | 'succeeded' | 'failed';
+  workflowId: string;
+  contextIn: Record<string, unknown>;
+  contextOut: Record<string, unknown> | null;
+  error: Record<string, unknown> | null;
+  startedAt: string;
+  endedAt: string | null;
+  createdBy: string;
+}
+
+/** A run stopped by an action that was not allowed to fail; the caller sees which and why. */
+export class FlowRunFailedError extends CadenzaError {
+  constructor(readonly runId: string, readonly step: RunStep) {
+    super(
+      'validation',
+      `action '${step.actionName}' (version ${step.actionVersion}) failed: ${step.error?.message ?? 'unknown error'}`,
+      [{ field: `actions.${step.actionName}`, message: step.error?.message ?? 'failed' }],
+      { runId, action: { id: step.actionId, name: step.actionName, version: step.actionVersion }, reason: step.error },
+    );
+  }
+}
+
+export const flowWorkflowId = (instanceId: string, runId: string) => `flow:${instanceId}:${runId}`;
+
+/** The run's upper bound: every action's timeout plus the documented overheads. */
+export function runBoundMs(steps: RunStepPlan[]): number {
+  return steps.reduce((sum, s) => sum + s.timeoutMs + FLOW_RUN_LIMITS.stepOverheadMs, FLOW_RUN_LIMITS.marginMs);
+}
+
+async function checkQuota(ctx: TenantCtx): Promise<void> {
+  const quota = ctx.config.actions.quotaSecondsPerMonth;
+  if (quota === 0) return;
+  const used = await transaction(ctx.db, ctx.tenant, (tx) => usedActionSeconds(tx, ctx.tenant.instanceId));
+  if (used >= quota) {
+    throw new QuotaExceededError(`the action-seconds quota of this instance is used up for this month (${used.toFixed(1)} of ${quota} s)`);
+  }
+}
+
+/**
+ * Runs the active actions of one trigger synchronously and returns the resulting context.
+ * For the command bus: `runFlowTrigger(ctx, { flowType: 'command', trigger: 'preSend', context })`.
+ * Throws ValidationError (unknown flow or trigger, context too large), QuotaExceededError,
+ * FlowRunFailedError (an action that may not fail failed) or UnavailableError.
+ */
+export async function runFlowTrigger(
+  ctx: TenantCtx,
+  input: { flowType: string; trigger: string; context: Record<string, unknown>; orgId?: string | null },
+): Promise<FlowRunResult> {
+  checkTrigger(input.flowType, input.trigger);
+  const size = Buffer.byteLength(JSON.stringify(input.context));
+  if (size > FLOW_RUN_LIMITS.contextBytes) throw ValidationError.field('body.context', `is ${size} bytes; the limit is ${FLOW_RUN_LIMITS.contextBytes} bytes`);
+  const orgId = input.orgId === undefined ? ctx.tenant.orgId : input.orgId;
+  const steps = await transaction(ctx.db, ctx.tenant, (tx) => planRunSteps(tx, ctx.tenant.instanceId, orgId, input.flowType, input.trigger));
+  if (steps.length === 0) return { runId: null, context: input.context, steps: [] };
+  await checkQuota(ctx);
+
+  const runId = newId('run');
+  const workflowId = flowWorkflowId(ctx.tenant.instanceId, runId);
+  await recordRunStarted(ctx, { runId, workflowId, orgId, flowType: input.flowType, trigger: input.trigger, context: input.context });
+  const wfInput: FlowRunInput = { instanceId: ctx.tenant.instanceId, orgId, runId, flowType: input.flowType, trigger: input.trigger, context: input.context, steps };
+  const outcome = await executeFlowWorkflow(ctx, workflowId, wfInput, runBoundMs(steps));
+  const recorded = await getRun(ctx, runId);
+  if (outcome.state === 'failed') {
+    const failed = recorded.steps.find((s) => s.position === outcome.failedPosition);
+    if (failed !== undefined) throw new FlowRunFailedError(runId, failed);
+    throw new UnavailableError(`flow run ${runId} failed: ${outcome.error ?? 'unknown error'}`);
+  }
+  return { runId, context: outcome.context, steps: recorded.steps };
+}
+
+async function executeFlowWorkflow(ctx: TenantCtx, workflowId: string, input: FlowRunInput, boundMs: number): Promise<FlowRunOutcome> {
+  try {
+    return await ctx.temporal.client.workflow.execute('flowRunWorkflow', {
+      workflowId,
+      taskQueue: ctx.temporal.taskQueue,
+      args: [input],
+      workflowExecutionTimeout: boundMs,
+      staticSummary: `flow ${input.flowType}/${input.trigger}`,
+      typedSearchAttributes: [
+        { key: CadenzaInstance, value: input.instanceId },
+        { key: CadenzaKind, value: 'flow' },
+        ...(input.orgId === null ? [] : [{ key: CadenzaOrg, value: input.orgId }]),
+      ],
+    });
+  } catch (err) {
+    if (err instanceof WorkflowFailedError) {
+      // A run past its bound never reached its own end record; close it here.
+      await recordRunEnded(ctx.db, { instanceId: input.instanceId, orgId: input.orgId, runId: input.runId, state: 'failed', context: null, error: { message: `did not finish within ${boundMs} ms` } });
+      throw new UnavailableError(`flow run ${input.runId} did not finish within ${boundMs} ms: ${err.cause?.message ?? err.message}`);
+    }
+    throw err;
+  }
+}
+
+async function recordRunStarted(
+  ctx: TenantCtx,
+  r: { runId: string; workflowId: string; orgId: string | null; flowType: string; trigger: string; context: Record<string, unknown> },
+): Promise<void> {
+  await transaction(ctx.db, ctx.tenant, (tx) =>
+    push(tx, ctx.tenant.instanceId, ctx.tenant.actor, [
+      {
+        aggregateType: 'run',
+        aggregateId: r.runId,
+        orgId: r.orgId,
+        type: 'run.started',
+        payload: { kind: 'flow', flowType: r.flowType, triggerType: r.trigger, workflowId: r.workflowId },
+        expectedSequence: 0,
+        project: async (ptx, e) => {
+          await ptx.query(
+            `INSERT INTO runs (instance_id, id, org_id, kind, flow_type, trigger_type, state, workflow_id, context_in, started_at, created_by)
+             VALUES ($1, $2, $3, 'flow', $4, $5, 'running', $6, $7, $8, $9)`,
+            [e.instanceId, r.runId, e.orgId, r.flowType, r.trigger, r.workflowId, JSON.stringify(r.context), e.createdAt, e.creator],
+          );
+        },
+      },
+    ]),
+  );
+}
+
+interface RunRow {
+  id: string;
+  kind: string;
+  org_id: string | null;
+  flow_type: string;
+  trigger_type: string;
+  state: Run['state'];
+  workflow_id: string;
+  context_in: Record<string, unknown>;
+  context_out: Record<string, unknown> | null;
+  error: Record<string, unknown> | null;
+  started_at: Date;
+  ended_at: Date | null;
+  created_by: string;
+}
+
+interface StepRow {
+  position: number;
+  action_id: string;
+  action_name: string;
+  action_version: number;
+  owner: 'instance' | 'org';
+  allowed_to_fail: boolean;
+  state: 'succeeded' | 'failed';
+  started_at: Date;
+  ended_at: Date;
+  error: RunStep['error'];
+  logs: RunStep['logs'];
+  logs_truncated: boolean;
+}
+
+const toRun = (r: RunRow): Run => ({
+  id: r.id,
+  kind: r.kind,
+  orgId: r.org_id,
+  flowType: r.flow_type,
+  triggerType: r.trigger_type,
+  state: r.state,
+  workflowId: r.workflow_id,
+  contextIn: r.context_in,
+  contextOut: r.context_out,
+  error: r.error,
+  startedAt: r.started_at.toISOString(),
+  endedAt: r.ended_at?.toISOString() ?? null,
+  createdBy: r.created_by,
+});
+
+const toStep = (r: StepRow): RunStep => ({
+  position: r.position,
+  actionId: r.action_id,
+  actionName: r.action_name,
+  actionVersion: r.action_version,
+  owner: r.owner,
+  allowedToFail: r.allowed_to_fail,
+  state: r.state,
+  startedAt: r.started_at.toISOString(),
+  endedAt: r.ended_at.toISOString(),
+  durationMs: r.ended_at.getTime() - r.started_at.getTime(),
+  error: r.error,
+  logs: r.logs,
+  logsTruncated: r.logs_truncated,
+});
+
+// An org-scoped key, or an instance key that picked an org, sees that org's runs only.
+const runOrgFilter = (ctx: TenantCtx): string | null => ctx.tenant.orgId;
+
+export async function listRuns(
+  ctx: TenantCtx,
+  input: { limit: number; cursor?: string; state?: Run['state']; kind?: string; since?: string },
+): Promise<Page<Run>> {
+  const after = decodeCursor(input.cursor);
+  return transaction(ctx.db, ctx.tenant, async (tx) => {
+    const { rows } = await tx.query<RunRow>(
+      `SELECT * FROM runs
+        WHERE instance_id = $1
+          AND ($2::text IS NULL OR org_id = $2)
+          AND ($3::text IS NULL OR state = $3)
+          AND ($4::text IS NULL OR kind = $4)
+          AND ($5::timestamptz IS NULL OR started_at >= $5)
+          AND ($6::timestamptz IS NULL OR (started_at, id) < ($6, $7))
+        ORDER BY started_at DESC, id DESC LIMIT $8`,
+      [ctx.tenant.instanceId, runOrgFilter(ctx), input.state ?? null, input.kind ?? null, input.since ?? null, after?.[0] ?? null, after?.[1] ?? null, input.limit + 1],
+    );
+    return toPage(rows, input.limit, toRun, (r) => [r.started_at.toISOString(), r.id]);
+  });
+}
+
+export async function getRun(ctx: TenantCtx, runId: string): Promise<Run & { steps: RunStep[] }> {
+  return transaction(ctx.db, ctx.tenant, async (tx) => {
+    const { rows } = await tx.query<RunRow>('SELECT * FROM runs WHERE instance_id = $1 AND id = $2 AND ($3::text IS NULL OR org_id = $3)', [
+      ctx.tenant.instanceId,
+      runId,
+      runOrgFilter(ctx),
+    ]);
+    if (rows[0] === undefined) throw new NotFoundError('run', runId);
+    return { ...toRun(rows[0]), steps: await readSteps(tx, ctx.tenant.instanceId, runId) };
+  });
+}
+
+async function readSteps(tx: Tx, instanceId: string, runId: string): Promise<RunStep[]> {
+  const { rows } = await tx.query<StepRow>('SELECT * FROM run_steps WHERE instance_id = $1 AND run_id = $2 ORDER BY position', [instanceId, runId]);
+  return rows.map(toStep);
+}
