@@ -5,7 +5,8 @@ import { transaction, type Tx } from '../db/db';
 import { nodeRegistry } from '../dsl/plugins';
 import type { Plan } from '../dsl/plan';
 import type { DagDefinition } from '../dsl/types';
-import { validateDefinition, type DagIssue } from '../dsl/validate';
+import { validateWithScripts } from '../dsl/scripts';
+import type { DagIssue } from '../dsl/validate';
 import { NotFoundError, ValidationError } from '../errors';
 import { push } from '../eventstore/eventstore';
 import { newId } from '../ids';
@@ -83,14 +84,14 @@ const toVersion = (r: VersionRow): WorkflowVersion => ({
 });
 
 /** Validates a definition against this process's node registry; throws 422 listing every issue. */
-export function checkDefinition(ctx: TenantCtx, definition: unknown, prefix = 'body.definition'): Plan {
-  const result = validateDefinition(definition, nodeRegistry(ctx.config.workflows.pluginsDir), prefix);
+export async function checkDefinition(ctx: TenantCtx, definition: unknown, prefix = 'body.definition'): Promise<Plan> {
+  const result = await validateWithScripts(definition, nodeRegistry(ctx.config.workflows.pluginsDir), prefix);
   if (result.plan === undefined) throw new ValidationError(result.issues, `the workflow definition has ${result.issues.length} error(s)`);
   return result.plan;
 }
 
-export function validateOnly(ctx: TenantCtx, definition: unknown): { valid: boolean; errors: DagIssue[] } {
-  const result = validateDefinition(definition, nodeRegistry(ctx.config.workflows.pluginsDir), 'body.definition');
+export async function validateOnly(ctx: TenantCtx, definition: unknown): Promise<{ valid: boolean; errors: DagIssue[] }> {
+  const result = await validateWithScripts(definition, nodeRegistry(ctx.config.workflows.pluginsDir), 'body.definition');
   return { valid: result.plan !== undefined, errors: result.issues };
 }
 
@@ -138,7 +139,7 @@ async function insertVersion(tx: Tx, e: { instanceId: string; creator: string; c
 }
 
 export async function createWorkflow(ctx: TenantCtx, input: SaveInput): Promise<Workflow> {
-  checkDefinition(ctx, input.definition);
+  await checkDefinition(ctx, input.definition);
   const name = nameOf(input);
   checkLabel(input.versionLabel, null);
   const id = newId('wf');
@@ -177,7 +178,7 @@ export async function createWorkflow(ctx: TenantCtx, input: SaveInput): Promise<
 
 /** PUT: a new immutable version with the next number; the name may change with it. */
 export async function updateWorkflow(ctx: TenantCtx, id: string, input: SaveInput): Promise<Workflow> {
-  checkDefinition(ctx, input.definition);
+  await checkDefinition(ctx, input.definition);
   return transaction(ctx.db, ctx.tenant, async (tx) => {
     const current = await findDefinition(tx, ctx, id, true);
     const name = input.name ?? (typeof (input.definition as { name?: unknown }).name === 'string' ? nameOf(input) : current.name);

@@ -155,7 +155,7 @@ async function loadVersion(tx: Tx, ctx: TenantCtx, workflowId: string, version: 
 export async function executeWorkflow(ctx: TenantCtx, workflowId: string, body: { input?: unknown; version?: number }): Promise<Run> {
   checkInput(body.input);
   const { wf, version, definition } = await transaction(ctx.db, ctx.tenant, (tx) => loadVersion(tx, ctx, workflowId, body.version));
-  const plan = checkDefinition(ctx, definition, 'definition');
+  const plan = await checkDefinition(ctx, definition, 'definition');
   return startRun(ctx, { workflowId, workflowName: wf.name, orgId: wf.org_id, version, definition, plan, input: body.input ?? {} });
 }
 
@@ -221,7 +221,7 @@ export async function retryRun(ctx: TenantCtx, runId: string, body: { fromNode?:
     const loaded = await loadVersion(tx, ctx, old.workflow_id, body.version ?? old.version);
     return { old, ...loaded, nodes: await runNodes(tx, ctx.tenant.instanceId, runId) };
   });
-  const plan = checkDefinition(ctx, prepared.definition, 'definition');
+  const plan = await checkDefinition(ctx, prepared.definition, 'definition');
   const names = new Set(plan.nodes.map((n) => n.name));
   const from = body.fromNode === undefined ? prepared.nodes.filter((n) => n.status === 'failed' && n.handled_by === null).map((n) => n.node_name) : [body.fromNode];
   if (body.fromNode !== undefined && !names.has(body.fromNode)) throw ValidationError.field('body.fromNode', `version ${prepared.version} has no node '${body.fromNode}'`);

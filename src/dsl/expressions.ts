@@ -1,7 +1,7 @@
 // n8n expressions in parameters: a string starting with '=' whose `{{ … }}` parts are read.
-// Cadenza evaluates a safe subset without any JavaScript evaluation: data paths rooted at
-// $json, $input, $node["Name"] and $('Name'). Anything else is rejected (at save time by the
-// validator), because arbitrary JavaScript needs the script sandbox. Pure and import-free.
+// Plain data paths rooted at $json, $input, $node["Name"] and $('Name') are read here directly
+// (fast, no JavaScript). Any other block is JavaScript and goes to a ScriptEvaluator, which the
+// caller backs with the QuickJS sandbox: never eval or new Function in the host. Import-free.
 import type { Item } from './types';
 
 export class ExpressionError extends Error {
@@ -115,20 +115,70 @@ export function checkExpression(expr: string): void {
   for (const b of blocks(expr)) parsePath(b);
 }
 
-/** Names of nodes an expression tree reads through $node["Name"] or $('Name'). */
+const NODE_REF = /\$\(\s*(['"])(.*?)\1\s*\)|\$node\[\s*(['"])(.*?)\3\s*\]/g;
+
+/** Names of nodes a parameter tree reads through $node["Name"] or $('Name'), in expressions or code. */
 export function referencedNodes(value: unknown, into = new Set<string>()): Set<string> {
-  if (isExpression(value)) {
-    for (const b of blocks(value)) {
-      try {
-        const p = parsePath(b);
-        if (p.root === '$node' && p.node !== undefined) into.add(p.node);
-      } catch {
-        // the validator reports it
-      }
-    }
+  if (typeof value === 'string') {
+    for (const m of value.matchAll(NODE_REF)) into.add((m[2] ?? m[4])!);
   } else if (Array.isArray(value)) value.forEach((v) => referencedNodes(v, into));
   else if (value !== null && typeof value === 'object') Object.values(value).forEach((v) => referencedNodes(v, into));
   return into;
+}
+
+/** Every `{{ }}` body in a parameter tree that is not a plain data path (it needs the sandbox). */
+export function scriptBlocks(value: unknown, at: string, into: { at: string; source: string }[] = []): { at: string; source: string }[] {
+  if (isExpression(value)) {
+    for (const b of blocks(value)) {
+      try {
+        parsePath(b);
+      } catch {
+        into.push({ at, source: b });
+      }
+    }
+  } else if (Array.isArray(value)) value.forEach((v, i) => scriptBlocks(v, `${at}[${i}]`, into));
+  else if (value !== null && typeof value === 'object') Object.entries(value).forEach(([k, v]) => scriptBlocks(v, `${at}.${k}`, into));
+  return into;
+}
+
+/** Evaluates a JavaScript expression block in the sandbox; supplied by the caller. */
+export type ScriptEvaluator = (source: string, scope: ExpressionScope) => Promise<unknown>;
+
+async function evaluateBlock(src: string, scope: ExpressionScope, script: ScriptEvaluator): Promise<unknown> {
+  let path: Path;
+  try {
+    path = parsePath(src);
+  } catch (err) {
+    if (err instanceof ExpressionError) return script(src, scope);
+    throw err;
+  }
+  return evaluatePath(path, scope);
+}
+
+/** Like `evaluate`, but blocks that are not data paths run as JavaScript through `script`. */
+export async function evaluateWithScripts(expr: string, scope: ExpressionScope, script: ScriptEvaluator): Promise<unknown> {
+  const body = expr.slice(1);
+  const whole = /^\s*\{\{([\s\S]*?)\}\}\s*$/.exec(body);
+  if (whole && !whole[1]!.includes('{{')) return evaluateBlock(whole[1]!.trim(), scope, script);
+  let out = '';
+  let last = 0;
+  for (const m of body.matchAll(BLOCK)) {
+    out += body.slice(last, m.index) + stringify(await evaluateBlock(m[1]!.trim(), scope, script));
+    last = m.index! + m[0].length;
+  }
+  return out + body.slice(last);
+}
+
+/** Resolves every expression in a parameter tree for one item, running scripts in the sandbox. */
+export async function resolveParametersAsync<T>(value: T, scope: ExpressionScope, script: ScriptEvaluator): Promise<T> {
+  if (isExpression(value)) return (await evaluateWithScripts(value, scope, script)) as T;
+  if (Array.isArray(value)) return (await Promise.all(value.map((v) => resolveParametersAsync(v, scope, script)))) as T;
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = await resolveParametersAsync(v, scope, script);
+    return out as T;
+  }
+  return value;
 }
 
 function walk(value: unknown, segments: Segment[], items: Item[]): unknown {

@@ -2,7 +2,8 @@
 // its parameters and an execute function. Built-ins and custom plugins register the same way.
 import { z } from 'zod';
 import type { AddressPolicy } from '../net/address-policy';
-import { resolveParameters } from './expressions';
+import { resolveParametersAsync } from './expressions';
+import { sandboxEvaluator } from './scripts';
 import type { Item } from './types';
 
 /**
@@ -19,6 +20,8 @@ export interface NodeContext<P> {
   params(itemIndex: number): P;
   /** How many items `params` can be asked about (at least 1, so itemless nodes still run once). */
   itemCount: number;
+  /** Output-0 items of the nodes this node's parameters refer to, by name. */
+  nodes: Record<string, Item[]>;
   outbound: AddressPolicy;
   signal: AbortSignal;
 }
@@ -57,20 +60,22 @@ export class NodeRegistry {
 /** A parameter that may also be an n8n expression string (`={{ … }}`), resolved at run time. */
 export const expr = <T extends z.ZodType>(schema: T) => z.union([schema, z.string().startsWith('=')]);
 
-/** Runs an activity node: resolves expressions per item, re-validates, executes. */
+/** Runs an activity node: resolves expressions per item (scripts in the sandbox), re-validates, executes. */
 export async function executeNode(
   plugin: NodePlugin,
   raw: Record<string, unknown>,
-  base: Omit<NodeContext<unknown>, 'params' | 'itemCount'>,
+  base: Omit<NodeContext<unknown>, 'params' | 'itemCount' | 'nodes'>,
   nodes: Record<string, Item[]>,
 ): Promise<Item[][]> {
   if (plugin.execute === undefined) throw new Error(`node type '${plugin.type}' cannot run in an activity`);
   const input = base.inputs.flat();
-  const params = (itemIndex: number) => {
-    const resolved = resolveParameters(raw, { input, itemIndex, nodes });
-    const parsed = plugin.parameters.safeParse(resolved);
+  const itemCount = Math.max(1, input.length);
+  const resolved: unknown[] = [];
+  for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
+    const value = await resolveParametersAsync(raw, { input, itemIndex, nodes }, sandboxEvaluator);
+    const parsed = plugin.parameters.safeParse(value);
     if (!parsed.success) throw new Error(`parameters after expressions: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    return parsed.data;
-  };
-  return plugin.execute({ ...base, params, itemCount: Math.max(1, input.length) });
+    resolved.push(parsed.data);
+  }
+  return plugin.execute({ ...base, nodes, params: (i) => resolved[i] ?? resolved[0], itemCount });
 }

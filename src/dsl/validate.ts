@@ -1,7 +1,7 @@
 // Validates an n8n-format definition and returns EVERY problem at once, each with a JSON path
 // and, where one is involved, the node's name. A valid definition also yields its Plan.
 import { z } from 'zod';
-import { checkExpression, ExpressionError, isExpression, referencedNodes } from './expressions';
+import { referencedNodes } from './expressions';
 import { edgesOf, findCycle, incomingEdges } from './graph';
 import type { Plan, PlanNode } from './plan';
 import type { NodeRegistry } from './registry';
@@ -74,20 +74,6 @@ function zodIssues(err: z.ZodError, prefix: string, node?: string): DagIssue[] {
   return err.issues.map((i) => ({ field: pathOf(prefix, i.path), message: i.message, ...(node ? { node } : {}) }));
 }
 
-function expressionIssues(value: unknown, prefix: string, node: string): DagIssue[] {
-  if (isExpression(value)) {
-    try {
-      checkExpression(value);
-      return [];
-    } catch (err) {
-      return [{ field: prefix, message: err instanceof ExpressionError ? err.message : String(err), node }];
-    }
-  }
-  if (Array.isArray(value)) return value.flatMap((v, i) => expressionIssues(v, `${prefix}[${i}]`, node));
-  if (value !== null && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => expressionIssues(v, `${prefix}.${k}`, node));
-  return [];
-}
-
 /** Conditions whose operation this build cannot evaluate, wherever a node keeps them. */
 function conditionIssues(params: Record<string, unknown>, prefix: string, node: string): DagIssue[] {
   const found: DagIssue[] = [];
@@ -115,8 +101,7 @@ function checkNode(raw: unknown, index: number, registry: NodeRegistry, prefix: 
   const node = shape.data as DagNode;
   const plugin = registry.get(node.type);
   if (plugin === undefined) {
-    const hint = node.type === 'n8n-nodes-base.code' ? ' (the Code node needs the script sandbox, which this build does not include yet)' : '';
-    return { issues: [{ field: `${at}.type`, message: `unknown node type '${node.type}'${hint}`, node: node.name }], node };
+    return { issues: [{ field: `${at}.type`, message: `unknown node type '${node.type}'`, node: node.name }], node };
   }
   if (!plugin.versions.includes(node.typeVersion)) {
     return { issues: [{ field: `${at}.typeVersion`, message: `${node.type} has no version ${node.typeVersion} (known: ${plugin.versions.join(', ')})`, node: node.name }], node };
@@ -124,7 +109,6 @@ function checkNode(raw: unknown, index: number, registry: NodeRegistry, prefix: 
   const params = plugin.parameters.safeParse(node.parameters);
   const issues = [
     ...(params.success ? [] : zodIssues(params.error, `${at}.parameters`, node.name)),
-    ...expressionIssues(node.parameters, `${at}.parameters`, node.name),
     ...conditionIssues(node.parameters, `${at}.parameters`, node.name),
   ];
   if (node.onError === 'fallback' && node.cadenza?.fallbackNode === undefined) {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { builtinRegistry } from '../../src/dsl/builtins';
+import { validateWithScripts } from '../../src/dsl/scripts';
 import { validateDefinition } from '../../src/dsl/validate';
 
 const registry = builtinRegistry();
@@ -44,8 +45,7 @@ describe('workflow definition validation', () => {
     expect(byField['definition.nodes[2].name']).toMatchObject({ node: 'B', message: "duplicate node name 'B'" });
     expect(byField['definition.nodes[3].parameters.method']).toMatchObject({ node: 'Call' });
     expect(byField['definition.nodes[3].parameters.url']).toMatchObject({ node: 'Call' });
-    expect(byField['definition.nodes[4].parameters.assignments.assignments[0].value']).toMatchObject({ node: 'Expr', message: expect.stringContaining('unsupported expression') });
-    expect(byField['definition.nodes[5].type']).toMatchObject({ node: 'Code', message: expect.stringContaining('sandbox') });
+    expect(byField['definition.nodes[5].parameters.jsCode']).toMatchObject({ node: 'Code' });
     expect(byField['definition.nodes[6].cadenza.fallbackNode']).toMatchObject({ node: 'Flaky' });
     expect(byField['definition.connections.A.main[0][0].node']).toMatchObject({ node: 'A', message: "connection to missing node 'Ghost'" });
     expect(byField['definition.connections.Nobody']).toMatchObject({ message: "connection from missing node 'Nobody'" });
@@ -77,5 +77,22 @@ describe('workflow definition validation', () => {
     const { plan } = validateDefinition(def, registry);
     expect(plan!.nodes[1]!.retry).toEqual({ maximumAttempts: 4, initialIntervalMs: 200, backoffCoefficient: 2, maximumIntervalMs: 1000 });
     expect(plan).toMatchObject({ maxParallel: 3, executionTimeoutMs: 60_000 });
+  });
+
+  it('reports syntax errors in expressions and Code nodes, compiled in the sandbox', async () => {
+    const def = {
+      nodes: [
+        trigger,
+        node('Expr', 'n8n-nodes-base.set', { typeVersion: 3.4, parameters: { assignments: { assignments: [{ name: 'x', value: '={{ $json.a + }}' }] } } }),
+        node('Code', 'n8n-nodes-base.code', { typeVersion: 2, parameters: { jsCode: 'return items.map((i) => {' } }),
+      ],
+      connections: { Start: link('Expr'), Expr: link('Code') },
+    };
+    const { issues, plan } = await validateWithScripts(def, registry);
+    expect(plan).toBeUndefined();
+    expect(issues).toEqual([
+      expect.objectContaining({ node: 'Expr', field: 'definition.nodes[1].parameters.assignments.assignments[0].value', message: expect.stringContaining('syntax error') }),
+      expect.objectContaining({ node: 'Code', field: 'definition.nodes[2].parameters.jsCode', message: expect.stringContaining('syntax error') }),
+    ]);
   });
 });

@@ -80,7 +80,7 @@ export const workflowRoutes = [
     bodyLimitBytes: DEFINITION_BODY_LIMIT,
     responses: { 200: { description: 'Valid', schema: z.object({ valid: z.literal(true), errors: z.array(Issue) }) }, 422: { description: 'Every error' } },
     handler: async (ctx, { body }) => {
-      const result = validateOnly(ctx, body.definition);
+      const result = await validateOnly(ctx, body.definition);
       if (!result.valid) throw new ValidationError(result.errors, `the workflow definition has ${result.errors.length} error(s)`);
       return { status: 200, body: result };
     },
