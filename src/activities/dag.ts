@@ -7,6 +7,7 @@ import { transaction } from '../db/db';
 import { insertRun, finishRun, preview, upsertNode, type NodeRecord, type RunStatus } from '../dag/run-store';
 import { ExpressionError } from '../dsl/expressions';
 import { nodeRegistry } from '../dsl/plugins';
+import { CodeError } from '../dsl/scripts';
 import { executeNode } from '../dsl/registry';
 import type { DagDefinition, DagNode, Item } from '../dsl/types';
 import { validateDefinition } from '../dsl/validate';
@@ -37,9 +38,9 @@ export interface PrepareRunInput {
   parentRunId: string;
 }
 
-/** Errors no retry can fix: bad expressions, refused addresses, oversized output. */
+/** Errors no retry can fix: bad expressions, script errors, refused addresses. */
 function isPermanent(err: unknown): boolean {
-  return err instanceof ExpressionError || err instanceof OutboundAddressRefused || (err instanceof Error && err.message.startsWith('parameters after expressions'));
+  return err instanceof ExpressionError || err instanceof CodeError || err instanceof OutboundAddressRefused || (err instanceof Error && err.message.startsWith('parameters after expressions'));
 }
 
 export function dagActivities(ctx: AppCtx) {

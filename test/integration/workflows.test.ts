@@ -103,6 +103,35 @@ describe('joins and branches', () => {
   });
 });
 
+describe('code and expressions', () => {
+  it('runs Code nodes and JavaScript expressions in the sandbox during a run', async () => {
+    const t = await newTenant(h);
+    const def = workflow(
+      'code',
+      [
+        trigger(),
+        node('Total', 'n8n-nodes-base.code', 2, { mode: 'runOnceForEachItem', jsCode: 'return { ...$json, total: $json.price * $json.qty };' }),
+        setNode('Label', { size: "={{ $json.total > 100 ? 'big' : 'small' }}", first: "={{ $('Total').first().json.total }}" }),
+      ],
+      connect(['Start', 'Total'], ['Total', 'Label']),
+    );
+    const run = await finished(t, await execute(t, await create(t, def), [{ price: 30, qty: 5 }, { price: 2, qty: 3 }]));
+    expect(run.status).toBe('completed');
+    expect(items(run, 'Label')).toEqual([
+      { price: 30, qty: 5, total: 150, size: 'big', first: '150' },
+      { price: 2, qty: 3, total: 6, size: 'small', first: '150' },
+    ]);
+  });
+
+  it('fails a Code node that throws, without retrying a script error', async () => {
+    const t = await newTenant(h);
+    const def = workflow('throws', [trigger(), node('Bad', 'n8n-nodes-base.code', 2, { jsCode: 'throw new Error("nope");' }, { retryOnFail: true, maxTries: 3, waitBetweenTries: 10 })], connect(['Start', 'Bad']));
+    const run = await finished(t, await execute(t, await create(t, def)));
+    expect(run).toMatchObject({ status: 'failed', error: { node: 'Bad', message: expect.stringContaining('nope') } });
+    expect(nodeOf(run, 'Bad').attempts).toBe(1);
+  });
+});
+
 describe('error handling', () => {
   it('succeeds on the third try through the retry policy', async () => {
     const t = await newTenant(h);

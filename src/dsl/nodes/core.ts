@@ -53,6 +53,7 @@ function setPath(target: Record<string, unknown>, name: string, value: unknown, 
 }
 
 function castValue(value: unknown, type: string | undefined): unknown {
+  if (type === 'string' && value !== null && value !== undefined && typeof value !== 'string') return typeof value === 'object' ? JSON.stringify(value) : String(value);
   if (type === 'number' && typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value))) return Number(value);
   if (type === 'boolean' && typeof value === 'string') return value === 'true';
   if ((type === 'object' || type === 'array') && typeof value === 'string') {
