@@ -225,8 +225,10 @@ class Interpreter {
     return { outputs: await this.runActivity(node, inputs), record: {} };
   }
 
+  /** Writes a node's waiting state at once, with the records buffered so far. */
   private async recordNow(record: NodeRecord): Promise<void> {
-    await bookkeeping.recordDagNodes({ instanceId: this.input.instanceId, runId: this.input.runId, nodes: [record] });
+    const nodes = [...this.records.splice(0), record];
+    await bookkeeping.recordDagNodes({ instanceId: this.input.instanceId, runId: this.input.runId, nodes });
   }
 
   private runActivity(node: PlanNode, inputs: Item[][]): Promise<Outputs> {
