@@ -17,6 +17,9 @@ import { dagWorkflowId, type DagRunInput, type Outputs, type ReusedOutput } from
 
 export type { NodeRecord };
 
+/** How often runDagNode heartbeats; the workflow's heartbeat timeout is 30 s. */
+const HEARTBEAT_MS = 5000;
+
 /** Largest output of one node (serialized JSON); Temporal payloads stop at 2 MB. */
 export const NODE_OUTPUT_LIMIT_BYTES = 1024 * 1024;
 
@@ -56,13 +59,15 @@ export function dagActivities(ctx: AppCtx) {
 
   return {
     async runDagNode(input: RunNodeInput): Promise<Outputs> {
-      const { attempt } = Context.current().info;
+      const activity = Context.current();
+      const { attempt } = activity.info;
       const name = input.node.name;
       await record(input.instanceId, input.runId, [{ name, status: 'running', attempts: attempt, inputPreview: preview(input.inputs), started: true }]);
+      const beat = setInterval(() => activity.heartbeat(), HEARTBEAT_MS);
       try {
         const plugin = registry.get(input.node.type);
         if (plugin === undefined) throw ApplicationFailure.nonRetryable(`node type '${input.node.type}' is not registered on this worker`, 'UnknownNodeType');
-        const items = await executeNode(plugin, input.node.parameters, { nodeName: name, inputs: input.inputs, outbound, signal: Context.current().cancellationSignal }, input.refs);
+        const items = await executeNode(plugin, input.node.parameters, { nodeName: name, inputs: input.inputs, outbound, signal: activity.cancellationSignal }, input.refs);
         const outputs: Outputs = items.map((x) => (x.length > 0 ? x : null));
         const bytes = Buffer.byteLength(JSON.stringify(outputs));
         if (bytes > NODE_OUTPUT_LIMIT_BYTES) {
@@ -77,6 +82,8 @@ export function dagActivities(ctx: AppCtx) {
         await record(input.instanceId, input.runId, [{ name, status: last ? 'failed' : 'retrying', error: message, ...(last ? { finished: true } : {}) }]);
         if (permanent && !(err instanceof ApplicationFailure)) throw ApplicationFailure.nonRetryable(message, (err as Error).name);
         throw err;
+      } finally {
+        clearInterval(beat);
       }
     },
 

@@ -235,6 +235,8 @@ class Interpreter {
     const r = node.retry;
     const acts = proxyActivities<DagActivities>({
       startToCloseTimeout: node.timeoutMs,
+      // runDagNode heartbeats, so an attempt on a worker that died is retried within this.
+      heartbeatTimeout: Math.min(node.timeoutMs, 30_000),
       retry: {
         maximumAttempts: r.maximumAttempts,
         initialInterval: r.initialIntervalMs,
