@@ -269,6 +269,21 @@ describe('definitions and versions', () => {
   });
 });
 
+describe('org scope', () => {
+  it('keeps workflows of one org out of reach of a key scoped to another org', async () => {
+    const t = await newTenant(h);
+    const admin = await t.client();
+    const [mine, other] = [await admin.createOrg('mine'), await admin.createOrg('other')];
+    const mineKey = await t.key('admin', mine.id);
+    const otherKey = await t.key('admin', other.id);
+    const created = await call(h, 'POST', '/v1/workflows', { key: mineKey, body: { definition: workflow('scoped', [trigger()], {}) } });
+    expect(created.body.orgId).toBe(mine.id);
+    expectProblem(await call(h, 'GET', `/v1/workflows/${created.body.id}`, { key: otherKey }), 404);
+    expect((await call(h, 'GET', '/v1/workflows', { key: otherKey })).body.items).toEqual([]);
+    expect((await call(h, 'GET', `/v1/workflows?orgId=${mine.id}`, { key: t.adminKey })).body.items.map((w: any) => w.id)).toEqual([created.body.id]);
+  });
+});
+
 describe('versions, signals and reruns', () => {
   const approval = (finalValue: number) =>
     workflow(
