@@ -26,11 +26,11 @@ const PRELUDE = `function __scope(__items, __nodes, __index) {
 const expressionSource = (source: string) =>
   `${PRELUDE}function __expression(__items, __nodes, __index) { const { $json, $input, $node, $ } = __scope(__items, __nodes, __index); return (\n${source}\n); }`;
 
+// runOnceForAllItems sees `items`; runOnceForEachItem also sees `item` and `$json` of its item.
 const codeSource = (jsCode: string, perItem: boolean) =>
-  `${PRELUDE}function __code(__items, __nodes, __index) { const { $json, $input, $node, $ } = __scope(__items, __nodes, __index); const items = __items; const item = __items[__index];\n${jsCode}\n}`.replace(
-    perItem ? '' : 'const item = __items[__index];',
-    '',
-  );
+  `${PRELUDE}function __code(__items, __nodes, __index) { const { $json, $input, $node, $ } = __scope(__items, __nodes, __index); const items = __items;${
+    perItem ? ' const item = __items[__index];' : ''
+  }\n${jsCode}\n}`;
 
 export const sandboxEvaluator: ScriptEvaluator = async (source: string, scope: ExpressionScope) => {
   const r = await runScript({

@@ -181,6 +181,14 @@ describe('error handling', () => {
     expect(items(continued, 'Handle')).toEqual([expect.objectContaining({ path: 'error', error: expect.stringContaining('HTTP 500') })]);
   });
 
+  it('refuses an HTTP Request to an internal address without retrying', async () => {
+    const t = await newTenant(h);
+    const def = workflow('ssrf', [trigger(), http('Metadata', 'http://169.254.169.254/latest/meta-data', { retryOnFail: true, maxTries: 3, waitBetweenTries: 10 })], connect(['Start', 'Metadata']));
+    const run = await finished(t, await execute(t, await create(t, def)));
+    expect(run).toMatchObject({ status: 'failed', error: { node: 'Metadata', message: expect.stringContaining('169.254.169.254 refused') } });
+    expect(nodeOf(run, 'Metadata').attempts).toBe(1);
+  });
+
   it('cancels a run that exceeds its executionTimeout', async () => {
     const t = await newTenant(h);
     const def = workflow('timeout', [trigger(), node('Wait', 'n8n-nodes-base.wait', 1.1, { resume: 'timeInterval', amount: 1, unit: 'hours' })], connect(['Start', 'Wait']), {
