@@ -4,7 +4,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { AppCtx } from '../context';
 import { transaction } from '../db/db';
-import { insertRun, finishRun, preview, upsertNode, type NodeRecord, type RunStatus } from '../dag/run-store';
+import { preview, recordRunFinished, recordRunStarted, upsertNode, type NodeRecord, type RunStatus } from '../dag/run-store';
 import { ExpressionError } from '../dsl/expressions';
 import { nodeRegistry } from '../dsl/plugins';
 import { CodeError } from '../dsl/scripts';
@@ -12,7 +12,6 @@ import { executeNode } from '../dsl/registry';
 import type { DagDefinition, DagNode, Item } from '../dsl/types';
 import { validateDefinition } from '../dsl/validate';
 import { createAddressPolicy, OutboundAddressRefused } from '../net/address-policy';
-import { newId } from '../ids';
 import { dagWorkflowId, type DagRunInput, type Outputs, type ReusedOutput } from '../workflows/dag-contract';
 
 export type { NodeRecord };
@@ -33,6 +32,8 @@ export interface RunNodeInput {
 }
 
 export interface PrepareRunInput {
+  /** Chosen by the calling workflow, so a retried activity records the same run. */
+  runId: string;
   instanceId: string;
   orgId: string | null;
   workflowId: string;
@@ -103,7 +104,7 @@ export function dagActivities(ctx: AppCtx) {
     },
 
     async finishDagRun(input: { instanceId: string; runId: string; status: RunStatus; error: { message: string; node: string | null } | null }): Promise<void> {
-      await transaction(ctx.db, tenant(input.instanceId), (tx) => finishRun(tx, input.instanceId, input.runId, input.status, input.error));
+      await transaction(ctx.db, tenant(input.instanceId), (tx) => recordRunFinished(tx, input.instanceId, input.runId, input.status, input.error));
     },
 
     /** Loads and plans another workflow for Execute Workflow or an error workflow, and records its run. */
@@ -124,8 +125,8 @@ export function dagActivities(ctx: AppCtx) {
         if (v.rows[0] === undefined) throw ApplicationFailure.nonRetryable(`workflow '${input.workflowId}' has no version ${version}`, 'WorkflowNotFound');
         const result = validateDefinition(v.rows[0].definition, registry);
         if (result.plan === undefined) throw ApplicationFailure.nonRetryable(`workflow '${input.workflowId}' v${version} is not valid on this worker: ${result.issues.map((i) => i.message).join('; ')}`, 'InvalidWorkflow');
-        const runId = newId('run');
-        await insertRun(tx, {
+        const { runId } = input;
+        await recordRunStarted(tx, `run:${input.parentRunId}`, {
           instance_id: input.instanceId,
           org_id: wf.org_id,
           id: runId,

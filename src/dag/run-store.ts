@@ -1,5 +1,8 @@
-// All SQL about workflow runs and their nodes, one small function per statement.
+// All SQL about workflow runs and their nodes, one small function per statement. Run starts,
+// ends and operator actions are also appended to the event log (workflow_run.*), with event ids
+// derived from the run so a retried activity appends nothing twice. Node rows are plain upserts.
 import type { Tx } from '../db/db';
+import { push } from '../eventstore/eventstore';
 import type { Outputs } from '../workflows/dag-contract';
 
 export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'timed_out';
@@ -69,6 +72,42 @@ export async function insertRun(
      VALUES ($1, $2, $3, $4, $5, 'running', $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
     [r.instance_id, r.org_id, r.id, r.workflow_id, r.version, JSON.stringify(r.input ?? {}), r.retry_of, r.parent_run_id, r.temporal_workflow_id, r.created_by],
   );
+}
+
+type NewRun = Parameters<typeof insertRun>[1];
+
+/** Appends workflow_run.started and records the run row. */
+export async function recordRunStarted(tx: Tx, actor: string, run: NewRun): Promise<void> {
+  await push(tx, run.instance_id, actor, [
+    {
+      aggregateType: 'workflow_run',
+      aggregateId: run.id,
+      orgId: run.org_id,
+      eventId: `${run.id}:started`,
+      type: 'workflow_run.started',
+      payload: { workflowId: run.workflow_id, version: run.version, retryOf: run.retry_of, parentRunId: run.parent_run_id },
+      project: (ptx) => insertRun(ptx, run),
+    },
+  ]);
+}
+
+/** Appends workflow_run.<status> (completed, failed, cancelled, timed_out) and closes the row. */
+export async function recordRunFinished(tx: Tx, instanceId: string, runId: string, status: RunStatus, error: unknown): Promise<void> {
+  await push(tx, instanceId, 'cadenza', [
+    {
+      aggregateType: 'workflow_run',
+      aggregateId: runId,
+      eventId: `${runId}:finished`,
+      type: `workflow_run.${status}`,
+      payload: error === null ? {} : { error },
+      project: (ptx) => finishRun(ptx, instanceId, runId, status, error),
+    },
+  ]);
+}
+
+/** Appends an operator's action on a run (workflow_run.cancel_requested, workflow_run.signalled). */
+export async function recordRunOperation(tx: Tx, instanceId: string, actor: string, runId: string, type: string, payload: Record<string, unknown>): Promise<void> {
+  await push(tx, instanceId, actor, [{ aggregateType: 'workflow_run', aggregateId: runId, type, payload }]);
 }
 
 /** Terminal status; a run that already finished keeps its first outcome. */

@@ -12,7 +12,7 @@ import { decodeCursor, encodeCursor, type Page } from '../pagination';
 import { CadenzaInstance, CadenzaKind, CadenzaOrg } from '../temporal/search-attributes';
 import { dagSignal, dagWorkflowId, type DagRunInput, type ReusedOutput } from '../workflows/dag-contract';
 import { checkDefinition, findDefinition, findVersion } from './definitions';
-import { findRun, finishRun, insertRun, listRunRows, preview, runNodes, type NodeRow, type RunRow } from './run-store';
+import { findRun, listRunRows, preview, recordRunFinished, recordRunOperation, recordRunStarted, runNodes, type NodeRow, type RunRow } from './run-store';
 
 /** Largest run input (serialized JSON). */
 export const RUN_INPUT_LIMIT_BYTES = 256 * 1024;
@@ -97,7 +97,7 @@ async function startRun(ctx: TenantCtx, spec: StartSpec): Promise<Run> {
   const runId = newId('run');
   const temporalId = dagWorkflowId(instanceId, spec.workflowId, runId);
   const row = await transaction(ctx.db, ctx.tenant, async (tx) => {
-    await insertRun(tx, {
+    await recordRunStarted(tx, ctx.tenant.actor, {
       instance_id: instanceId,
       org_id: spec.orgId,
       id: runId,
@@ -138,7 +138,7 @@ async function startRun(ctx: TenantCtx, spec: StartSpec): Promise<Run> {
       staticSummary: `${spec.workflowName} v${spec.version}`,
     });
   } catch (err) {
-    await transaction(ctx.db, ctx.tenant, (tx) => finishRun(tx, instanceId, runId, 'failed', { message: 'the run could not be started', node: null }));
+    await transaction(ctx.db, ctx.tenant, (tx) => recordRunFinished(tx, instanceId, runId, 'failed', { message: 'the run could not be started', node: null }));
     throw err;
   }
   return toRun(row);
@@ -199,11 +199,13 @@ async function runningRun(ctx: TenantCtx, runId: string): Promise<RunRow> {
 export async function cancelRun(ctx: TenantCtx, runId: string): Promise<void> {
   const run = await runningRun(ctx, runId);
   await ctx.temporal.client.workflow.getHandle(run.temporal_workflow_id).cancel();
+  await transaction(ctx.db, ctx.tenant, (tx) => recordRunOperation(tx, ctx.tenant.instanceId, ctx.tenant.actor, runId, 'workflow_run.cancel_requested', {}));
 }
 
 export async function signalRun(ctx: TenantCtx, runId: string, name: string, payload: Record<string, unknown>): Promise<void> {
   const run = await runningRun(ctx, runId);
   await ctx.temporal.client.workflow.getHandle(run.temporal_workflow_id).signal(dagSignal, { name, payload });
+  await transaction(ctx.db, ctx.tenant, (tx) => recordRunOperation(tx, ctx.tenant.instanceId, ctx.tenant.actor, runId, 'workflow_run.signalled', { name }));
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   setHandler,
   sleep,
   startChild,
+  uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { DagActivities, NodeRecord } from '../activities/dag';
@@ -35,6 +36,11 @@ const bookkeeping = proxyActivities<DagActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 20 },
 });
+
+/** A run id like the API's (`run_` + 16 lowercase characters), deterministic in workflow code. */
+function newRunId(): string {
+  return `run_${uuid4().replace(/-/g, '').slice(0, 16)}`;
+}
 
 function errorMessage(err: unknown): string {
   let e = err as { message?: string; cause?: unknown } | undefined;
@@ -271,6 +277,7 @@ class Interpreter {
     const child = node.child!;
     await this.recordNow({ name: node.name, status: 'running', started: true });
     const childInput = await bookkeeping.prepareDagRun({
+      runId: newRunId(),
       instanceId: this.input.instanceId,
       orgId: this.input.orgId,
       workflowId: child.workflowId,
@@ -364,6 +371,7 @@ export async function dagWorkflow(input: DagRunInput): Promise<DagRunResult> {
 async function startErrorWorkflow(input: DagRunInput, message: string, node: string | null): Promise<void> {
   try {
     const errInput = await bookkeeping.prepareDagRun({
+      runId: newRunId(),
       instanceId: input.instanceId,
       orgId: input.orgId,
       workflowId: input.plan.errorWorkflow!,

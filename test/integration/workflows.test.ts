@@ -256,6 +256,11 @@ describe('definitions and versions', () => {
     expect((await call(h, 'DELETE', `/v1/workflows/${id}`, { key: t.adminKey })).status).toBe(204);
     expectProblem(await call(h, 'GET', `/v1/workflows/${id}`, { key: t.adminKey }), 404);
     expect((await call(h, 'GET', `/v1/workflow-runs/${runId}`, { key: t.adminKey })).body.status).toBe('completed');
+    const { rows } = await h.ctx.db.query<{ type: string }>(
+      `SELECT type FROM events WHERE instance_id = $1 AND aggregate_id IN ($2, $3) ORDER BY position`,
+      [t.instanceId, id, runId],
+    );
+    expect(rows.map((r) => r.type)).toEqual(['workflow.added', 'workflow.version_added', 'workflow.version_added', 'workflow_run.started', 'workflow_run.completed', 'workflow.removed']);
   });
 
   it("answers 404 for another tenant's workflows and runs", async () => {
