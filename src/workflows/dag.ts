@@ -88,7 +88,13 @@ class Interpreter {
     for (;;) {
       if (this.fatal) throw this.stop(this.fatal);
       const ready = this.settle();
-      if (ready.length === 0 && this.running === 0) break;
+      if (ready.length === 0 && this.running === 0) {
+        // Fallback nodes nobody needed are skipped last, which also settles their children.
+        const unused = [...this.fallbacks].filter((n) => this.state.nodes[n]!.status === 'pending');
+        if (unused.length === 0) break;
+        for (const n of unused) this.settleAs(n, 'skipped', undefined);
+        continue;
+      }
       if (!draining && this.historyIsLong()) draining = true;
       if (draining && this.running === 0) {
         await this.flush();
@@ -105,9 +111,6 @@ class Interpreter {
       if (remaining !== undefined && remaining <= 0) throw this.stop(new TimedOut());
       if (remaining === undefined) await condition(() => this.events !== seen);
       else if (!(await condition(() => this.events !== seen, remaining))) throw this.stop(new TimedOut());
-    }
-    for (const name of this.fallbacks) {
-      if (this.state.nodes[name]!.status === 'pending') this.settleAs(name, 'skipped', undefined);
     }
     await this.flush();
     return 'done';

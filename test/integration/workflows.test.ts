@@ -150,12 +150,16 @@ describe('error handling', () => {
         trigger(),
         http('Primary', `${rx.url}/fail/fb-primary`, { onError: 'fallback', cadenza: { fallbackNode: 'Backup' } }),
         http('Backup', `${rx.url}/ok/fb-backup`),
+        http('Spare', `${rx.url}/ok/fb-spare`),
+        setNode('AfterSpare', { never: 'runs' }),
+        setNode('Calm', { ok: 'yes' }, { onError: 'fallback', cadenza: { fallbackNode: 'Spare' } }),
         http('Optional', `${rx.url}/fail/fb-optional`, { onError: 'skip' }),
         setNode('After', { done: 'yes' }),
       ],
-      connect(['Start', 'Primary'], ['Primary', 'Optional'], ['Optional', 'After']),
+      connect(['Start', 'Primary'], ['Primary', 'Optional'], ['Optional', 'After'], ['Start', 'Calm'], ['Spare', 'AfterSpare']),
     );
     const run = await finished(t, await execute(t, await create(t, def), { x: 1 }));
+    expect([nodeOf(run, 'Spare').status, nodeOf(run, 'AfterSpare').status]).toEqual(['skipped', 'skipped']);
     expect(run.status).toBe('completed');
     expect(nodeOf(run, 'Primary')).toMatchObject({ status: 'failed', handledBy: 'fallback:Backup' });
     expect(nodeOf(run, 'Backup').status).toBe('completed');
