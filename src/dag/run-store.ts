@@ -100,9 +100,21 @@ export async function recordRunFinished(tx: Tx, instanceId: string, runId: strin
       eventId: `${runId}:finished`,
       type: `workflow_run.${status}`,
       payload: error === null ? {} : { error },
-      project: (ptx) => finishRun(ptx, instanceId, runId, status, error),
+      project: async (ptx) => {
+        await finishRun(ptx, instanceId, runId, status, error);
+        if (status !== 'completed') await closeUnfinishedNodes(ptx, instanceId, runId, `the run ended (${status}) while the node was unfinished`);
+      },
     },
   ]);
+}
+
+/** Nodes still running or waiting when a run fails, times out or is cancelled end as failed. */
+async function closeUnfinishedNodes(tx: Tx, instanceId: string, runId: string, message: string): Promise<void> {
+  await tx.query(
+    `UPDATE workflow_run_nodes SET status = 'failed', error = $3, finished_at = now()
+      WHERE instance_id = $1 AND run_id = $2 AND status IN ('running', 'retrying', 'waiting')`,
+    [instanceId, runId, JSON.stringify({ message })],
+  );
 }
 
 /** Appends an operator's action on a run (workflow_run.cancel_requested, workflow_run.signalled). */

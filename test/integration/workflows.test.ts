@@ -346,7 +346,9 @@ describe('versions, signals and reruns', () => {
     const runId = await execute(t, await create(t, approval(1)));
     await waitFor(async () => nodeOf((await call(h, 'GET', `/v1/workflow-runs/${runId}`, { key: t.adminKey })).body, 'Approve')?.status === 'waiting');
     expect((await call(h, 'POST', `/v1/workflow-runs/${runId}/cancel`, { key: t.adminKey })).status).toBe(202);
-    expect((await finished(t, runId)).status).toBe('cancelled');
+    const cancelled = await finished(t, runId);
+    expect(cancelled.status).toBe('cancelled');
+    expect(nodeOf(cancelled, 'Approve')).toMatchObject({ status: 'failed', error: { message: expect.stringContaining('cancelled') } });
     expectProblem(await call(h, 'POST', `/v1/workflow-runs/${runId}/cancel`, { key: t.adminKey }), 409);
   });
 });
