@@ -34,6 +34,12 @@ export interface Config {
     shutdownGraceSeconds: number;
     dispatchAfterSeconds: number;
   };
+  workflows: {
+    /** Folder of custom node plugins, loaded by the worker and the API at start. */
+    pluginsDir: string | undefined;
+    /** A run continues as new once its history has this many events. */
+    historyEventLimit: number;
+  };
   limits: {
     commandPayloadBytes: number;
     batchMaxCommands: number;
@@ -85,6 +91,8 @@ export const variables: VariableDoc[] = [
   { name: 'CADENZA_DISPATCH_AFTER_SECONDS', default: '15', description: 'A committed command whose workflow has not started after this long is started by the dispatcher (a crash between commit and start loses nothing).' },
   { name: 'CADENZA_COMMAND_PAYLOAD_LIMIT_BYTES', default: '262144', description: 'Largest command payload (serialized JSON).' },
   { name: 'CADENZA_BATCH_MAX_COMMANDS', default: '1000', description: 'Most commands in one batch.' },
+  { name: 'CADENZA_PLUGINS_DIR', default: 'none', description: 'Folder of custom workflow node plugins (`*.js`), loaded and validated at start; a bad plugin stops the process.' },
+  { name: 'CADENZA_WORKFLOW_HISTORY_EVENTS', default: '10000', description: 'A workflow run continues as new (carrying its state) once its Temporal history has this many events.' },
   { name: 'CADENZA_ACTION_MAX_TIMEOUT_SECONDS', default: '20', description: 'Largest timeout an action may set (the default timeout is 10 s).' },
   { name: 'CADENZA_ACTION_MEMORY_LIMIT_BYTES', default: '33554432', description: 'Memory cap of one action script run in the sandbox.' },
   { name: 'CADENZA_ACTION_QUOTA_SECONDS', default: '0 (no quota)', description: 'Action-seconds an instance may use per calendar month (UTC); flow runs over it are refused with 429.' },
@@ -256,6 +264,7 @@ export function loadConfig(env: Env, role: ProcessRole): Config {
     temporal: readTemporal(r),
     masterKey,
     worker: readWorker(r, role),
+    workflows: { pluginsDir: r.str('CADENZA_PLUGINS_DIR'), historyEventLimit: r.int('CADENZA_WORKFLOW_HISTORY_EVENTS', 10_000, 20, 40_000) },
     limits: {
       commandPayloadBytes: r.int('CADENZA_COMMAND_PAYLOAD_LIMIT_BYTES', 256 * 1024, 1, 1024 * 1024),
       batchMaxCommands: r.int('CADENZA_BATCH_MAX_COMMANDS', 1000, 1, 10000),

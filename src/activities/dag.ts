@@ -1,0 +1,158 @@
+// Activities of the DAG interpreter: run one node through the node registry, and keep the
+// run's rows in PostgreSQL. Node rows are idempotent upserts keyed by (run, node), so a retried
+// activity rewrites the same row.
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { AppCtx } from '../context';
+import { transaction } from '../db/db';
+import { preview, recordRunFinished, recordRunStarted, upsertNode, type NodeRecord, type RunStatus } from '../dag/run-store';
+import { ExpressionError } from '../dsl/expressions';
+import { nodeRegistry } from '../dsl/plugins';
+import { CodeError } from '../dsl/scripts';
+import { executeNode } from '../dsl/registry';
+import type { DagDefinition, DagNode, Item } from '../dsl/types';
+import { validateDefinition } from '../dsl/validate';
+import { createAddressPolicy, OutboundAddressRefused } from '../net/address-policy';
+import { dagWorkflowId, type DagRunInput, type Outputs, type ReusedOutput } from '../workflows/dag-contract';
+
+export type { NodeRecord };
+
+/** How often runDagNode heartbeats; the workflow's heartbeat timeout is 30 s. */
+const HEARTBEAT_MS = 5000;
+
+/** Largest output of one node (serialized JSON); Temporal payloads stop at 2 MB. */
+export const NODE_OUTPUT_LIMIT_BYTES = 1024 * 1024;
+
+export interface RunNodeInput {
+  instanceId: string;
+  runId: string;
+  node: DagNode;
+  inputs: Item[][];
+  refs: Record<string, Item[]>;
+  maxAttempts: number;
+}
+
+export interface PrepareRunInput {
+  /** Chosen by the calling workflow, so a retried activity records the same run. */
+  runId: string;
+  instanceId: string;
+  orgId: string | null;
+  workflowId: string;
+  version?: number;
+  input: unknown;
+  parentRunId: string;
+}
+
+/** Errors no retry can fix: bad expressions, script errors, refused addresses. */
+function isPermanent(err: unknown): boolean {
+  return err instanceof ExpressionError || err instanceof CodeError || err instanceof OutboundAddressRefused || (err instanceof Error && err.message.startsWith('parameters after expressions'));
+}
+
+export function dagActivities(ctx: AppCtx) {
+  const registry = nodeRegistry(ctx.config.workflows.pluginsDir);
+  const outbound = createAddressPolicy(ctx.config.outboundAllowlist);
+  const tenant = (instanceId: string) => ({ instanceId });
+
+  async function record(instanceId: string, runId: string, nodes: NodeRecord[]): Promise<void> {
+    await transaction(ctx.db, tenant(instanceId), async (tx) => {
+      for (const n of nodes) await upsertNode(tx, instanceId, runId, n);
+    });
+  }
+
+  return {
+    async runDagNode(input: RunNodeInput): Promise<Outputs> {
+      const activity = Context.current();
+      const { attempt } = activity.info;
+      const name = input.node.name;
+      await record(input.instanceId, input.runId, [{ name, status: 'running', attempts: attempt, inputPreview: preview(input.inputs), started: true }]);
+      const beat = setInterval(() => activity.heartbeat(), HEARTBEAT_MS);
+      try {
+        const plugin = registry.get(input.node.type);
+        if (plugin === undefined) throw ApplicationFailure.nonRetryable(`node type '${input.node.type}' is not registered on this worker`, 'UnknownNodeType');
+        const items = await executeNode(plugin, input.node.parameters, { nodeName: name, inputs: input.inputs, outbound, signal: activity.cancellationSignal }, input.refs);
+        const outputs: Outputs = items.map((x) => (x.length > 0 ? x : null));
+        const bytes = Buffer.byteLength(JSON.stringify(outputs));
+        if (bytes > NODE_OUTPUT_LIMIT_BYTES) {
+          throw ApplicationFailure.nonRetryable(`output is ${bytes} bytes; the limit is ${NODE_OUTPUT_LIMIT_BYTES} bytes`, 'NodeOutputTooLarge');
+        }
+        await record(input.instanceId, input.runId, [{ name, status: 'completed', output: outputs, finished: true }]);
+        return outputs;
+      } catch (err) {
+        const permanent = isPermanent(err) || (err instanceof ApplicationFailure && err.nonRetryable);
+        const message = err instanceof Error ? err.message : String(err);
+        const last = permanent || attempt >= input.maxAttempts;
+        await record(input.instanceId, input.runId, [{ name, status: last ? 'failed' : 'retrying', error: message, ...(last ? { finished: true } : {}) }]);
+        if (permanent && !(err instanceof ApplicationFailure)) throw ApplicationFailure.nonRetryable(message, (err as Error).name);
+        throw err;
+      } finally {
+        clearInterval(beat);
+      }
+    },
+
+    async recordDagNodes(input: { instanceId: string; runId: string; nodes: NodeRecord[] }): Promise<void> {
+      await record(input.instanceId, input.runId, input.nodes);
+    },
+
+    /** Records the outputs a retry reuses, with the run they came from. */
+    async beginDagRun(input: { instanceId: string; runId: string; reused: Record<string, ReusedOutput> }): Promise<void> {
+      const nodes = Object.entries(input.reused).map(([name, r]) => ({
+        name,
+        status: 'completed' as const,
+        output: r.outputs,
+        reusedFromRun: r.fromRunId,
+      }));
+      if (nodes.length > 0) await record(input.instanceId, input.runId, nodes);
+    },
+
+    async finishDagRun(input: { instanceId: string; runId: string; status: RunStatus; error: { message: string; node: string | null } | null }): Promise<void> {
+      await transaction(ctx.db, tenant(input.instanceId), (tx) => recordRunFinished(tx, input.instanceId, input.runId, input.status, input.error));
+    },
+
+    /** Loads and plans another workflow for Execute Workflow or an error workflow, and records its run. */
+    async prepareDagRun(input: PrepareRunInput): Promise<DagRunInput> {
+      return transaction(ctx.db, tenant(input.instanceId), async (tx) => {
+        const { rows } = await tx.query<{ name: string; latest_version: number; org_id: string | null }>(
+          'SELECT name, latest_version, org_id FROM workflow_definitions WHERE instance_id = $1 AND id = $2 AND deleted_at IS NULL',
+          [input.instanceId, input.workflowId],
+        );
+        const wf = rows[0];
+        if (wf === undefined) throw ApplicationFailure.nonRetryable(`workflow '${input.workflowId}' not found`, 'WorkflowNotFound');
+        const version = input.version ?? wf.latest_version;
+        const v = await tx.query<{ definition: DagDefinition }>('SELECT definition FROM workflow_versions WHERE instance_id = $1 AND workflow_id = $2 AND version = $3', [
+          input.instanceId,
+          input.workflowId,
+          version,
+        ]);
+        if (v.rows[0] === undefined) throw ApplicationFailure.nonRetryable(`workflow '${input.workflowId}' has no version ${version}`, 'WorkflowNotFound');
+        const result = validateDefinition(v.rows[0].definition, registry);
+        if (result.plan === undefined) throw ApplicationFailure.nonRetryable(`workflow '${input.workflowId}' v${version} is not valid on this worker: ${result.issues.map((i) => i.message).join('; ')}`, 'InvalidWorkflow');
+        const { runId } = input;
+        await recordRunStarted(tx, `run:${input.parentRunId}`, {
+          instance_id: input.instanceId,
+          org_id: wf.org_id,
+          id: runId,
+          workflow_id: input.workflowId,
+          version,
+          input: input.input,
+          retry_of: null,
+          parent_run_id: input.parentRunId,
+          temporal_workflow_id: dagWorkflowId(input.instanceId, input.workflowId, runId),
+          created_by: `run:${input.parentRunId}`,
+        });
+        return {
+          instanceId: input.instanceId,
+          orgId: wf.org_id,
+          workflowId: input.workflowId,
+          workflowName: wf.name,
+          version,
+          runId,
+          definition: v.rows[0].definition,
+          plan: result.plan,
+          input: input.input,
+          historyEventLimit: ctx.config.workflows.historyEventLimit,
+        };
+      });
+    },
+  };
+}
+
+export type DagActivities = ReturnType<typeof dagActivities>;

@@ -1,0 +1,236 @@
+import { createWorkflow, deleteWorkflow, getVersion, getWorkflow, listVersions, listWorkflows, updateWorkflow, validateOnly } from '../../dag/definitions';
+import { cancelRun, executeWorkflow, getRun, listRuns, retryRun, signalRun } from '../../dag/runs';
+import { LIMITS } from '../../dsl/validate';
+import { ValidationError } from '../../errors';
+import { route } from '../route';
+import { PageQuery, pageOf, z } from '../schema';
+
+// n8n's JSON is checked by the workflow validator (every error at once), so the route only
+// requires an object here and keeps n8n's extra fields.
+const Definition = z.looseObject({}).openapi('WorkflowDefinition', { description: "n8n workflow JSON: nodes, connections (keyed by node name), settings." });
+const Issue = z.object({ field: z.string(), message: z.string(), node: z.string().optional() }).openapi('WorkflowIssue');
+const SaveWorkflow = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200).optional().openapi({ description: 'Defaults to definition.name.' }),
+    definition: Definition,
+    versionLabel: z.string().max(100).optional().openapi({ description: 'Semantic version; must be greater than the latest label.' }),
+  })
+  .openapi('SaveWorkflow');
+const Summary = z
+  .object({
+    id: z.string(),
+    orgId: z.string().nullable(),
+    name: z.string(),
+    version: z.number(),
+    versionLabel: z.string().nullable(),
+    createdAt: z.string(),
+    createdBy: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('WorkflowSummary');
+const Workflow = Summary.extend({ definition: Definition }).openapi('Workflow');
+const VersionSummary = z.object({ workflowId: z.string(), version: z.number(), label: z.string().nullable(), createdAt: z.string(), createdBy: z.string() }).openapi('WorkflowVersionSummary');
+const Version = VersionSummary.extend({ definition: Definition }).openapi('WorkflowVersion');
+const RunNode = z
+  .object({
+    name: z.string(),
+    status: z.string(),
+    attempts: z.number(),
+    input: z.unknown(),
+    output: z.unknown(),
+    error: z.object({ message: z.string() }).nullable(),
+    handledBy: z.string().nullable(),
+    reusedFromRun: z.string().nullable(),
+    startedAt: z.string().nullable(),
+    finishedAt: z.string().nullable(),
+  })
+  .openapi('WorkflowRunNode');
+const Run = z
+  .object({
+    id: z.string(),
+    workflowId: z.string(),
+    version: z.number(),
+    status: z.enum(['running', 'completed', 'failed', 'cancelled', 'timed_out']),
+    input: z.unknown(),
+    error: z.object({ message: z.string(), node: z.string().nullable() }).nullable(),
+    retryOf: z.string().nullable(),
+    parentRunId: z.string().nullable(),
+    temporalWorkflowId: z.string(),
+    createdBy: z.string(),
+    startedAt: z.string(),
+    finishedAt: z.string().nullable(),
+    nodes: z.array(RunNode).optional(),
+  })
+  .openapi('WorkflowRun');
+
+const Id = z.string().min(1).max(100);
+const WorkflowParams = z.object({ workflowId: Id });
+const RunParams = z.object({ runId: Id });
+const DEFINITION_BODY_LIMIT = LIMITS.definitionBytes + 64 * 1024;
+
+export const workflowRoutes = [
+  route({
+    method: 'post',
+    path: '/v1/workflows/validate',
+    summary: 'Validate a workflow definition',
+    description: 'Returns 200 when valid, else 422 with every error, each with a JSON path and the node name.',
+    tags: ['workflows'],
+    auth: 'viewer',
+    body: z.strictObject({ definition: Definition }),
+    bodyLimitBytes: DEFINITION_BODY_LIMIT,
+    responses: { 200: { description: 'Valid', schema: z.object({ valid: z.literal(true), errors: z.array(Issue) }) }, 422: { description: 'Every error' } },
+    handler: async (ctx, { body }) => {
+      const result = await validateOnly(ctx, body.definition);
+      if (!result.valid) throw new ValidationError(result.errors, `the workflow definition has ${result.errors.length} error(s)`);
+      return { status: 200, body: result };
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/v1/workflows',
+    summary: 'Create a workflow (version 1)',
+    tags: ['workflows'],
+    auth: 'admin',
+    body: SaveWorkflow,
+    bodyLimitBytes: DEFINITION_BODY_LIMIT,
+    responses: { 201: { description: 'The new workflow', schema: Workflow }, 422: { description: 'Every validation error' } },
+    handler: async (ctx, { body }) => ({ status: 201, body: await createWorkflow(ctx, body) }),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/workflows',
+    summary: 'List workflows',
+    tags: ['workflows'],
+    auth: 'viewer',
+    query: PageQuery.extend({ name: z.string().max(200).optional(), orgId: Id.optional() }),
+    responses: { 200: { description: 'A page of workflows', schema: pageOf(Summary, 'WorkflowPage') } },
+    handler: async (ctx, { query }) => ({ status: 200, body: await listWorkflows(ctx, query) }),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/workflows/{workflowId}',
+    summary: 'Get a workflow with its latest version',
+    tags: ['workflows'],
+    auth: 'viewer',
+    params: WorkflowParams,
+    responses: { 200: { description: 'The workflow', schema: Workflow }, 404: { description: 'No such workflow' } },
+    handler: async (ctx, { params }) => ({ status: 200, body: await getWorkflow(ctx, params.workflowId) }),
+  }),
+  route({
+    method: 'put',
+    path: '/v1/workflows/{workflowId}',
+    summary: 'Save a new immutable version',
+    tags: ['workflows'],
+    auth: 'admin',
+    params: WorkflowParams,
+    body: SaveWorkflow,
+    bodyLimitBytes: DEFINITION_BODY_LIMIT,
+    responses: { 200: { description: 'The workflow at its new version', schema: Workflow }, 404: { description: 'No such workflow' }, 422: { description: 'Every validation error' } },
+    handler: async (ctx, { params, body }) => ({ status: 200, body: await updateWorkflow(ctx, params.workflowId, body) }),
+  }),
+  route({
+    method: 'delete',
+    path: '/v1/workflows/{workflowId}',
+    summary: 'Delete a workflow (soft; versions and runs are kept)',
+    tags: ['workflows'],
+    auth: 'admin',
+    params: WorkflowParams,
+    responses: { 204: { description: 'Deleted' }, 404: { description: 'No such workflow' } },
+    handler: async (ctx, { params }) => {
+      await deleteWorkflow(ctx, params.workflowId);
+      return { status: 204 };
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/v1/workflows/{workflowId}/versions',
+    summary: 'List the versions of a workflow',
+    tags: ['workflows'],
+    auth: 'viewer',
+    params: WorkflowParams,
+    query: PageQuery,
+    responses: { 200: { description: 'A page of versions', schema: pageOf(VersionSummary, 'WorkflowVersionPage') } },
+    handler: async (ctx, { params, query }) => ({ status: 200, body: await listVersions(ctx, params.workflowId, query) }),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/workflows/{workflowId}/versions/{version}',
+    summary: 'Get one version of a workflow',
+    tags: ['workflows'],
+    auth: 'viewer',
+    params: WorkflowParams.extend({ version: z.coerce.number().int().min(1) }),
+    responses: { 200: { description: 'The version', schema: Version }, 404: { description: 'No such version' } },
+    handler: async (ctx, { params }) => ({ status: 200, body: await getVersion(ctx, params.workflowId, params.version) }),
+  }),
+  route({
+    method: 'post',
+    path: '/v1/workflows/{workflowId}/execute',
+    summary: 'Start a run, pinned to the latest or the given version',
+    tags: ['workflows'],
+    auth: 'operator',
+    params: WorkflowParams,
+    body: z.strictObject({ input: z.unknown().optional(), version: z.number().int().min(1).optional() }),
+    bodyLimitBytes: 512 * 1024,
+    responses: { 202: { description: 'The run, started', schema: Run }, 404: { description: 'No such workflow' } },
+    handler: async (ctx, { params, body }) => ({ status: 202, body: await executeWorkflow(ctx, params.workflowId, body) }),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/workflows/{workflowId}/runs',
+    summary: 'List the runs of a workflow, newest first',
+    tags: ['workflows'],
+    auth: 'viewer',
+    params: WorkflowParams,
+    query: PageQuery.extend({ status: z.enum(['running', 'completed', 'failed', 'cancelled', 'timed_out']).optional() }),
+    responses: { 200: { description: 'A page of runs', schema: pageOf(Run, 'WorkflowRunPage') } },
+    handler: async (ctx, { params, query }) => ({ status: 200, body: await listRuns(ctx, params.workflowId, query) }),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/workflow-runs/{runId}',
+    summary: 'Get a run with the status, attempts, truncated input and output, error and timing of each node',
+    tags: ['workflows'],
+    auth: 'viewer',
+    params: RunParams,
+    responses: { 200: { description: 'The run', schema: Run }, 404: { description: 'No such run' } },
+    handler: async (ctx, { params }) => ({ status: 200, body: await getRun(ctx, params.runId) }),
+  }),
+  route({
+    method: 'post',
+    path: '/v1/workflow-runs/{runId}/cancel',
+    summary: 'Cancel a running run',
+    tags: ['workflows'],
+    auth: 'operator',
+    params: RunParams,
+    responses: { 202: { description: 'Cancellation requested' }, 409: { description: 'The run is not running' } },
+    handler: async (ctx, { params }) => {
+      await cancelRun(ctx, params.runId);
+      return { status: 202 };
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/v1/workflow-runs/{runId}/retry',
+    summary: 'Rerun from a node on the same or a newer version, reusing completed outputs',
+    tags: ['workflows'],
+    auth: 'operator',
+    params: RunParams,
+    body: z.strictObject({ fromNode: z.string().min(1).max(200).optional(), version: z.number().int().min(1).optional() }),
+    responses: { 202: { description: 'The new run', schema: Run }, 409: { description: 'The run is still running or has no failed node' } },
+    handler: async (ctx, { params, body }) => ({ status: 202, body: await retryRun(ctx, params.runId, body) }),
+  }),
+  route({
+    method: 'post',
+    path: '/v1/workflow-runs/{runId}/signals/{name}',
+    summary: 'Send a signal to a run (resumes a waitForSignal node)',
+    tags: ['workflows'],
+    auth: 'operator',
+    params: RunParams.extend({ name: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/) }),
+    body: z.record(z.string(), z.unknown()).optional(),
+    responses: { 202: { description: 'Delivered' }, 409: { description: 'The run is not running' } },
+    handler: async (ctx, { params, body }) => {
+      await signalRun(ctx, params.runId, params.name, body ?? {});
+      return { status: 202 };
+    },
+  }),
+];

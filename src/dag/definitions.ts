@@ -1,0 +1,286 @@
+// Workflow definitions and their immutable versions. Writes append workflow.* events and update
+// the workflow_definitions / workflow_versions projections in the same transaction.
+import type { TenantCtx } from '../context';
+import { transaction, type Tx } from '../db/db';
+import { nodeRegistry } from '../dsl/plugins';
+import type { Plan } from '../dsl/plan';
+import type { DagDefinition } from '../dsl/types';
+import { validateWithScripts } from '../dsl/scripts';
+import type { DagIssue } from '../dsl/validate';
+import { NotFoundError, ValidationError } from '../errors';
+import { push } from '../eventstore/eventstore';
+import { newId } from '../ids';
+import { decodeCursor, toPage, type Page } from '../pagination';
+import { compareSemver, isSemver } from './semver';
+
+export interface WorkflowSummary {
+  id: string;
+  orgId: string | null;
+  name: string;
+  version: number;
+  versionLabel: string | null;
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+}
+
+export interface WorkflowVersion {
+  workflowId: string;
+  version: number;
+  label: string | null;
+  definition: DagDefinition;
+  createdAt: string;
+  createdBy: string;
+}
+
+export interface Workflow extends WorkflowSummary {
+  definition: DagDefinition;
+}
+
+export interface SaveInput {
+  name?: string;
+  definition: unknown;
+  versionLabel?: string;
+}
+
+interface DefinitionRow {
+  id: string;
+  org_id: string | null;
+  name: string;
+  latest_version: number;
+  latest_label: string | null;
+  created_at: Date;
+  created_by: string;
+  updated_at: Date;
+}
+
+interface VersionRow {
+  workflow_id: string;
+  version: number;
+  label: string | null;
+  definition: DagDefinition;
+  created_at: Date;
+  created_by: string;
+}
+
+const toSummary = (r: DefinitionRow): WorkflowSummary => ({
+  id: r.id,
+  orgId: r.org_id,
+  name: r.name,
+  version: r.latest_version,
+  versionLabel: r.latest_label,
+  createdAt: r.created_at.toISOString(),
+  createdBy: r.created_by,
+  updatedAt: r.updated_at.toISOString(),
+});
+
+const toVersion = (r: VersionRow): WorkflowVersion => ({
+  workflowId: r.workflow_id,
+  version: r.version,
+  label: r.label,
+  definition: r.definition,
+  createdAt: r.created_at.toISOString(),
+  createdBy: r.created_by,
+});
+
+/** Validates a definition against this process's node registry; throws 422 listing every issue. */
+export async function checkDefinition(ctx: TenantCtx, definition: unknown, prefix = 'body.definition'): Promise<Plan> {
+  const result = await validateWithScripts(definition, nodeRegistry(ctx.config.workflows.pluginsDir), prefix);
+  if (result.plan === undefined) throw new ValidationError(result.issues, `the workflow definition has ${result.issues.length} error(s)`);
+  return result.plan;
+}
+
+export async function validateOnly(ctx: TenantCtx, definition: unknown): Promise<{ valid: boolean; errors: DagIssue[] }> {
+  const result = await validateWithScripts(definition, nodeRegistry(ctx.config.workflows.pluginsDir), 'body.definition');
+  return { valid: result.plan !== undefined, errors: result.issues };
+}
+
+function nameOf(input: SaveInput): string {
+  const name = input.name ?? (input.definition as { name?: unknown }).name;
+  if (typeof name !== 'string' || name.trim() === '') throw ValidationError.field('body.name', 'is required (or set definition.name)');
+  if (name.length > 200) throw ValidationError.field('body.name', 'must be at most 200 characters');
+  return name.trim();
+}
+
+function checkLabel(label: string | undefined, previous: string | null): void {
+  if (label === undefined) return;
+  if (!isSemver(label)) throw ValidationError.field('body.versionLabel', 'must be a semantic version such as 1.2.0');
+  if (previous !== null && compareSemver(label, previous) <= 0) {
+    throw ValidationError.field('body.versionLabel', `must be greater than the latest label ${previous}`);
+  }
+}
+
+/** Visible rows: same instance (RLS), not deleted, and in the key's org when the key is org-scoped. */
+const VISIBLE = `instance_id = $1 AND deleted_at IS NULL AND ($2::text IS NULL OR org_id = $2)`;
+
+export async function findDefinition(tx: Tx, ctx: TenantCtx, id: string, lock = false): Promise<DefinitionRow> {
+  const { rows } = await tx.query<DefinitionRow>(
+    `SELECT * FROM workflow_definitions WHERE ${VISIBLE} AND id = $3 ${lock ? 'FOR UPDATE' : ''}`,
+    [ctx.tenant.instanceId, ctx.tenant.keyOrgId, id],
+  );
+  if (rows[0] === undefined) throw new NotFoundError('workflow', id);
+  return rows[0];
+}
+
+export async function findVersion(tx: Tx, instanceId: string, workflowId: string, version: number): Promise<WorkflowVersion | undefined> {
+  const { rows } = await tx.query<VersionRow>('SELECT * FROM workflow_versions WHERE instance_id = $1 AND workflow_id = $2 AND version = $3', [
+    instanceId,
+    workflowId,
+    version,
+  ]);
+  return rows[0] === undefined ? undefined : toVersion(rows[0]);
+}
+
+async function insertVersion(tx: Tx, e: { instanceId: string; creator: string; createdAt: Date }, id: string, version: number, label: string | null, definition: unknown) {
+  await tx.query(
+    `INSERT INTO workflow_versions (instance_id, workflow_id, version, label, definition, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [e.instanceId, id, version, label, JSON.stringify(definition), e.createdAt, e.creator],
+  );
+}
+
+export async function createWorkflow(ctx: TenantCtx, input: SaveInput): Promise<Workflow> {
+  await checkDefinition(ctx, input.definition);
+  const name = nameOf(input);
+  checkLabel(input.versionLabel, null);
+  const id = newId('wf');
+  const label = input.versionLabel ?? null;
+  return transaction(ctx.db, ctx.tenant, async (tx) => {
+    await push(tx, ctx.tenant.instanceId, ctx.tenant.actor, [
+      {
+        aggregateType: 'workflow',
+        aggregateId: id,
+        orgId: ctx.tenant.orgId,
+        type: 'workflow.added',
+        payload: { name },
+        expectedSequence: 0,
+        project: async (ptx, e) => {
+          await ptx.query(
+            `INSERT INTO workflow_definitions (instance_id, org_id, id, name, latest_version, latest_label, created_at, created_by, updated_at)
+             VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $6)`,
+            [e.instanceId, ctx.tenant.orgId, id, name, label, e.createdAt, e.creator],
+          );
+        },
+      },
+      {
+        aggregateType: 'workflow',
+        aggregateId: id,
+        orgId: ctx.tenant.orgId,
+        type: 'workflow.version_added',
+        payload: { version: 1, label },
+        expectedSequence: 1,
+        project: async (ptx, e) => insertVersion(ptx, e, id, 1, label, input.definition),
+      },
+    ]);
+    const row = await findDefinition(tx, ctx, id);
+    return { ...toSummary(row), definition: input.definition as DagDefinition };
+  });
+}
+
+/** PUT: a new immutable version with the next number; the name may change with it. */
+export async function updateWorkflow(ctx: TenantCtx, id: string, input: SaveInput): Promise<Workflow> {
+  await checkDefinition(ctx, input.definition);
+  return transaction(ctx.db, ctx.tenant, async (tx) => {
+    const current = await findDefinition(tx, ctx, id, true);
+    const name = input.name ?? (typeof (input.definition as { name?: unknown }).name === 'string' ? nameOf(input) : current.name);
+    checkLabel(input.versionLabel, current.latest_label);
+    const version = current.latest_version + 1;
+    const label = input.versionLabel ?? null;
+    await push(tx, ctx.tenant.instanceId, ctx.tenant.actor, [
+      {
+        aggregateType: 'workflow',
+        aggregateId: id,
+        orgId: current.org_id,
+        type: 'workflow.version_added',
+        payload: { version, label, name },
+        project: async (ptx, e) => {
+          await insertVersion(ptx, e, id, version, label, input.definition);
+          await ptx.query(
+            `UPDATE workflow_definitions SET latest_version = $3, latest_label = COALESCE($4, latest_label), name = $5, updated_at = $6
+              WHERE instance_id = $1 AND id = $2`,
+            [e.instanceId, id, version, label, name, e.createdAt],
+          );
+        },
+      },
+    ]);
+    const row = await findDefinition(tx, ctx, id);
+    return { ...toSummary(row), definition: input.definition as DagDefinition };
+  });
+}
+
+export async function getWorkflow(ctx: TenantCtx, id: string): Promise<Workflow> {
+  return transaction(ctx.db, ctx.tenant, async (tx) => {
+    const row = await findDefinition(tx, ctx, id);
+    const v = await findVersion(tx, ctx.tenant.instanceId, id, row.latest_version);
+    return { ...toSummary(row), definition: v!.definition };
+  });
+}
+
+export interface ListInput {
+  limit: number;
+  cursor?: string;
+  name?: string;
+  orgId?: string;
+}
+
+export async function listWorkflows(ctx: TenantCtx, input: ListInput): Promise<Page<WorkflowSummary>> {
+  const after = decodeCursor(input.cursor);
+  return transaction(ctx.db, ctx.tenant, async (tx) => {
+    const { rows } = await tx.query<DefinitionRow>(
+      `SELECT * FROM workflow_definitions
+        WHERE ${VISIBLE}
+          AND ($3::text IS NULL OR name ILIKE '%' || $3 || '%')
+          AND ($4::text IS NULL OR org_id = $4)
+          AND ($5::timestamptz IS NULL OR (created_at, id) > ($5, $6))
+        ORDER BY created_at, id LIMIT $7`,
+      [ctx.tenant.instanceId, ctx.tenant.keyOrgId, input.name ?? null, input.orgId ?? null, after?.[0] ?? null, after?.[1] ?? null, input.limit + 1],
+    );
+    return toPage(rows, input.limit, toSummary, (r) => [r.created_at.toISOString(), r.id]);
+  });
+}
+
+export async function listVersions(ctx: TenantCtx, id: string, input: { limit: number; cursor?: string }): Promise<Page<Omit<WorkflowVersion, 'definition'>>> {
+  const after = decodeCursor(input.cursor);
+  return transaction(ctx.db, ctx.tenant, async (tx) => {
+    await findDefinition(tx, ctx, id);
+    const { rows } = await tx.query<VersionRow>(
+      `SELECT workflow_id, version, label, created_at, created_by FROM workflow_versions
+        WHERE instance_id = $1 AND workflow_id = $2 AND ($3::int IS NULL OR version > $3)
+        ORDER BY version LIMIT $4`,
+      [ctx.tenant.instanceId, id, after?.[0] ?? null, input.limit + 1],
+    );
+    const toItem = (r: VersionRow) => ({ workflowId: r.workflow_id, version: r.version, label: r.label, createdAt: r.created_at.toISOString(), createdBy: r.created_by });
+    return toPage(rows, input.limit, toItem, (r) => [r.version]);
+  });
+}
+
+export async function getVersion(ctx: TenantCtx, id: string, version: number): Promise<WorkflowVersion> {
+  return transaction(ctx.db, ctx.tenant, async (tx) => {
+    await findDefinition(tx, ctx, id);
+    const v = await findVersion(tx, ctx.tenant.instanceId, id, version);
+    if (v === undefined) throw new NotFoundError(`version ${version} of workflow`, id);
+    return v;
+  });
+}
+
+/** Soft delete: the definition disappears from the API; its versions and runs are kept. */
+export async function deleteWorkflow(ctx: TenantCtx, id: string): Promise<void> {
+  await transaction(ctx.db, ctx.tenant, async (tx) => {
+    const current = await findDefinition(tx, ctx, id, true);
+    await push(tx, ctx.tenant.instanceId, ctx.tenant.actor, [
+      {
+        aggregateType: 'workflow',
+        aggregateId: id,
+        orgId: current.org_id,
+        type: 'workflow.removed',
+        project: async (ptx, e) => {
+          await ptx.query('UPDATE workflow_definitions SET deleted_at = $3, deleted_by = $4 WHERE instance_id = $1 AND id = $2', [
+            e.instanceId,
+            id,
+            e.createdAt,
+            e.creator,
+          ]);
+        },
+      },
+    ]);
+  });
+}

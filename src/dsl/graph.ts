@@ -1,0 +1,70 @@
+// Graph facts about a definition: edges, parents, cycles, descendants. Pure and import-free so
+// the validator, the API and the deterministic interpreter workflow share one reading.
+import type { DagDefinition } from './types';
+
+export interface Edge {
+  from: string;
+  output: number;
+  to: string;
+  input: number;
+}
+
+/** Every `main` connection, in definition order. */
+export function edgesOf(def: DagDefinition): Edge[] {
+  const edges: Edge[] = [];
+  for (const [from, kinds] of Object.entries(def.connections ?? {})) {
+    (kinds?.main ?? []).forEach((targets, output) => {
+      for (const t of targets ?? []) edges.push({ from, output, to: t.node, input: t.index ?? 0 });
+    });
+  }
+  return edges;
+}
+
+export function incomingEdges(edges: Edge[], name: string): Edge[] {
+  return edges.filter((e) => e.to === name);
+}
+
+/** One cycle as a node path that ends where it starts (A → B → A), or undefined. */
+export function findCycle(names: string[], edges: Edge[]): string[] | undefined {
+  const next = new Map<string, string[]>();
+  for (const e of edges) next.set(e.from, [...(next.get(e.from) ?? []), e.to]);
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const visit = (n: string): string[] | undefined => {
+    state.set(n, 'open');
+    stack.push(n);
+    for (const m of next.get(n) ?? []) {
+      if (state.get(m) === 'open') return [...stack.slice(stack.indexOf(m)), m];
+      if (state.get(m) === undefined) {
+        const found = visit(m);
+        if (found) return found;
+      }
+    }
+    stack.pop();
+    state.set(n, 'done');
+    return undefined;
+  };
+  for (const n of names) {
+    if (state.get(n) === undefined) {
+      const found = visit(n);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/** `from` and every node reachable from it. */
+export function descendantsOf(edges: Edge[], from: string): Set<string> {
+  const seen = new Set<string>([from]);
+  const queue = [from];
+  while (queue.length > 0) {
+    const n = queue.shift()!;
+    for (const e of edges) {
+      if (e.from === n && !seen.has(e.to)) {
+        seen.add(e.to);
+        queue.push(e.to);
+      }
+    }
+  }
+  return seen;
+}

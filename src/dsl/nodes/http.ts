@@ -1,0 +1,134 @@
+// HTTP Request (n8n-nodes-base.httpRequest v4.x): one call per item, through the outbound
+// address policy. The connection goes to the address that was checked, never re-resolved.
+import http from 'node:http';
+import https from 'node:https';
+import { z } from 'zod';
+import type { AddressPolicy } from '../../net/address-policy';
+import { expr, type NodePlugin } from '../registry';
+import type { Item } from '../types';
+
+const NameValue = z.looseObject({ name: z.string(), value: z.unknown().optional() });
+const HttpParams = z.looseObject({
+  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']).default('GET'),
+  url: z.string().min(1).max(8192),
+  authentication: z.literal('none').optional(),
+  sendQuery: z.boolean().optional(),
+  queryParameters: z.looseObject({ parameters: z.array(NameValue).max(100) }).optional(),
+  sendHeaders: z.boolean().optional(),
+  headerParameters: z.looseObject({ parameters: z.array(NameValue).max(100) }).optional(),
+  sendBody: z.boolean().optional(),
+  contentType: z.enum(['json', 'form-urlencoded', 'raw']).optional(),
+  specifyBody: z.enum(['keypair', 'json']).optional(),
+  bodyParameters: z.looseObject({ parameters: z.array(NameValue).max(100) }).optional(),
+  jsonBody: z.unknown().optional(),
+  body: z.string().optional(),
+  options: z
+    .looseObject({
+      timeout: expr(z.number().int().min(1).max(300_000)).optional(),
+      response: z.looseObject({ response: z.looseObject({ neverError: z.boolean().optional(), fullResponse: z.boolean().optional() }).optional() }).optional(),
+    })
+    .optional(),
+});
+type HttpParams = z.infer<typeof HttpParams>;
+
+/** Largest response body read per call; larger ones fail the node. */
+export const HTTP_RESPONSE_LIMIT_BYTES = 1024 * 1024;
+
+export class HttpStatusError extends Error {
+  override name = 'HttpStatusError';
+  constructor(readonly status: number, body: string) {
+    super(`HTTP ${status}: ${body.slice(0, 500)}`);
+  }
+}
+
+function pairs(list: { parameters: z.infer<typeof NameValue>[] } | undefined): [string, string][] {
+  return (list?.parameters ?? []).map((p) => [p.name, typeof p.value === 'string' ? p.value : JSON.stringify(p.value ?? '')]);
+}
+
+function requestBody(p: HttpParams): { body?: string; type?: string } {
+  if (!p.sendBody) return {};
+  if (p.contentType === 'raw') return { body: p.body ?? '', type: 'text/plain' };
+  if (p.contentType === 'form-urlencoded') return { body: new URLSearchParams(pairs(p.bodyParameters)).toString(), type: 'application/x-www-form-urlencoded' };
+  if (p.specifyBody === 'json') return { body: typeof p.jsonBody === 'string' ? p.jsonBody : JSON.stringify(p.jsonBody ?? {}), type: 'application/json' };
+  const obj: Record<string, unknown> = {};
+  for (const bp of p.bodyParameters?.parameters ?? []) obj[bp.name] = bp.value;
+  return { body: JSON.stringify(obj), type: 'application/json' };
+}
+
+interface HttpResult {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+async function send(p: HttpParams, policy: AddressPolicy, signal: AbortSignal): Promise<HttpResult> {
+  const url = new URL(p.url);
+  if (p.sendQuery) for (const [k, v] of pairs(p.queryParameters)) url.searchParams.append(k, v);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${url.protocol} URLs are not allowed; use http or https`);
+  const address = await policy.resolve(url.hostname);
+  const { body, type } = requestBody(p);
+  const headers: Record<string, string> = Object.fromEntries(p.sendHeaders ? pairs(p.headerParameters) : []);
+  if (type && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = type;
+  const timeout = typeof p.options?.timeout === 'number' ? p.options.timeout : 30_000;
+  const lib = url.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = lib.request(
+      url,
+      {
+        method: p.method,
+        headers,
+        timeout,
+        signal,
+        // Connect to the checked address; SNI and Host stay the URL's name.
+        lookup: (_host, _opts, cb) => cb(null, [{ address, family: address.includes(':') ? 6 : 4 }] as any, undefined as any),
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > HTTP_RESPONSE_LIMIT_BYTES) req.destroy(new Error(`response larger than ${HTTP_RESPONSE_LIMIT_BYTES} bytes`));
+          else chunks.push(c);
+        });
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers as Record<string, string>, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`no response within ${timeout} ms`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function toItem(r: HttpResult, full: boolean): Item {
+  let data: unknown = r.body;
+  try {
+    data = r.body === '' ? {} : JSON.parse(r.body);
+  } catch {
+    // not JSON: keep the text
+  }
+  if (full) return { json: { statusCode: r.status, headers: r.headers, body: data } };
+  return { json: data !== null && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : { data } };
+}
+
+export const httpRequest: NodePlugin<HttpParams> = {
+  type: 'n8n-nodes-base.httpRequest',
+  versions: [4, 4.1, 4.2],
+  description: 'Calls a URL once per item, under the outbound address policy.',
+  kind: 'activity',
+  parameters: HttpParams,
+  outputs: () => 1,
+  execute: async (ctx) => {
+    const out: Item[] = [];
+    for (let i = 0; i < ctx.itemCount; i++) {
+      const p = ctx.params(i);
+      const res = await send(p, ctx.outbound, ctx.signal);
+      const neverError = p.options?.response?.response?.neverError === true;
+      if (res.status >= 400 && !neverError) throw new HttpStatusError(res.status, res.body);
+      out.push(toItem(res, p.options?.response?.response?.fullResponse === true));
+    }
+    return [out];
+  },
+};

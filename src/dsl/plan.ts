@@ -1,0 +1,36 @@
+// What the interpreter workflow needs to know about each node, computed once from a valid
+// definition by the registry (outside the workflow), so the workflow stays free of schemas.
+import type { Edge } from './graph';
+import type { OnError } from './types';
+
+export interface RetryPlan {
+  maximumAttempts: number;
+  initialIntervalMs: number;
+  backoffCoefficient: number;
+  maximumIntervalMs: number;
+}
+
+export interface PlanNode {
+  name: string;
+  kind: 'activity' | 'trigger' | 'wait' | 'signal' | 'subworkflow';
+  disabled: boolean;
+  /** Regular outputs; the error output (continueErrorOutput) is index `outputs`. */
+  outputs: number;
+  retry: RetryPlan;
+  timeoutMs: number;
+  onError: OnError;
+  fallbackNode?: string;
+  waitMs?: number;
+  signal?: { name: string; timeoutMs?: number };
+  child?: { workflowId: string; version?: number };
+  /** Nodes whose output this node's expressions read. */
+  refs: string[];
+}
+
+export interface Plan {
+  nodes: PlanNode[];
+  edges: Edge[];
+  maxParallel: number;
+  executionTimeoutMs?: number;
+  errorWorkflow?: string;
+}
