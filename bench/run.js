@@ -222,6 +222,17 @@ function makeScenarios({ temporal, apiUrl, apiKey, instanceId, boss }) {
     if (res.status !== 202) throw new Error(`send answered ${res.status}`);
   };
   const pending = new Map();
+  const api = async (method, urlPath, body) => {
+    const res = await fetch(apiUrl + urlPath, {
+      method,
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (res.status >= 300) throw new Error(`${method} ${urlPath} answered ${res.status}: ${text.slice(0, 300)}`);
+    return text === '' ? undefined : JSON.parse(text);
+  };
+  let dagId;
   return {
     baseline: {
       processes: ['baselineWorker'],
@@ -251,6 +262,38 @@ function makeScenarios({ temporal, apiUrl, apiKey, instanceId, boss }) {
         await resultOf('demo', commandId);
       },
     },
+    'baseline-3': {
+      processes: ['baselineWorker'],
+      fire: () => temporal.workflow.execute('baseline3Workflow', { taskQueue: 'bench-baseline', workflowId: `baseline3-${crypto.randomUUID()}` }),
+    },
+    'flow-3-actions': {
+      processes: ['api', 'worker'],
+      baseline: 'baseline-3',
+      setup: async () => {
+        const ids = [];
+        for (const name of ['first', 'second', 'third']) {
+          const action = await api('POST', '/v1/instance/actions', { name, script: `function ${name}(ctx, api) { api.setContext('${name}', true); }` });
+          ids.push(action.id);
+        }
+        await api('PUT', '/v1/instance/flows/customiseToken/triggers/preAccessTokenCreation', { actionIds: ids });
+      },
+      fire: () => api('POST', '/v1/instance/flows/customiseToken/triggers/preAccessTokenCreation/run', { context: { user: 'u1' } }),
+    },
+    'baseline-diamond': {
+      processes: ['baselineWorker'],
+      fire: () => temporal.workflow.execute('baselineDiamondWorkflow', { taskQueue: 'bench-baseline', workflowId: `diamond-${crypto.randomUUID()}` }),
+    },
+    'dag-diamond': {
+      processes: ['api', 'worker'],
+      baseline: 'baseline-diamond',
+      setup: async () => {
+        dagId = (await api('POST', '/v1/workflows', { definition: diamondDefinition() })).id;
+      },
+      fire: async () => {
+        const run = await api('POST', `/v1/workflows/${dagId}/execute`, { input: { n: 1 } });
+        await temporal.workflow.getHandle(run.temporalWorkflowId).result();
+      },
+    },
     peer: {
       processes: [],
       setup: async () => {
@@ -270,6 +313,31 @@ function makeScenarios({ temporal, apiUrl, apiKey, instanceId, boss }) {
         }),
     },
   };
+}
+
+/** Start → A → (B, C) → D → E → (F, G) → H: ten nodes, two diamonds, in n8n's JSON. */
+function diamondDefinition() {
+  const node = (name, type, x, extra = {}) => ({ id: name, name, type, typeVersion: type.endsWith('manualTrigger') ? 1 : type.endsWith('merge') ? 3 : 1, position: [x, 0], parameters: {}, ...extra });
+  const nodes = [
+    node('Start', 'n8n-nodes-base.manualTrigger', 0),
+    ...['A', 'B', 'C', 'E', 'F', 'G'].map((n, i) => node(n, 'n8n-nodes-base.noOp', 200 * (i + 1))),
+    node('D', 'n8n-nodes-base.merge', 800, { parameters: { mode: 'append' } }),
+    node('H', 'n8n-nodes-base.merge', 1600, { parameters: { mode: 'append' } }),
+    node('I', 'n8n-nodes-base.noOp', 1800),
+  ];
+  const to = (...targets) => ({ main: [targets.map(([n, index = 0]) => ({ node: n, type: 'main', index }))] });
+  const connections = {
+    Start: to(['A']),
+    A: to(['B'], ['C']),
+    B: to(['D', 0]),
+    C: to(['D', 1]),
+    D: to(['E']),
+    E: to(['F'], ['G']),
+    F: to(['H', 0]),
+    G: to(['H', 1]),
+    H: to(['I']),
+  };
+  return { name: 'bench diamond', nodes, connections, settings: {} };
 }
 
 async function runQueries(apiUrl, apiKey, runs) {
@@ -303,14 +371,14 @@ function markdown(result) {
     '',
     `${result.machine.cpus} CPUs, Node ${result.machine.node}, Temporal dev server with SQLite (${result.sqlitePragmas.join(', ')}). Ratios are against the baseline measured in this run.`,
     '',
-    '| scenario | peak throughput/s (closed loop) | ratio to baseline | open-loop rate/s | p50 ms | p95 ms | p99 ms | p50 over baseline | p99 over baseline | peak RSS MB | CPU s / 1000 |',
+    '| scenario | peak throughput/s (closed loop) | ratio to its baseline | open-loop rate/s | p50 ms | p95 ms | p99 ms | p50 over baseline | p99 over baseline | peak RSS MB | CPU s / 1000 |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const [name, s] of Object.entries(result.scenarios)) {
     const half = s.open.find((o) => o.fraction === 0.5) ?? s.open[0];
     const rss = Object.entries(s.resources.peakRssMb).map(([k, v]) => `${k} ${v}`).join(', ') || 'n/a';
     lines.push(
-      `| ${name} | ${s.closed.throughput} | ${s.ratio.throughput} | ${half.offered} | ${half.p50} | ${half.p95} | ${half.p99} | ${s.ratio.p50OverBaselineMs ?? ''} | ${s.ratio.p99OverBaselineMs ?? ''} | ${rss} | ${s.resources.cpuPer1000 ?? 'n/a'} |`,
+      `| ${name} | ${s.closed.throughput} | ${s.ratio.throughput}${s.baseline !== 'baseline' ? ` (vs ${s.baseline})` : ''} | ${half.offered} | ${half.p50} | ${half.p95} | ${half.p99} | ${s.ratio.p50OverBaselineMs ?? ''} | ${s.ratio.p99OverBaselineMs ?? ''} | ${rss} | ${s.resources.cpuPer1000 ?? 'n/a'} |`,
     );
   }
   lines.push('', '## Queries on 100,000 stored commands', '', '| query | runs | p50 ms | p99 ms |', '|---|---|---|---|');
@@ -411,19 +479,21 @@ async function main() {
       files: {},
     };
 
-    let baselinePeak;
+    // Open-loop rates are fractions of the peak of the scenario's own baseline.
+    const peaks = {};
     for (const [name, sc] of Object.entries(scenarios)) {
-      if (only && name !== 'baseline' && !only.includes(name)) continue;
+      if (only && !name.startsWith('baseline') && !only.includes(name)) continue;
       if (sc.setup) await sc.setup();
       // Warm up: caches, connections, sticky queues.
       await closedLoop(sc.fire, 4, quick ? 1 : 3);
       log(`${name}: closed loop, ${PLAN.concurrency} in flight, ${PLAN.closedSeconds} s`);
       const stopSampling = startSampling(pids);
       const closed = await closedLoop(sc.fire, PLAN.concurrency, PLAN.closedSeconds);
-      baselinePeak ??= closed.throughput;
+      if (name.startsWith('baseline')) peaks[name] = closed.throughput;
+      const basePeak = peaks[sc.baseline ?? (name.startsWith('baseline') ? name : 'baseline')];
       const open = [];
       for (const fraction of PLAN.rateFractions) {
-        const rate = Math.max(1, Math.round(baselinePeak * fraction));
+        const rate = Math.max(1, Math.round(basePeak * fraction));
         log(`${name}: open loop at ${rate}/s for ${PLAN.openSeconds} s`);
         open.push({ fraction, ...(await openLoop(sc.fire, rate, PLAN.openSeconds)) });
       }
@@ -435,8 +505,9 @@ async function main() {
       result.scenarios[name] = { closed, open, resources };
       log(`${name}: ${closed.throughput}/s peak; p50 ${closed.p50} ms closed`);
     }
-    const base = result.scenarios.baseline;
-    for (const s of Object.values(result.scenarios)) {
+    for (const [name, s] of Object.entries(result.scenarios)) {
+      const base = result.scenarios[scenarios[name].baseline ?? 'baseline'] ?? result.scenarios.baseline;
+      s.baseline = scenarios[name].baseline ?? 'baseline';
       const half = (o) => o.find((x) => x.fraction === 0.5) ?? o[0];
       s.ratio = {
         throughput: +(s.closed.throughput / base.closed.throughput).toFixed(2),

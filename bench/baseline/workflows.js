@@ -8,4 +8,25 @@ async function baselineWorkflow() {
   return 'done';
 }
 
-module.exports = { baselineWorkflow };
+
+/** Three no-op activities in a row: the baseline of a flow of 3 script actions. */
+async function baseline3Workflow() {
+  await noop();
+  await noop();
+  await noop();
+  return 'done';
+}
+
+/** The 10 activities of the bench DAG, hand-written with the same diamonds and joins. */
+async function baselineDiamondWorkflow() {
+  await noop(); // Start
+  await noop(); // A
+  await Promise.all([noop(), noop()]); // B, C
+  await noop(); // D (join)
+  await noop(); // E
+  await Promise.all([noop(), noop()]); // F, G
+  await noop(); // H (join)
+  return 'done';
+}
+
+module.exports = { baselineWorkflow, baseline3Workflow, baselineDiamondWorkflow };
