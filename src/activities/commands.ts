@@ -5,7 +5,8 @@ import os from 'node:os';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { AppCtx } from '../context';
 import type { HandlerRegistry } from '../commands/handlers';
-import { COMMAND_EVENTS } from '../commands/model';
+import { COMMAND_EVENTS, type BulkRetryInput } from '../commands/model';
+import { retryPage } from '../commands/operator';
 import { recordStarted, recordTransition, type TransitionInput, type TransitionOutcome } from '../commands/projection';
 import { commandFlowContext } from '../commands/send';
 import { startFlowTrigger } from '../flows/runs';
@@ -60,6 +61,12 @@ export function coreCommandActivities(ctx: AppCtx) {
       // Only the first recording fires it, so a replayed local activity starts no second run.
       if (out.recorded && trigger !== undefined) await firePostTrigger(ctx, input, trigger);
       return out;
+    },
+
+    /** One page of a bulk retry, acting as the operator who started it. */
+    retryTroubleshootingPage(input: BulkRetryInput & { cursor: string | null }) {
+      const tenant = { instanceId: input.instanceId, orgId: input.orgId, role: 'operator' as const, actor: input.operator, keyId: null, keyOrgId: input.orgId };
+      return retryPage({ ...ctx, tenant }, input);
     },
 
     async deliverCommandReply(input: { instanceId: string; url: string; body: unknown }): Promise<number> {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { startApi } from '../api/server';
 import { openAppCtx } from '../app-context';
-import { CadenzaApiError, CadenzaClient } from '../client';
+import { CadenzaApiError, CadenzaClient, type BulkRetry } from '../client';
 import { ConfigError, loadConfig, publicUrl, type ProcessRole } from '../config/config';
 import { createDb } from '../db/db';
 import { migrate } from '../db/migrate';
@@ -120,6 +120,17 @@ function withApiOptions(cmd: Command): Command {
     .addOption(new Option('--org <orgId>', 'X-Cadenza-Org for instance-wide keys').env('CADENZA_ORG'));
 }
 
+/** Prints a bulk retry's progress until it completes. */
+async function followBulkRetry(client: CadenzaClient, started: BulkRetry): Promise<void> {
+  let b = started;
+  for (;;) {
+    process.stderr.write(`bulk retry ${b.id}: ${b.state}, matched ${b.matched}, retried ${b.retried}, failed ${b.failedCount}\n`);
+    if (b.state === 'COMPLETED') return print(b);
+    await new Promise((r) => setTimeout(r, 1000));
+    b = await client.getBulkRetry(b.id);
+  }
+}
+
 function print(value: unknown): void {
   console.log(JSON.stringify(value, null, 2));
 }
@@ -183,7 +194,7 @@ export function buildProgram(): Command {
     .option('--type <type>', 'filter for --all')
     .action(async (domain: string | undefined, commandId: string | undefined, o: ApiOpts & { reason?: string; all?: boolean; domain?: string; type?: string }) => {
       const client = apiClient(o);
-      if (o.all) return print(await client.bulkRetry({ domain: o.domain, type: o.type, reason: o.reason }));
+      if (o.all) return followBulkRetry(client, await client.bulkRetry({ domain: o.domain, type: o.type, reason: o.reason }));
       if (domain === undefined || commandId === undefined) throw new ConfigError(['tsq retry needs <domain> <commandId>, or --all']);
       print(await client.retryCommand(domain, commandId, o.reason));
     });

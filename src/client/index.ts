@@ -112,6 +112,16 @@ export interface CommandFilter {
   cursor?: string;
 }
 
+export interface BulkRetry {
+  id: string;
+  state: 'RUNNING' | 'COMPLETED';
+  filter: { domain: string | null; type: string | null };
+  matched: number;
+  retried: number;
+  failedCount: number;
+  failed: { domain: string; commandId: string; error: string }[];
+}
+
 type Query = Record<string, string | number | boolean | undefined>;
 
 const seg = (s: string) => encodeURIComponent(s);
@@ -220,8 +230,13 @@ export class CadenzaClient {
     return this.request('POST', `/v1/troubleshooting/${seg(domain)}/${seg(commandId)}/complete`, { result, reason });
   }
 
-  bulkRetry(filter: { domain?: string; type?: string; reason?: string; limit?: number } = {}): Promise<{ matched: number; retried: number; failed: { domain: string; commandId: string; error: string }[]; remaining: boolean }> {
+  /** Starts a bulk retry of the queue entries matching the filter; follow it with getBulkRetry. */
+  bulkRetry(filter: { domain?: string; type?: string; reason?: string; limit?: number } = {}): Promise<BulkRetry> {
     return this.request('POST', '/v1/troubleshooting/retry', filter);
+  }
+
+  getBulkRetry(bulkId: string): Promise<BulkRetry> {
+    return this.request('GET', `/v1/troubleshooting/retry/${seg(bulkId)}`);
   }
 
   /** Polls a command until `until` holds (for example a terminal status), or the timeout passes. */

@@ -1,7 +1,7 @@
 // The operator messages of a command workflow, defined once and shared by the workflow, the API
 // and anyone scripting against Temporal (`temporal workflow signal --name retry …`).
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { BatchReply, CommandReply, CommandSnapshot, OperatorInput } from './model';
+import type { BatchReply, BulkRetryProgress, CommandReply, CommandSnapshot, OperatorInput } from './model';
 
 export const retrySignal = defineSignal<[OperatorInput]>('retry');
 export const cancelSignal = defineSignal<[OperatorInput]>('cancel');
@@ -17,3 +17,6 @@ export const statusQuery = defineQuery<CommandSnapshot>('status');
 /** Sent to a `temporal:<workflowId>` replyTo (a process manager). */
 export const commandReplySignal = defineSignal<[CommandReply]>('commandReply');
 export const batchReplySignal = defineSignal<[BatchReply]>('batchReply');
+
+/** Progress of a bulk retry workflow. */
+export const bulkRetryProgressQuery = defineQuery<BulkRetryProgress>('progress');

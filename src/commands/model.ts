@@ -131,6 +131,27 @@ export interface BatchReply {
   canceled: number;
 }
 
+export interface BulkRetryInput {
+  instanceId: string;
+  orgId: string | null;
+  operator: string;
+  domain?: string;
+  type?: string;
+  reason?: string;
+  /** The most entries to retry. */
+  limit: number;
+}
+
+export interface BulkRetryProgress {
+  state: 'RUNNING' | 'COMPLETED';
+  filter: { domain: string | null; type: string | null };
+  matched: number;
+  retried: number;
+  failedCount: number;
+  /** The first 100 failures. */
+  failed: { domain: string; commandId: string; error: string }[];
+}
+
 export const commandWorkflowId = (instanceId: string, domain: string, commandId: string): string =>
   `command:${instanceId}:${domain}:${commandId}`;
 

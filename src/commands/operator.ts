@@ -4,8 +4,11 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TenantCtx } from '../context';
 import { ConflictError } from '../errors';
-import { cancelUpdate, completeUpdate, retryUpdate } from './messages';
-import { commandWorkflowId, type CommandSnapshot, type OperatorInput } from './model';
+import { bulkRetryProgressQuery, cancelUpdate, completeUpdate, retryUpdate } from './messages';
+import { newId } from '../ids';
+import { NotFoundError } from '../errors';
+import { CadenzaInstance, CadenzaKind, CadenzaOrg } from '../temporal/search-attributes';
+import { commandWorkflowId, type BulkRetryInput, type BulkRetryProgress, type CommandSnapshot, type OperatorInput } from './model';
 import { findCommandRow, getCommand, listTroubleshooting, type CommandView } from './queries';
 
 export type OperatorAction = 'retry' | 'cancel' | 'complete';
@@ -39,29 +42,62 @@ export async function operate(
   return getCommand(ctx, domain, commandId);
 }
 
-export interface BulkRetryReport {
-  matched: number;
-  retried: number;
-  failed: { domain: string; commandId: string; error: string }[];
-  /** Present when more entries matched than `limit`: call again to continue. */
-  remaining: boolean;
-}
-
-/** Retries up to `limit` queue entries matching the filter, a few at a time, and reports the outcome. */
-export async function bulkRetry(ctx: TenantCtx, f: { domain?: string; type?: string; reason?: string; limit: number }): Promise<BulkRetryReport> {
-  const page = await listTroubleshooting(ctx, { domain: f.domain, type: f.type, limit: f.limit });
-  const report: BulkRetryReport = { matched: page.items.length, retried: 0, failed: [], remaining: page.nextCursor !== null };
+/** Retries one page of queue entries matching the filter, a few at a time; the bulk retry workflow's step. */
+export async function retryPage(
+  ctx: TenantCtx,
+  f: { domain?: string; type?: string; reason?: string; limit: number; cursor: string | null },
+): Promise<{ matched: number; retried: number; failed: BulkRetryProgress['failed']; nextCursor: string | null }> {
+  const page = await listTroubleshooting(ctx, { domain: f.domain, type: f.type, limit: f.limit, cursor: f.cursor ?? undefined });
+  const out = { matched: page.items.length, retried: 0, failed: [] as BulkRetryProgress['failed'], nextCursor: page.nextCursor };
   const queue = [...page.items];
   const worker = async () => {
     for (let c = queue.shift(); c !== undefined; c = queue.shift()) {
       try {
         await operate(ctx, 'retry', c.domain, c.commandId, { reason: f.reason });
-        report.retried += 1;
+        out.retried += 1;
       } catch (err) {
-        report.failed.push({ domain: c.domain, commandId: c.commandId, error: (err as Error).message });
+        out.failed.push({ domain: c.domain, commandId: c.commandId, error: (err as Error).message });
       }
     }
   };
   await Promise.all(Array.from({ length: 8 }, worker));
-  return report;
+  return out;
+}
+
+export interface BulkRetryView extends BulkRetryProgress {
+  id: string;
+}
+
+const bulkWorkflowId = (instanceId: string, id: string) => `bulk:${instanceId}:${id}`;
+
+/** Starts a bulk retry of every queue entry matching the filter (up to `limit`); poll its progress. */
+export async function startBulkRetry(ctx: TenantCtx, f: { domain?: string; type?: string; reason?: string; limit: number }): Promise<BulkRetryView> {
+  const id = newId('bulk');
+  const input: BulkRetryInput = { instanceId: ctx.tenant.instanceId, orgId: ctx.tenant.orgId, operator: ctx.tenant.actor, ...f };
+  await ctx.temporal.client.workflow.start('bulkRetryWorkflow', {
+    workflowId: bulkWorkflowId(ctx.tenant.instanceId, id),
+    taskQueue: ctx.temporal.taskQueue,
+    args: [input],
+    staticSummary: `bulk retry ${f.domain ?? 'all domains'}${f.type ? `/${f.type}` : ''}`,
+    typedSearchAttributes: [
+      { key: CadenzaInstance, value: ctx.tenant.instanceId },
+      ...(ctx.tenant.orgId ? [{ key: CadenzaOrg, value: ctx.tenant.orgId }] : []),
+      { key: CadenzaKind, value: 'bulk-retry' },
+    ],
+  });
+  return { id, filter: { domain: f.domain ?? null, type: f.type ?? null }, state: 'RUNNING', matched: 0, retried: 0, failedCount: 0, failed: [] };
+}
+
+export async function getBulkRetry(ctx: TenantCtx, id: string): Promise<BulkRetryView> {
+  const handle = ctx.temporal.client.workflow.getHandle(bulkWorkflowId(ctx.tenant.instanceId, id));
+  try {
+    const description = await handle.describe();
+    const progress = description.status.name === 'COMPLETED' ? ((await handle.result()) as BulkRetryProgress) : await handle.query(bulkRetryProgressQuery);
+    const org = description.typedSearchAttributes.get(CadenzaOrg) ?? null;
+    if (ctx.tenant.orgId !== null && org !== ctx.tenant.orgId) throw new NotFoundError('bulk retry', id);
+    return { id, ...progress };
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new NotFoundError('bulk retry', id);
+    throw err;
+  }
 }

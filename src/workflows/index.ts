@@ -1,5 +1,6 @@
 // Every workflow type the worker runs. This module and what it imports are bundled for the
 // Temporal workflow sandbox: deterministic code only, and activities imported as types.
+export { bulkRetryWorkflow } from './bulk-retry';
 export { commandWorkflow } from './command';
 export { flowRunWorkflow } from './flow-run';
 export { dagWorkflow } from './dag';

@@ -184,12 +184,19 @@ describe('the troubleshooting queue', () => {
     expect((await call(h, 'POST', `/v1/troubleshooting/demo/${parked.commandId}/retry`, { key, body: {} })).status).toBe(409);
   });
 
-  it('retries every entry matching a filter in bulk and reports the outcome', async () => {
+  it('retries every entry matching a filter in bulk, reporting its progress', async () => {
     const client = await (await newTenant(h)).client('operator');
     const parked = await Promise.all([sendToTsq(client), sendToTsq(client), sendToTsq(client)]);
-    const report = await client.bulkRetry({ domain: 'demo', type: 'flaky' });
-    expect(report).toEqual({ matched: 3, retried: 3, failed: [], remaining: false });
+    const started = await client.bulkRetry({ domain: 'demo', type: 'flaky', reason: 'deploy fixed it' });
+    expect(started).toMatchObject({ state: 'RUNNING', filter: { domain: 'demo', type: 'flaky' } });
+    const done = await waitFor(async () => {
+      const b = await client.getBulkRetry(started.id);
+      return b.state === 'COMPLETED' ? b : undefined;
+    }, { what: 'the bulk retry to finish' });
+    expect(done).toMatchObject({ matched: 3, retried: 3, failedCount: 0, failed: [] });
     for (const c of parked) expect(await client.waitForCommand('demo', c.commandId, terminal)).toMatchObject({ status: 'COMPLETED' });
+    const audit = await client.audit('demo', parked[0]!.commandId);
+    expect(audit.find((e) => e.type === 'command.operator_retry')!.payload).toMatchObject({ reason: 'deploy fixed it' });
   });
 });
 

@@ -1,7 +1,7 @@
 import { sendBatch } from '../../commands/batch';
 import { getDomainPolicy, setDomainPolicy } from '../../commands/domains';
 import { COMMAND_ID_RE, COMMAND_STATUSES, DOMAIN_RE, POLICY_LIMITS, TYPE_RE } from '../../commands/model';
-import { bulkRetry, operate } from '../../commands/operator';
+import { getBulkRetry, operate, startBulkRetry } from '../../commands/operator';
 import { commandAudit, countCommands, getBatch, getCommand, listCommands, listTroubleshooting } from '../../commands/queries';
 import { replySigningKey } from '../../commands/replies';
 import { sendCommand } from '../../commands/send';
@@ -97,7 +97,18 @@ const OperatorBody = z.strictObject({ reason: z.string().min(1).max(1000).option
 const CancelBody = z.strictObject({ reason: z.string().trim().min(1).max(1000) });
 const CompleteBody = z.strictObject({ reason: z.string().min(1).max(1000).optional(), result: z.unknown().optional() });
 const BulkRetryBody = z
-  .strictObject({ domain: Domain.optional(), type: Type.optional(), reason: z.string().min(1).max(1000).optional(), limit: z.number().int().min(1).max(1000).default(100) })
+  .strictObject({ domain: Domain.optional(), type: Type.optional(), reason: z.string().min(1).max(1000).optional(), limit: z.number().int().min(1).max(100_000).default(1000) })
+  .openapi('BulkRetryRequest');
+const BulkRetry = z
+  .object({
+    id: z.string(),
+    state: z.enum(['RUNNING', 'COMPLETED']),
+    filter: z.object({ domain: z.string().nullable(), type: z.string().nullable() }),
+    matched: z.number().int(),
+    retried: z.number().int(),
+    failedCount: z.number().int(),
+    failed: z.array(z.object({ domain: z.string(), commandId: z.string(), error: z.string() })).openapi({ description: 'The first 100 failures.' }),
+  })
   .openapi('BulkRetry');
 const Policy = z
   .strictObject({
@@ -212,17 +223,25 @@ export const commandRoutes = [
     method: 'post',
     path: '/v1/troubleshooting/retry',
     summary: 'Retry every queue entry matching a filter (bulk)',
-    description: 'Retries up to `limit` entries and reports each outcome; `remaining` says whether more matched.',
+    description: 'Starts a durable bulk retry of up to `limit` entries (default 1,000, at most 100,000) and answers at once; follow its progress at GET /v1/troubleshooting/retry/{bulkId}.',
     tags: ['troubleshooting'],
     auth: 'operator',
     body: BulkRetryBody,
-    responses: {
-      200: {
-        description: 'What was retried',
-        schema: z.object({ matched: z.number().int(), retried: z.number().int(), failed: z.array(z.object({ domain: z.string(), commandId: z.string(), error: z.string() })), remaining: z.boolean() }),
-      },
+    responses: { 202: { description: 'Started', schema: BulkRetry } },
+    handler: async (ctx, { body }) => {
+      const started = await startBulkRetry(ctx, body);
+      return { status: 202, body: started, headers: { location: `/v1/troubleshooting/retry/${started.id}` } };
     },
-    handler: async (ctx, { body }) => ({ status: 200, body: await bulkRetry(ctx, body) }),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/troubleshooting/retry/{bulkId}',
+    summary: 'Progress of a bulk retry',
+    tags: ['troubleshooting'],
+    auth: 'viewer',
+    params: z.object({ bulkId: z.string().regex(/^bulk_[a-z0-9]{16}$/, 'is not a bulk retry id') }),
+    responses: { 200: { description: 'Its progress', schema: BulkRetry } },
+    handler: async (ctx, { params }) => ({ status: 200, body: await getBulkRetry(ctx, params.bulkId) }),
   }),
   route({
     method: 'post',
