@@ -4,7 +4,7 @@
 import os from 'node:os';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { AppCtx } from '../context';
-import type { HandlerRegistry } from '../commands/handlers';
+import type { Command, HandlerRegistry } from '../commands/handlers';
 import { COMMAND_EVENTS, type BulkRetryInput } from '../commands/model';
 import { retryPage } from '../commands/operator';
 import { recordStarted, recordTransition, type TransitionInput, type TransitionOutcome } from '../commands/projection';
@@ -13,14 +13,7 @@ import { startFlowTrigger } from '../flows/runs';
 import { postReply, replySigningKey } from '../commands/replies';
 import { createAddressPolicy } from '../net/address-policy';
 
-export interface HandlerInput {
-  instanceId: string;
-  orgId: string | null;
-  domain: string;
-  type: string;
-  commandId: string;
-  correlationId: string;
-  payload: unknown;
+export interface HandlerInput extends Command {
   attempt: number;
   maxAttempts: number;
   totalAttempts: number;
