@@ -70,7 +70,7 @@ export function payloadBytes(payload: unknown): number {
   return Buffer.byteLength(JSON.stringify(payload ?? null));
 }
 
-function resolvePolicy(input: SendInput, domainPolicy: Partial<RetryPolicy> | undefined): RetryPolicy {
+export function resolvePolicy(input: SendInput, domainPolicy: Partial<RetryPolicy> | undefined): RetryPolicy {
   const base = { ...DEFAULT_POLICY, ...domainPolicy };
   return {
     maxAttempts: input.maxAttempts ?? base.maxAttempts,
@@ -169,9 +169,9 @@ export function validateSend(ctx: TenantCtx, input: SendInput, prefix = 'body'):
   checkReplyTo(ctx.tenant.instanceId, input.replyTo, `${prefix}.replyTo`);
 }
 
-async function existing(tx: Tx, instanceId: string, domain: string, commandId: string): Promise<CommandRow> {
+async function existing(tx: Tx, instanceId: string, domain: string, commandId: string): Promise<CommandRow | undefined> {
   const { rows } = await tx.query<CommandRow>('SELECT * FROM commands WHERE instance_id = $1 AND domain = $2 AND command_id = $3', [instanceId, domain, commandId]);
-  return rows[0]!;
+  return rows[0];
 }
 
 /** The context a command flow's actions see: `ctx.command.payload` is theirs to change. */
@@ -192,8 +192,22 @@ export async function applyPreSend(ctx: TenantCtx, input: SendInput): Promise<{ 
   return { input: next, runId: run.runId };
 }
 
+/** A resend answers from the stored command, before preSend actions could run a second time. */
+async function resent(ctx: TenantCtx, request: SendInput): Promise<SendResult | undefined> {
+  if (request.commandId === undefined) return undefined;
+  const found = await transaction(ctx.db, ctx.tenant, (tx) => existing(tx, ctx.tenant.instanceId, request.domain, request.commandId!));
+  if (found === undefined) return undefined;
+  if (found.request_hash !== requestHash(request)) {
+    throw new ConflictError(`command ${request.domain}/${request.commandId} exists with a different body`, { commandId: request.commandId });
+  }
+  if (found.status === 'PENDING') await startOrDefer(ctx, found);
+  return { command: toCommand(found), created: false };
+}
+
 export async function sendCommand(ctx: TenantCtx, request: SendInput): Promise<SendResult> {
   validateSend(ctx, request);
+  const again = await resent(ctx, request);
+  if (again !== undefined) return again;
   await checkReplyAddress(ctx, request.replyTo, 'body.replyTo');
   const { input, runId: preSendRunId } = await applyPreSend(ctx, request);
   const { tenant } = ctx;
@@ -202,7 +216,7 @@ export async function sendCommand(ctx: TenantCtx, request: SendInput): Promise<S
       const policy = resolvePolicy(input, await domainPolicy(tx, tenant.instanceId, input.domain));
       const row = await insertCommand(tx, ctx, input, null, policy, { hashOf: request, preSendRunId });
       if (row !== undefined) return { row, created: true };
-      const found = await existing(tx, tenant.instanceId, input.domain, input.commandId!);
+      const found = (await existing(tx, tenant.instanceId, input.domain, input.commandId!))!;
       if (found.request_hash !== requestHash(request)) {
         throw new ConflictError(`command ${input.domain}/${input.commandId} exists with a different body`, { commandId: input.commandId });
       }
@@ -227,4 +241,3 @@ export async function startOrDefer(ctx: TenantCtx, row: CommandRow): Promise<voi
   }
 }
 
-export { resolvePolicy };
