@@ -1,4 +1,5 @@
-// One workflow per command: attempts with backoff, the troubleshooting queue, operator
+// Deployed workflow code: change it behind patched() (test/unit/replay.test.ts replays saved
+// histories). One workflow per command: attempts with backoff, the troubleshooting queue, operator
 // actions, replies. Every transition is recorded (event + projection, idempotently) by a local
 // activity and mirrored in the CommandStatus search attribute.
 import {
