@@ -1,6 +1,6 @@
 // The sendCommand node on the real dev server: commands go through the command bus (the demo
 // domain) and their outcomes come back to the run as commandReply signals.
-import { call, newTenant, startHarness, startWorkerProcess, type Harness, type TestTenant, type WorkerProcess } from '../helpers/harness';
+import { call, newTenant, startHarness, startWorkerProcess, waitFor, type Harness, type TestTenant, type WorkerProcess } from '../helpers/harness';
 import { connect, createWorkflow, executeWorkflow, finishedRun, node, runItems, runNode, setNode, trigger, workflow } from '../helpers/dag';
 
 let h: Harness;
@@ -79,6 +79,22 @@ describe('sendCommand', () => {
     const ids = (await commandsOf(t, done.id)).map((c) => c.commandId).sort();
     expect(ids).toHaveLength(2);
     expect(ids[1]).toBe(`${ids[0]}.2`);
+  });
+
+  it('waits while the command is in the troubleshooting queue until an operator completes it, or until its timeout', async () => {
+    const t = await newTenant(h);
+    const parked = { domain: 'demo', type: 'flaky', payload: { failTimes: 1, permanent: true } };
+    const def = workflow('tsq', [trigger(), sendNode('Order', parked), setNode('After', { got: '={{ $json.result.by }}' })], connect(['Start', 'Order'], ['Order', 'After']));
+    const runId = await executeWorkflow(h, t, await createWorkflow(h, t, def));
+    const command = await waitFor(async () => (await commandsOf(t, runId)).find((c) => c.status === 'IN_TROUBLESHOOTING_QUEUE'), { what: 'the command in the TSQ' });
+    const complete = await call(h, 'POST', `/v1/troubleshooting/demo/${command.commandId}/complete`, { key: t.adminKey, body: { reason: 'shipped by hand', result: { by: 'alice' } } });
+    expect(complete.status).toBe(200);
+    const done = await finishedRun(h, t, runId);
+    expect(done.status).toBe('completed');
+    expect(runItems(done, 'After')).toEqual([expect.objectContaining({ got: 'alice' })]);
+
+    const timed = await run(t, workflow('tsq-timeout', [trigger(), sendNode('Order', { ...parked, timeoutSeconds: 1 })], connect(['Start', 'Order'])));
+    expect(timed).toMatchObject({ status: 'failed', error: { node: 'Order', message: expect.stringContaining('no outcome of demo/') } });
   });
 
   it('rejects bad parameters when the workflow is saved', async () => {
