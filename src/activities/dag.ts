@@ -152,11 +152,10 @@ export function dagActivities(ctx: AppCtx) {
         tenant: { instanceId: input.instanceId, orgId: input.orgId, role: 'operator', actor: `workflow:${input.runId}`, keyId: null, keyOrgId: null },
       };
       const replyTo = TEMPORAL_REPLY_PREFIX + input.temporalWorkflowId;
+      const items = input.inputs.flat().length;
+      if (items > LIMITS.commandsPerNode) throw ApplicationFailure.nonRetryable(`${items} items would send ${items} commands; the limit is ${LIMITS.commandsPerNode}`, 'TooManyCommands');
       try {
         const params = await resolveNodeParams(plugin, input.node.parameters, input.inputs, input.refs);
-        if (params.length > LIMITS.commandsPerNode) {
-          throw ApplicationFailure.nonRetryable(`${params.length} items would send ${params.length} commands; the limit is ${LIMITS.commandsPerNode}`, 'TooManyCommands');
-        }
         const sent: SentCommand[] = [];
         for (const [i, p] of params.entries()) {
           const commandId = dagCommandId(input, i, p.commandId);

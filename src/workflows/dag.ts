@@ -256,6 +256,13 @@ class Interpreter {
     await bookkeeping.recordDagNodes({ instanceId: this.input.instanceId, runId: this.input.runId, nodes });
   }
 
+  /** Output-0 items of the nodes the node's expressions read. */
+  private refsOf(node: PlanNode): Record<string, Item[]> {
+    const refs: Record<string, Item[]> = {};
+    for (const ref of node.refs) refs[ref] = this.state.nodes[ref]?.outputs?.[0] ?? [];
+    return refs;
+  }
+
   private runActivity(node: PlanNode, inputs: Item[][]): Promise<Outputs> {
     const r = node.retry;
     const acts = proxyActivities<DagActivities>({
@@ -269,14 +276,12 @@ class Interpreter {
         maximumInterval: r.maximumIntervalMs,
       },
     });
-    const refs: Record<string, Item[]> = {};
-    for (const ref of node.refs) refs[ref] = this.state.nodes[ref]?.outputs?.[0] ?? [];
     return acts.runDagNode({
       instanceId: this.input.instanceId,
       runId: this.input.runId,
       node: this.defNodes.get(node.name)!,
       inputs,
-      refs,
+      refs: this.refsOf(node),
       maxAttempts: r.maximumAttempts,
     });
   }
@@ -329,8 +334,6 @@ class Interpreter {
 
   private async commandTry(node: PlanNode, inputs: Item[][], attempt: number): Promise<Item[]> {
     const acts = proxyActivities<DagActivities>({ startToCloseTimeout: node.timeoutMs, retry: SEND_RETRY });
-    const refs: Record<string, Item[]> = {};
-    for (const ref of node.refs) refs[ref] = this.state.nodes[ref]?.outputs?.[0] ?? [];
     const sent = await acts.sendDagCommands({
       instanceId: this.input.instanceId,
       orgId: this.input.orgId,
@@ -338,7 +341,7 @@ class Interpreter {
       temporalWorkflowId: workflowInfo().workflowId,
       node: this.defNodes.get(node.name)!,
       inputs,
-      refs,
+      refs: this.refsOf(node),
       attempt,
     });
     await this.recordNow({ name: node.name, status: 'waiting' });

@@ -46,6 +46,20 @@ describe('sendCommand', () => {
     expect(command.body.replyTo).toBe(`temporal:${done.temporalWorkflowId}`);
   });
 
+  it('sends one command per item, up to 100 items', async () => {
+    const t = await newTenant(h);
+    const def = workflow('items', [trigger(), sendNode('Echo', { domain: 'demo', type: 'echo', payload: '={{ $json }}' })], connect(['Start', 'Echo']));
+    const id = await createWorkflow(h, t, def);
+    const two = await finishedRun(h, t, await executeWorkflow(h, t, id, [{ n: 1 }, { n: 2 }]));
+    expect(two.status).toBe('completed');
+    expect(runItems(two, 'Echo').map((j: any) => j.result)).toEqual([{ n: 1 }, { n: 2 }]);
+    expect(await commandsOf(t, two.id)).toHaveLength(2);
+
+    const many = await finishedRun(h, t, await executeWorkflow(h, t, id, Array.from({ length: 101 }, (_, n) => ({ n }))));
+    expect(many).toMatchObject({ status: 'failed', error: { node: 'Echo', message: expect.stringContaining('the limit is 100') } });
+    expect(await commandsOf(t, many.id)).toHaveLength(0);
+  });
+
   it('fails the node when the command fails, and follows the error output on continueErrorOutput', async () => {
     const t = await newTenant(h);
     const reject = { domain: 'demo', type: 'reject', payload: { reason: 'no stock' } };
