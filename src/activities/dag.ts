@@ -2,15 +2,21 @@
 // run's rows in PostgreSQL. Node rows are idempotent upserts keyed by (run, node), so a retried
 // activity rewrites the same row.
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { AppCtx } from '../context';
+import type { AppCtx, TenantCtx } from '../context';
 import { transaction } from '../db/db';
+import { CadenzaError } from '../errors';
+import { sha256Hex } from '../ids';
+import { TEMPORAL_REPLY_PREFIX, type CommandReply } from '../commands/model';
+import type { CommandView } from '../commands/queries';
+import { sendCommand } from '../commands/send';
+import type { SendCommandParams } from '../dsl/nodes/commands';
 import { preview, recordRunFinished, recordRunStarted, upsertNode, type NodeRecord, type RunStatus } from '../dag/run-store';
 import { ExpressionError } from '../dsl/expressions';
 import { nodeRegistry } from '../dsl/plugins';
 import { CodeError } from '../dsl/scripts';
-import { executeNode } from '../dsl/registry';
+import { executeNode, resolveNodeParams, type NodePlugin } from '../dsl/registry';
 import type { DagDefinition, DagNode, Item } from '../dsl/types';
-import { validateDefinition } from '../dsl/validate';
+import { LIMITS, validateDefinition } from '../dsl/validate';
 import { createAddressPolicy, OutboundAddressRefused } from '../net/address-policy';
 import { dagWorkflowId, type DagRunInput, type Outputs, type ReusedOutput } from '../workflows/dag-contract';
 
@@ -31,6 +37,27 @@ export interface RunNodeInput {
   maxAttempts: number;
 }
 
+export interface SendCommandsInput {
+  instanceId: string;
+  orgId: string | null;
+  runId: string;
+  /** The run's own Temporal workflow id: the commands reply to it. */
+  temporalWorkflowId: string;
+  node: DagNode;
+  inputs: Item[][];
+  refs: Record<string, Item[]>;
+  /** The node's try (the workflow retries a sendCommand node), part of the default command ids. */
+  attempt: number;
+}
+
+/** One command a sendCommand node sent; `reply` is set when it had already ended (a resend). */
+export interface SentCommand {
+  domain: string;
+  type: string;
+  commandId: string;
+  reply?: CommandReply;
+}
+
 export interface PrepareRunInput {
   /** Chosen by the calling workflow, so a retried activity records the same run. */
   runId: string;
@@ -45,6 +72,29 @@ export interface PrepareRunInput {
 /** Errors no retry can fix: bad expressions, script errors, refused addresses. */
 function isPermanent(err: unknown): boolean {
   return err instanceof ExpressionError || err instanceof CodeError || err instanceof OutboundAddressRefused || (err instanceof Error && err.message.startsWith('parameters after expressions'));
+}
+
+/**
+ * The id of the command for one item: the node's commandId parameter, or one derived from the
+ * run, the node and the item; a node retry adds `.<try>` so each try sends a new command.
+ */
+export function dagCommandId(input: Pick<SendCommandsInput, 'runId' | 'node' | 'attempt'>, itemIndex: number, given: string | undefined): string {
+  const base = given ?? `${input.runId}.${sha256Hex(input.node.name).slice(0, 12)}.${itemIndex}`;
+  return input.attempt === 1 ? base : `${base}.${input.attempt}`;
+}
+
+/** The reply a resend answers with itself: an ended command signals its replyTo only once. */
+function endedReply(c: CommandView): CommandReply | undefined {
+  const base = { commandId: c.commandId, domain: c.domain, type: c.type, correlationId: c.correlationId };
+  if (c.status === 'COMPLETED') return { ...base, outcome: 'SUCCESS', result: c.result };
+  if (c.status === 'FAILED') return { ...base, outcome: 'FAILED', ...(c.lastError ? { error: c.lastError } : {}) };
+  if (c.status === 'CANCELED') return { ...base, outcome: 'CANCELED' };
+  return undefined;
+}
+
+/** Bad input, conflicts and refusals by a preSend flow: resending cannot help. */
+function isPermanentSendError(err: unknown): boolean {
+  return err instanceof CadenzaError && err.kind !== 'unavailable';
 }
 
 export function dagActivities(ctx: AppCtx) {
@@ -85,6 +135,41 @@ export function dagActivities(ctx: AppCtx) {
         throw err;
       } finally {
         clearInterval(beat);
+      }
+    },
+
+    /**
+     * Sends the commands of a sendCommand node, one per input item, replying to this run's
+     * workflow. Command ids are deterministic, so a retried activity resends the same commands.
+     */
+    async sendDagCommands(input: SendCommandsInput): Promise<SentCommand[]> {
+      const name = input.node.name;
+      await record(input.instanceId, input.runId, [{ name, status: 'running', attempts: input.attempt, inputPreview: preview(input.inputs), started: true }]);
+      const plugin = registry.get(input.node.type) as NodePlugin<SendCommandParams> | undefined;
+      if (plugin === undefined) throw ApplicationFailure.nonRetryable(`node type '${input.node.type}' is not registered on this worker`, 'UnknownNodeType');
+      const tenantCtx: TenantCtx = {
+        ...ctx,
+        tenant: { instanceId: input.instanceId, orgId: input.orgId, role: 'operator', actor: `workflow:${input.runId}`, keyId: null, keyOrgId: null },
+      };
+      const replyTo = TEMPORAL_REPLY_PREFIX + input.temporalWorkflowId;
+      const items = input.inputs.flat().length;
+      if (items > LIMITS.commandsPerNode) throw ApplicationFailure.nonRetryable(`${items} items would send ${items} commands; the limit is ${LIMITS.commandsPerNode}`, 'TooManyCommands');
+      try {
+        const params = await resolveNodeParams(plugin, input.node.parameters, input.inputs, input.refs);
+        const sent: SentCommand[] = [];
+        for (const [i, p] of params.entries()) {
+          const commandId = dagCommandId(input, i, p.commandId);
+          // The run id correlates every command of the run (GET /v1/commands?correlationId=<runId>).
+          const { command } = await sendCommand(tenantCtx, { domain: p.domain, type: p.type, commandId, correlationId: input.runId, payload: p.payload ?? null, replyTo });
+          const reply = endedReply(command);
+          sent.push({ domain: p.domain, type: p.type, commandId, ...(reply ? { reply } : {}) });
+        }
+        return sent;
+      } catch (err) {
+        if (err instanceof ApplicationFailure) throw err;
+        const message = err instanceof Error ? err.message : String(err);
+        if (isPermanent(err) || isPermanentSendError(err)) throw ApplicationFailure.nonRetryable(message, (err as Error).name);
+        throw err;
       }
     },
 

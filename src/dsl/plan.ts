@@ -12,7 +12,7 @@ export interface RetryPlan {
 
 export interface PlanNode {
   name: string;
-  kind: 'activity' | 'trigger' | 'wait' | 'signal' | 'subworkflow';
+  kind: 'activity' | 'trigger' | 'wait' | 'signal' | 'subworkflow' | 'command';
   disabled: boolean;
   /** Regular outputs; the error output (continueErrorOutput) is index `outputs`. */
   outputs: number;
@@ -23,6 +23,8 @@ export interface PlanNode {
   waitMs?: number;
   signal?: { name: string; timeoutMs?: number };
   child?: { workflowId: string; version?: number };
+  /** sendCommand: how long to wait for the commands' outcomes. */
+  command?: { timeoutMs: number };
   /** Nodes whose output this node's expressions read. */
   refs: string[];
 }

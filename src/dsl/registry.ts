@@ -8,9 +8,10 @@ import type { Item } from './types';
 
 /**
  * Where a node runs. 'activity' nodes run in the runDagNode activity; 'trigger', 'wait',
- * 'signal' and 'subworkflow' are interpreted by the workflow itself (timers, signals, children).
+ * 'signal' and 'subworkflow' are interpreted by the workflow itself (timers, signals, children);
+ * 'command' nodes send through the sendDagCommands activity and wait in the workflow for replies.
  */
-export type NodeKind = 'activity' | 'trigger' | 'wait' | 'signal' | 'subworkflow';
+export type NodeKind = 'activity' | 'trigger' | 'wait' | 'signal' | 'subworkflow' | 'command';
 
 export interface NodeContext<P> {
   nodeName: string;
@@ -60,7 +61,21 @@ export class NodeRegistry {
 /** A parameter that may also be an n8n expression string (`={{ … }}`), resolved at run time. */
 export const expr = <T extends z.ZodType>(schema: T) => z.union([schema, z.string().startsWith('=')]);
 
-/** Runs an activity node: resolves expressions per item (scripts in the sandbox), re-validates, executes. */
+/** Resolves a node's parameters for each input item (scripts in the sandbox) and re-validates them. */
+export async function resolveNodeParams<P>(plugin: NodePlugin<P>, raw: Record<string, unknown>, inputs: Item[][], nodes: Record<string, Item[]>): Promise<P[]> {
+  const input = inputs.flat();
+  const itemCount = Math.max(1, input.length);
+  const resolved: P[] = [];
+  for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
+    const value = await resolveParametersAsync(raw, { input, itemIndex, nodes }, sandboxEvaluator);
+    const parsed = plugin.parameters.safeParse(value);
+    if (!parsed.success) throw new Error(`parameters after expressions: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    resolved.push(parsed.data);
+  }
+  return resolved;
+}
+
+/** Runs an activity node: resolves expressions per item, then executes. */
 export async function executeNode(
   plugin: NodePlugin,
   raw: Record<string, unknown>,
@@ -68,14 +83,6 @@ export async function executeNode(
   nodes: Record<string, Item[]>,
 ): Promise<Item[][]> {
   if (plugin.execute === undefined) throw new Error(`node type '${plugin.type}' cannot run in an activity`);
-  const input = base.inputs.flat();
-  const itemCount = Math.max(1, input.length);
-  const resolved: unknown[] = [];
-  for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
-    const value = await resolveParametersAsync(raw, { input, itemIndex, nodes }, sandboxEvaluator);
-    const parsed = plugin.parameters.safeParse(value);
-    if (!parsed.success) throw new Error(`parameters after expressions: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    resolved.push(parsed.data);
-  }
-  return plugin.execute({ ...base, nodes, params: (i) => resolved[i] ?? resolved[0], itemCount });
+  const resolved = await resolveNodeParams(plugin, raw, base.inputs, nodes);
+  return plugin.execute({ ...base, nodes, params: (i) => resolved[i] ?? resolved[0], itemCount: resolved.length });
 }

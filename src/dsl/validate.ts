@@ -19,6 +19,10 @@ export const LIMITS = {
   executionTimeoutSeconds: 7 * 86_400,
   nodeTimeoutSeconds: 3600,
   defaultNodeTimeoutSeconds: 300,
+  /** How long a sendCommand node waits for its commands' outcomes unless its timeoutSeconds says. */
+  defaultCommandTimeoutSeconds: 86_400,
+  /** Most commands one sendCommand node sends (one per input item). */
+  commandsPerNode: 100,
 } as const;
 
 export interface DagIssue {
@@ -142,6 +146,7 @@ function planNode(node: DagNode, kind: PlanNode['kind'], outputs: number): PlanN
       ? { signal: { name: String(p.signalName), ...(typeof p.timeoutSeconds === 'number' ? { timeoutMs: p.timeoutSeconds * 1000 } : {}) } }
       : {}),
     ...(kind === 'subworkflow' ? { child: childWorkflowId(p) } : {}),
+    ...(kind === 'command' ? { command: { timeoutMs: (typeof p.timeoutSeconds === 'number' ? p.timeoutSeconds : LIMITS.defaultCommandTimeoutSeconds) * 1000 } } : {}),
     refs: [...referencedNodes(node.parameters)],
   };
 }

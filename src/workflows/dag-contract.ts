@@ -2,6 +2,7 @@
 // API: input and result types, the signal, and the workflow id scheme. No workflow APIs but
 // defineSignal, so processes outside the workflow sandbox can import it.
 import { defineSignal } from '@temporalio/workflow';
+import type { CommandReply } from '../commands/model';
 import type { Plan } from '../dsl/plan';
 import type { DagDefinition, Item } from '../dsl/types';
 
@@ -44,6 +45,8 @@ export interface Carried {
   nodes: Record<string, NodeState>;
   order: number;
   signals: Record<string, Record<string, unknown>[]>;
+  /** commandReply signals for sendCommand nodes, by `<domain>/<commandId>`, until a node takes them. */
+  replies?: Record<string, CommandReply>;
   deadline?: number;
 }
 

@@ -17,7 +17,9 @@ import {
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { DagActivities, NodeRecord } from '../activities/dag';
+import type { DagActivities, NodeRecord, SentCommand } from '../activities/dag';
+import { commandReplySignal } from '../commands/messages';
+import { commandAggregateId, type CommandReply } from '../commands/model';
 import { incomingEdges } from '../dsl/graph';
 import type { Plan, PlanNode } from '../dsl/plan';
 import type { DagNode, Item } from '../dsl/types';
@@ -29,6 +31,9 @@ class NodeFailed extends Error {
   }
 }
 class TimedOut extends Error {}
+
+/** How the sendDagCommands activity itself is retried (node retries resend under new ids). */
+const SEND_RETRY = { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 10 } as const;
 
 const DEFAULT_HISTORY_LIMIT = 10_000;
 
@@ -47,6 +52,16 @@ function errorMessage(err: unknown): string {
   // Activity and child failures wrap the real error in `cause`.
   while (e?.cause !== undefined && typeof e.cause === 'object' && e.cause !== null) e = e.cause as typeof e;
   return e?.message ?? String(err);
+}
+
+function isNonRetryable(err: unknown): boolean {
+  const cause = (err as { cause?: unknown }).cause;
+  return (err instanceof ApplicationFailure && err.nonRetryable === true) || (cause instanceof ApplicationFailure && cause.nonRetryable === true);
+}
+
+function replyFailure(reply: CommandReply): string {
+  const why = reply.outcome === 'FAILED' ? (reply.error?.message ?? 'no error given') : (reply.reason ?? 'no reason given');
+  return `command ${reply.domain}/${reply.commandId} ${reply.outcome}: ${why}`;
 }
 
 function initialState(input: DagRunInput): Carried {
@@ -231,6 +246,7 @@ class Interpreter {
     }
     if (node.kind === 'signal') return this.waitForSignal(node);
     if (node.kind === 'subworkflow') return this.runChild(node, items);
+    if (node.kind === 'command') return this.sendCommands(node, inputs);
     return { outputs: await this.runActivity(node, inputs), record: {} };
   }
 
@@ -238,6 +254,13 @@ class Interpreter {
   private async recordNow(record: NodeRecord): Promise<void> {
     const nodes = [...this.records.splice(0), record];
     await bookkeeping.recordDagNodes({ instanceId: this.input.instanceId, runId: this.input.runId, nodes });
+  }
+
+  /** Output-0 items of the nodes the node's expressions read. */
+  private refsOf(node: PlanNode): Record<string, Item[]> {
+    const refs: Record<string, Item[]> = {};
+    for (const ref of node.refs) refs[ref] = this.state.nodes[ref]?.outputs?.[0] ?? [];
+    return refs;
   }
 
   private runActivity(node: PlanNode, inputs: Item[][]): Promise<Outputs> {
@@ -253,14 +276,12 @@ class Interpreter {
         maximumInterval: r.maximumIntervalMs,
       },
     });
-    const refs: Record<string, Item[]> = {};
-    for (const ref of node.refs) refs[ref] = this.state.nodes[ref]?.outputs?.[0] ?? [];
     return acts.runDagNode({
       instanceId: this.input.instanceId,
       runId: this.input.runId,
       node: this.defNodes.get(node.name)!,
       inputs,
-      refs,
+      refs: this.refsOf(node),
       maxAttempts: r.maximumAttempts,
     });
   }
@@ -294,6 +315,56 @@ class Interpreter {
       typedSearchAttributes: workflowInfo().typedSearchAttributes,
     });
     return { outputs: [result.items], record: { status: 'completed', output: [result.items], finished: true } };
+  }
+
+  /** Tries a sendCommand node up to its maxTries: each try sends new commands and waits for them. */
+  private async sendCommands(node: PlanNode, inputs: Item[][]): Promise<{ outputs: Outputs; record: Partial<NodeRecord> }> {
+    const r = node.retry;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const items = await this.commandTry(node, inputs, attempt);
+        return { outputs: [items], record: { status: 'completed', output: [items], finished: true } };
+      } catch (err) {
+        if (attempt >= r.maximumAttempts || isCancellation(err) || isNonRetryable(err)) throw err;
+        await this.recordNow({ name: node.name, status: 'retrying', error: errorMessage(err) });
+        await sleep(Math.min(r.initialIntervalMs * r.backoffCoefficient ** (attempt - 1), r.maximumIntervalMs));
+      }
+    }
+  }
+
+  private async commandTry(node: PlanNode, inputs: Item[][], attempt: number): Promise<Item[]> {
+    const acts = proxyActivities<DagActivities>({ startToCloseTimeout: node.timeoutMs, retry: SEND_RETRY });
+    const sent = await acts.sendDagCommands({
+      instanceId: this.input.instanceId,
+      orgId: this.input.orgId,
+      runId: this.input.runId,
+      temporalWorkflowId: workflowInfo().workflowId,
+      node: this.defNodes.get(node.name)!,
+      inputs,
+      refs: this.refsOf(node),
+      attempt,
+    });
+    await this.recordNow({ name: node.name, status: 'waiting' });
+    const replies = await this.awaitReplies(sent, node.command!.timeoutMs);
+    const failed = replies.find((x) => x.outcome !== 'SUCCESS');
+    if (failed !== undefined) throw ApplicationFailure.retryable(replyFailure(failed), `Command${failed.outcome}`);
+    return replies.map((x) => ({ json: { commandId: x.commandId, outcome: x.outcome, result: x.result ?? null } }));
+  }
+
+  /** Waits for every command's reply (the signal may have come before the wait began). */
+  private async awaitReplies(sent: SentCommand[], timeoutMs: number): Promise<CommandReply[]> {
+    const replies = (this.state.replies ??= {});
+    const keys = sent.map((c) => commandAggregateId(c.domain, c.commandId));
+    const all = () => sent.every((c, i) => c.reply !== undefined || replies[keys[i]!] !== undefined);
+    if (!(await condition(all, timeoutMs))) {
+      const open = sent.filter((c, i) => c.reply === undefined && replies[keys[i]!] === undefined).map((c) => `${c.domain}/${c.commandId}`);
+      throw ApplicationFailure.retryable(`no outcome of ${open.join(', ')} within ${timeoutMs} ms`, 'CommandTimeout');
+    }
+    return sent.map((c, i) => {
+      const reply = c.reply ?? replies[keys[i]!]!;
+      delete replies[keys[i]!];
+      return reply;
+    });
   }
 
   private async handleFailure(node: PlanNode, inputs: Item[][], err: unknown): Promise<void> {
@@ -344,6 +415,9 @@ export async function dagWorkflow(input: DagRunInput): Promise<DagRunResult> {
   const state = input.carried ?? initialState(input);
   setHandler(dagSignal, ({ name, payload }) => {
     (state.signals[name] ??= []).push(payload);
+  });
+  setHandler(commandReplySignal, (reply) => {
+    (state.replies ??= {})[commandAggregateId(reply.domain, reply.commandId)] = reply;
   });
   const ids = { instanceId: input.instanceId, runId: input.runId };
   if (input.carried === undefined) {

@@ -1,4 +1,7 @@
-// Builders for workflow definitions in n8n's format, so tests read as graphs.
+// Builders for workflow definitions in n8n's format, so tests read as graphs, and the API calls
+// that create, execute and await their runs.
+import { call, waitFor, type Harness, type TestTenant } from './harness';
+
 let seq = 0;
 
 export type N8nNode = Record<string, unknown> & { name: string };
@@ -56,3 +59,32 @@ export const workflow = (name: string, nodes: N8nNode[], connections: ReturnType
   connections,
   settings: { executionOrder: 'v1', ...settings },
 });
+
+/** Creates a workflow through the API; returns its id. */
+export async function createWorkflow(h: Harness, t: TestTenant, definition: unknown): Promise<string> {
+  const res = await call(h, 'POST', '/v1/workflows', { key: t.adminKey, body: { definition } });
+  if (res.status !== 201) throw new Error(`create failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.id;
+}
+
+/** Starts a run through the API; returns the run id. */
+export async function executeWorkflow(h: Harness, t: TestTenant, workflowId: string, input: unknown = {}): Promise<string> {
+  const res = await call(h, 'POST', `/v1/workflows/${workflowId}/execute`, { key: t.adminKey, body: { input } });
+  if (res.status !== 202) throw new Error(`execute failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.id;
+}
+
+/** The run as GET /v1/workflow-runs/{runId} shows it once it is no longer running. */
+export function finishedRun(h: Harness, t: TestTenant, runId: string, timeoutMs = 60_000): Promise<any> {
+  return waitFor(
+    async () => {
+      const res = await call(h, 'GET', `/v1/workflow-runs/${runId}`, { key: t.adminKey });
+      return res.body.status !== 'running' ? res.body : undefined;
+    },
+    { timeoutMs, what: `run ${runId} to finish` },
+  );
+}
+
+export const runNode = (run: any, name: string) => run.nodes.find((n: any) => n.name === name);
+/** The json of a node's items on one output of a finished run. */
+export const runItems = (run: any, name: string, output = 0) => runNode(run, name)?.output?.[output]?.map((i: any) => i.json);
