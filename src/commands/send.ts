@@ -19,6 +19,7 @@ import {
 import { startCommandWorkflow } from './start';
 import { runFlowTrigger } from '../flows/runs';
 import { createAddressPolicy, OutboundAddressRefused } from '../net/address-policy';
+import { applyRequestExecution } from '../targets/execute';
 
 export interface SendInput {
   domain: string;
@@ -192,10 +193,26 @@ export async function applyPreSend(ctx: TenantCtx, input: SendInput): Promise<{ 
   return { input: next, runId: run.runId };
 }
 
+/**
+ * The request/SendCommand execution, if any: call targets may rewrite the payload (only the
+ * payload of the body they return is taken); a failing target with interruptOnError vetoes the
+ * send (TargetFailedError, 424) before anything is stored or started.
+ */
+export async function applySendCommandExecution(ctx: TenantCtx, input: SendInput): Promise<SendInput> {
+  const body = await applyRequestExecution(ctx, 'SendCommand', input);
+  const changed = typeof body === 'object' && body !== null && 'payload' in body ? (body as { payload: unknown }).payload : input.payload;
+  if (changed === input.payload) return input;
+  const next = { ...input, payload: changed };
+  validateSend(ctx, next);
+  return next;
+}
+
 export async function sendCommand(ctx: TenantCtx, request: SendInput): Promise<SendResult> {
   validateSend(ctx, request);
   await checkReplyAddress(ctx, request.replyTo, 'body.replyTo');
-  const { input, runId: preSendRunId } = await applyPreSend(ctx, request);
+  const preSent = await applyPreSend(ctx, request);
+  const { runId: preSendRunId } = preSent;
+  const input = await applySendCommandExecution(ctx, preSent.input);
   const { tenant } = ctx;
   const attempt = () =>
     transaction(ctx.db, tenant, async (tx) => {

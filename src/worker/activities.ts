@@ -2,10 +2,11 @@
 // Cadenza contributes its own factory here; workflow code imports their types only.
 import { coreCommandActivities } from '../activities/commands';
 import { flowActivities } from '../activities/flows';
+import { targetActivities } from '../activities/targets';
 import type { AppCtx } from '../context';
 
 export type ActivityMap = Record<string, (...args: any[]) => Promise<unknown>>;
 
 export function createActivities(ctx: AppCtx): ActivityMap {
-  return { ...coreCommandActivities(ctx), ...flowActivities(ctx) };
+  return { ...coreCommandActivities(ctx), ...flowActivities(ctx), ...targetActivities(ctx) };
 }

@@ -2,3 +2,4 @@
 // Temporal workflow sandbox: deterministic code only, and activities imported as types.
 export { commandWorkflow } from './command';
 export { flowRunWorkflow } from './flow-run';
+export { executionWorkflow } from './execution';

@@ -5,6 +5,7 @@ import { healthRoutes } from './health';
 import { keyRoutes } from './keys';
 import { orgRoutes } from './orgs';
 import { runRoutes } from './runs';
+import { targetRoutes } from './targets';
 
 /** Every route of the API, in the order the docs list them. */
-export const allRoutes: AnyRoute[] = [...healthRoutes, ...orgRoutes, ...keyRoutes, ...commandRoutes, ...actionRoutes, ...runRoutes];
+export const allRoutes: AnyRoute[] = [...healthRoutes, ...orgRoutes, ...keyRoutes, ...commandRoutes, ...actionRoutes, ...runRoutes, ...targetRoutes];
