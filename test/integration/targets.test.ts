@@ -251,7 +251,7 @@ describe('event delivery', () => {
   it('keeps retrying while the receiver is down and delivers when it comes back', async () => {
     const t = await newTenant(h);
     const port = await freePort();
-    const w = await target(t, { type: 'webhook', endpoint: `http://127.0.0.1:${port}/hook`, retryPolicy: { maxAttempts: 30, initialIntervalSeconds: 0.5, backoffCoefficient: 1.5, maxIntervalSeconds: 2 } });
+    const w = await target(t, { type: 'webhook', endpoint: `http://127.0.0.1:${port}/hook`, retryPolicy: { maxAttempts: 20, initialIntervalSeconds: 0.5, backoffCoefficient: 1.5, maxIntervalSeconds: 2 } });
     await execution(t, 'event', [{ target: w.id }]);
     await pushEvent(t, 'order.shipped');
     // Down: connections are refused until a few attempts have failed.
