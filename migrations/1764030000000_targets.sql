@@ -61,8 +61,44 @@ CREATE TABLE event_checkpoints (
   position bigint NOT NULL
 );
 
+-- Failure-rate alerts over runs, evaluated by one timer workflow per alert (alert:<instance>:<id>).
+CREATE TABLE alerts (
+  instance_id            text NOT NULL REFERENCES instances (id),
+  id                     text NOT NULL,
+  name                   text NOT NULL,
+  scope                  text NOT NULL CHECK (scope IN ('target', 'action', 'flow')),
+  scope_id               text,
+  failure_rate_threshold double precision NOT NULL CHECK (failure_rate_threshold > 0 AND failure_rate_threshold <= 1),
+  window_seconds         integer NOT NULL CHECK (window_seconds > 0),
+  min_runs               integer NOT NULL CHECK (min_runs > 0),
+  evaluate_every_seconds integer NOT NULL CHECK (evaluate_every_seconds > 0),
+  notify_target_id       text NOT NULL,
+  state                  text NOT NULL CHECK (state IN ('ok', 'firing')),
+  last_rate              double precision,
+  last_runs              integer,
+  last_evaluated_at      timestamptz,
+  last_fired_at          timestamptz,
+  created_at             timestamptz NOT NULL,
+  created_by             text NOT NULL,
+  PRIMARY KEY (instance_id, id)
+);
+CREATE UNIQUE INDEX alerts_name_unique ON alerts (instance_id, name);
+SELECT cadenza_enable_tenant_rls('alerts');
+
+CREATE TABLE alert_firings (
+  instance_id  text NOT NULL REFERENCES instances (id),
+  alert_id     text NOT NULL,
+  fired_at     timestamptz NOT NULL,
+  failure_rate double precision NOT NULL,
+  runs         integer NOT NULL,
+  notify_status integer,
+  notify_error text,
+  PRIMARY KEY (instance_id, alert_id, fired_at)
+);
+SELECT cadenza_enable_tenant_rls('alert_firings');
+
 -- Down Migration
 
-DROP TABLE event_checkpoints, run_calls, executions, targets;
+DROP TABLE alert_firings, alerts, event_checkpoints, run_calls, executions, targets;
 DROP INDEX runs_retry_key;
 ALTER TABLE runs DROP COLUMN execution_id, DROP COLUMN retry_of, DROP COLUMN retry_key;

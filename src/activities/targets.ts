@@ -2,12 +2,12 @@
 // address policy at call time (DNS may have changed since the target was saved). 4xx and refused
 // addresses are final; connection errors, timeouts and 5xx are retried by the activity policy.
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { signatureHeader, SIGNATURE_HEADER } from '../client/signature';
 import type { AppCtx } from '../context';
 import { transaction } from '../db/db';
 import { recordRunEnded } from '../flows/run-records';
 import { createAddressPolicy, OutboundAddressRefused } from '../net/address-policy';
-import { fetchThroughPolicy } from '../sandbox/http';
+import { postSigned } from '../targets/post';
+import { EXECUTION_RUN_LIMITS } from '../targets/execute';
 import { recordCall, recordExecutionRunStarted, type ExecutionRunStart } from '../targets/run-records';
 import { loadSigningKey, type TargetSnapshot } from '../targets/targets';
 
@@ -50,13 +50,12 @@ export function targetActivities(ctx: AppCtx) {
       const { target } = input;
       const attempt = Context.current().info.attempt;
       const key = await transaction(ctx.db, { instanceId: input.instanceId }, (tx) => loadSigningKey(tx, ctx.config.masterKey!, input.instanceId, target.id));
-      const raw = JSON.stringify(input.body ?? null);
       const startedAt = new Date();
       const record = (state: 'succeeded' | 'failed', statusCode: number | null, error: string | null) =>
         recordCall(ctx.db, { instanceId: input.instanceId, runId: input.runId, position: input.position, attempt, target, state, statusCode, startedAt, endedAt: new Date(), error });
       let res;
       try {
-        res = await fetchThroughPolicy(policy, target.endpoint, { method: 'POST', headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signatureHeader(key, raw) }, body: raw }, AbortSignal.timeout(target.timeoutMs));
+        res = await postSigned(policy, target.endpoint, key, input.body, target.timeoutMs);
       } catch (err) {
         const refused = err instanceof OutboundAddressRefused;
         const message = err instanceof Error && err.name === 'TimeoutError' ? `no answer within ${target.timeoutMs} ms` : (err as Error).message;
@@ -64,6 +63,11 @@ export function targetActivities(ctx: AppCtx) {
         throw ApplicationFailure.create({ type: refused ? TARGET_FAILURE.refused : TARGET_FAILURE.failed, message: `target '${target.name}': ${message}`, nonRetryable: refused });
       }
       const body = parseBody(res.text);
+      if (res.ok && target.type === 'call' && Buffer.byteLength(res.text) > EXECUTION_RUN_LIMITS.bodyBytes) {
+        const message = `the response body is larger than ${EXECUTION_RUN_LIMITS.bodyBytes} bytes`;
+        await record('failed', res.status, message);
+        throw ApplicationFailure.create({ type: TARGET_FAILURE.rejected, message: `target '${target.name}': ${message}`, nonRetryable: true, details: [{ status: res.status, body: null }] });
+      }
       if (res.ok) {
         await record('succeeded', res.status, null);
         return { status: res.status, body };

@@ -3,3 +3,4 @@
 export { commandWorkflow } from './command';
 export { flowRunWorkflow } from './flow-run';
 export { executionWorkflow } from './execution';
+export { alertWorkflow } from './alert';

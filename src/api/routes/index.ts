@@ -1,5 +1,6 @@
 import type { AnyRoute } from '../route';
 import { actionRoutes } from './actions';
+import { alertRoutes } from './alerts';
 import { commandRoutes } from './commands';
 import { healthRoutes } from './health';
 import { keyRoutes } from './keys';
@@ -8,4 +9,4 @@ import { runRoutes } from './runs';
 import { targetRoutes } from './targets';
 
 /** Every route of the API, in the order the docs list them. */
-export const allRoutes: AnyRoute[] = [...healthRoutes, ...orgRoutes, ...keyRoutes, ...commandRoutes, ...actionRoutes, ...runRoutes, ...targetRoutes];
+export const allRoutes: AnyRoute[] = [...healthRoutes, ...orgRoutes, ...keyRoutes, ...commandRoutes, ...actionRoutes, ...runRoutes, ...targetRoutes, ...alertRoutes];
