@@ -326,3 +326,48 @@ function freePort(): Promise<number> {
     });
   });
 }
+
+describe('alerts', () => {
+  it('fires once through its signed notify target when the failure rate crosses the threshold, and not again within the window', async () => {
+    const t = await newTenant(h);
+    const [failing, notified] = await Promise.all([receiver(), receiver()]);
+    failing.respondWith(500);
+    const w = await target(t, { type: 'webhook', endpoint: failing.url });
+    const n = await target(t, { type: 'webhook', endpoint: notified.url });
+    await execution(t, 'function/flaky', [{ target: w.id }]);
+    const created = await call(h, 'POST', '/v1/alerts', {
+      key: t.adminKey,
+      body: { name: 'flaky target', scope: 'target', scopeId: w.id, failureRateThreshold: 0.5, window: 600, minRuns: 2, notifyTargetId: n.id, evaluateEverySeconds: 1 },
+    });
+    expect(created.status).toBe(201);
+    const alertPath = `/v1/alerts/${created.body.id}`;
+    const alertWhen = (check: (a: any) => boolean, what: string) =>
+      waitFor(async () => {
+        const res = await call(h, 'GET', alertPath, { key: t.adminKey });
+        return check(res.body) ? res.body : undefined;
+      }, { what });
+    const flakyCall = async () => expect((await call(h, 'POST', '/v1/functions/flaky/call', { key: t.adminKey, body: { payload: {} } })).status).toBe(200);
+
+    await flakyCall();
+    await alertWhen((a) => a.lastRuns === 1, 'an evaluation below minRuns');
+    expect(notified.received).toHaveLength(0);
+
+    await flakyCall();
+    await waitFor(() => notified.received.length === 1, { what: 'the alert notice' });
+    const notice = notified.received[0]!;
+    expect(verifySignature(n.signingKey, notice.raw, String(notice.headers['cadenza-signature']))).toBe(true);
+    expect(notice.body).toMatchObject({ alert: { id: created.body.id, name: 'flaky target' }, failureRate: 1, runs: 2 });
+
+    await flakyCall();
+    await flakyCall();
+    const seen = await alertWhen((a) => a.lastRuns === 4, 'an evaluation of the later failures');
+    await alertWhen((a) => a.lastEvaluatedAt > seen.lastEvaluatedAt, 'one more evaluation');
+    const state = await alertWhen((a) => a.history.length > 0 && a.history[0].notifyStatus !== null, 'the recorded notice');
+    expect(state).toMatchObject({ state: 'firing', history: [{ failureRate: 1, runs: 2, notifyStatus: 200, notifyError: null }] });
+    expect(notified.received).toHaveLength(1);
+
+    const other = await newTenant(h);
+    expect((await call(h, 'GET', alertPath, { key: other.adminKey })).status).toBe(404);
+    expect((await call(h, 'DELETE', alertPath, { key: t.adminKey })).status).toBe(204);
+  });
+});
