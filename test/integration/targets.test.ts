@@ -371,3 +371,29 @@ describe('alerts', () => {
     expect((await call(h, 'DELETE', alertPath, { key: t.adminKey })).status).toBe(204);
   });
 });
+
+describe('run retry', () => {
+  it('retries a failed flow run from its stored context once the receiver is fixed', async () => {
+    const t = await newTenant(h);
+    const r = await receiver();
+    r.respondWith(503);
+    const script = `async function checkRoles(ctx, api) {\nconst res = await api.http.fetch('${r.url}/roles', { method: 'GET' });\nif (res.status !== 200) throw new Error('roles service answered ' + res.status);\napi.setContext('checked', ctx.context.user);\n}`;
+    const action = await call(h, 'POST', '/v1/instance/actions', { key: t.adminKey, body: { name: 'checkRoles', script } });
+    expect(action.status).toBe(201);
+    const base = '/v1/instance/flows/customiseToken/triggers/preAccessTokenCreation';
+    expect((await call(h, 'PUT', base, { key: t.adminKey, body: { actionIds: [action.body.id] } })).status).toBe(200);
+    const failed = await call(h, 'POST', `${base}/run`, { key: t.adminKey, body: { context: { user: 'ada' } } });
+    expect(failed.status).toBe(422);
+
+    r.respondWith(200);
+    const retry = await call(h, 'POST', `/v1/runs/${failed.body.runId}/retry`, { key: t.adminKey, body: { idempotencyKey: 'k1' } });
+    expect(retry.status).toBe(202);
+    const again = await call(h, 'POST', `/v1/runs/${failed.body.runId}/retry`, { key: t.adminKey, body: { idempotencyKey: 'k1' } });
+    expect(again.body).toMatchObject({ runId: retry.body.runId, created: false });
+    const done = await waitFor(async () => {
+      const res = await call(h, 'GET', `/v1/runs/${retry.body.runId}`, { key: t.adminKey });
+      return res.body.state === 'succeeded' ? res.body : undefined;
+    }, { what: 'the retried flow run' });
+    expect(done).toMatchObject({ kind: 'flow', retryOf: failed.body.runId, contextOut: { user: 'ada', checked: 'ada' } });
+  });
+});
