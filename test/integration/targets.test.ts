@@ -290,6 +290,23 @@ describe('event delivery', () => {
     expect(r.received[1]!.body).toMatchObject({ type: 'invoice.created', payload: { n: 1 } });
   });
 
+  it('delivers each event to the best-matching execution only: exact, then group, then all', async () => {
+    const t = await newTenant(h);
+    const [exact, group, all] = await Promise.all([receiver(), receiver(), receiver()]);
+    const [te, tg, ta] = await Promise.all([exact, group, all].map((r) => target(t, { type: 'webhook', endpoint: r.url, retryPolicy: fast })));
+    await execution(t, 'event/shop.order.paid', [{ target: te!.id }]);
+    await execution(t, 'event/shop.*', [{ target: tg!.id }]);
+    await execution(t, 'event', [{ target: ta!.id }]);
+    await pushEvent(t, 'shop.order.paid');
+    await pushEvent(t, 'shop.cart.emptied');
+    await pushEvent(t, 'billing.done');
+    const types = (r: Receiver) => r.received.map((x) => x.body.type as string);
+    await waitFor(() => exact.received.length >= 1 && group.received.length >= 1 && types(all).includes('billing.done'), { what: 'the three deliveries' });
+    expect(types(exact)).toEqual(['shop.order.paid']);
+    expect(types(group)).toEqual(['shop.cart.emptied']);
+    expect(types(all).filter((x) => x.startsWith('shop.'))).toEqual([]);
+  });
+
   it('delivers every event of a burst exactly once across a dispatcher restart', async () => {
     const t = await newTenant(h);
     const r = await receiver();
