@@ -331,6 +331,25 @@ describe('event delivery', () => {
     const runs = await runsOf(t);
     expect(runs).toHaveLength(200);
   }, 120_000);
+
+  it('starts one run per event when the worker crashes in the middle of a burst, and every event arrives', async () => {
+    const t = await newTenant(h);
+    const r = await receiver();
+    const w = await target(t, { type: 'webhook', endpoint: r.url, retryPolicy: fast });
+    await execution(t, 'event/crash.*', [{ target: w.id }]);
+    const pushed: string[] = [];
+    for (let i = 0; i < 200; i += 20) {
+      const res = await Promise.all(Array.from({ length: 20 }, () => pushEvent(t, 'crash.item')));
+      pushed.push(...res.map((x) => x.body.eventId as string));
+    }
+    await waitFor(() => r.received.length >= 20, { what: 'the first deliveries' });
+    await worker.kill(); // SIGKILL: the dispatcher may be between a start and its checkpoint
+    worker = await startWorkerProcess(h);
+    await waitFor(() => new Set(r.received.map((x) => x.body.eventId)).size >= 200, { timeoutMs: 90_000, what: 'all 200 events' });
+    expect([...new Set(r.received.map((x) => x.body.eventId as string))].sort()).toEqual([...pushed].sort());
+    // One workflow and one run per (event, execution): the dispatcher doubled nothing.
+    expect(await runsOf(t)).toHaveLength(200);
+  }, 150_000);
 });
 
 function freePort(): Promise<number> {
