@@ -58,15 +58,15 @@ export function targetActivities(ctx: AppCtx) {
         res = await postSigned(policy, target.endpoint, key, input.body, target.timeoutMs);
       } catch (err) {
         const refused = err instanceof OutboundAddressRefused;
-        const message = err instanceof Error && err.name === 'TimeoutError' ? `no answer within ${target.timeoutMs} ms` : (err as Error).message;
+        const message = (err as Error).message;
         await record('failed', null, message);
-        throw ApplicationFailure.create({ type: refused ? TARGET_FAILURE.refused : TARGET_FAILURE.failed, message: `target '${target.name}': ${message}`, nonRetryable: refused });
+        throw ApplicationFailure.create({ type: refused ? TARGET_FAILURE.refused : TARGET_FAILURE.failed, message, nonRetryable: refused });
       }
       const body = parseBody(res.text);
       if (res.ok && target.type === 'call' && Buffer.byteLength(res.text) > EXECUTION_RUN_LIMITS.bodyBytes) {
         const message = `the response body is larger than ${EXECUTION_RUN_LIMITS.bodyBytes} bytes`;
         await record('failed', res.status, message);
-        throw ApplicationFailure.create({ type: TARGET_FAILURE.rejected, message: `target '${target.name}': ${message}`, nonRetryable: true, details: [{ status: res.status, body: null }] });
+        throw ApplicationFailure.create({ type: TARGET_FAILURE.rejected, message, nonRetryable: true, details: [{ status: res.status, body: null }] });
       }
       if (res.ok) {
         await record('succeeded', res.status, null);
@@ -76,7 +76,7 @@ export function targetActivities(ctx: AppCtx) {
       await record('failed', res.status, `HTTP ${res.status}`);
       throw ApplicationFailure.create({
         type: clientError ? TARGET_FAILURE.rejected : TARGET_FAILURE.failed,
-        message: `target '${target.name}' answered HTTP ${res.status}`,
+        message: `answered HTTP ${res.status}`,
         nonRetryable: clientError,
         details: [{ status: res.status, body }],
       });

@@ -7,5 +7,11 @@ import { fetchThroughPolicy, type FetchResponse } from '../sandbox/http';
 export async function postSigned(policy: AddressPolicy, endpoint: string, key: string, body: unknown, timeoutMs: number): Promise<FetchResponse> {
   const raw = JSON.stringify(body ?? null);
   const headers = { 'content-type': 'application/json', [SIGNATURE_HEADER]: signatureHeader(key, raw) };
-  return fetchThroughPolicy(policy, endpoint, { method: 'POST', headers, body: raw }, AbortSignal.timeout(timeoutMs));
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    return await fetchThroughPolicy(policy, endpoint, { method: 'POST', headers, body: raw }, signal);
+  } catch (err) {
+    if (signal.aborted) throw new Error(`no answer within ${timeoutMs} ms`);
+    throw err;
+  }
 }

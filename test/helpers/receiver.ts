@@ -24,6 +24,7 @@ export async function startReceiver(options: { port?: number } = {}): Promise<Re
   let status = 200;
   let answer: unknown = { ok: true };
   const queue: { status: number; body?: unknown; delayMs?: number }[] = [];
+  const delayed = new Set<NodeJS.Timeout>();
   const server = http.createServer((req, res) => {
     let raw = '';
     req.on('data', (c: Buffer) => (raw += c.toString()));
@@ -38,7 +39,13 @@ export async function startReceiver(options: { port?: number } = {}): Promise<Re
       const next = queue.shift() ?? { status, body: answer };
       const send = () => res.writeHead(next.status, { 'content-type': 'application/json' }).end(JSON.stringify(next.body ?? { ok: next.status < 400 }));
       if (next.delayMs === undefined) send();
-      else setTimeout(send, next.delayMs);
+      else {
+        const timer = setTimeout(() => {
+          delayed.delete(timer);
+          send();
+        }, next.delayMs);
+        delayed.add(timer);
+      }
     });
   });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
@@ -55,6 +62,7 @@ export async function startReceiver(options: { port?: number } = {}): Promise<Re
     },
     close: () =>
       new Promise<void>((resolve) => {
+        for (const timer of delayed) clearTimeout(timer);
         server.close(() => resolve());
         server.closeAllConnections();
       }),

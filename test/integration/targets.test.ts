@@ -105,6 +105,22 @@ describe('targets', () => {
     expect(deep.body.detail).toMatch(/limit is 3/);
   });
 
+  it('lists, reads and removes executions; an included one stays until its includer lets go', async () => {
+    const t = await newTenant(h);
+    const r = await receiver();
+    const w = await target(t, { type: 'webhook', endpoint: r.url });
+    await execution(t, 'event/a.*', [{ target: w.id }]);
+    await execution(t, 'event', [{ include: 'event/a.*' }, { target: w.id }]);
+    const list = await call(h, 'GET', '/v1/executions', { key: t.adminKey });
+    expect(list.body.items.map((e: { condition: string }) => e.condition)).toEqual(['event', 'event/a.*']);
+    const one = await call(h, 'GET', '/v1/executions?condition=event', { key: t.adminKey });
+    expect(one.body.items[0].targets).toEqual([{ include: 'event/a.*' }, { target: w.id }]);
+    expect((await call(h, 'DELETE', '/v1/executions?condition=event/a.*', { key: t.adminKey })).status).toBe(422);
+    expect((await call(h, 'DELETE', '/v1/executions?condition=event', { key: t.adminKey })).status).toBe(204);
+    expect((await call(h, 'DELETE', '/v1/executions?condition=event/a.*', { key: t.adminKey })).status).toBe(204);
+    expect((await call(h, 'GET', '/v1/executions?condition=event', { key: t.adminKey })).status).toBe(404);
+  });
+
   it('answers 404 across tenants', async () => {
     const a = await newTenant(h);
     const b = await newTenant(h);
@@ -166,6 +182,19 @@ describe('function calls', () => {
     expect(res.status).toBe(424);
     expect(res.body).toMatchObject({ target: { id: w.id }, targetStatus: 403, targetBody: { reason: 'not allowed' } });
     expect(after.received).toHaveLength(0);
+  });
+
+  it('bounds a synchronous call by the target timeout', async () => {
+    const t = await newTenant(h);
+    const slow = await receiver();
+    slow.respondNext({ status: 200, delayMs: 4_000 });
+    const c = await target(t, { type: 'call', endpoint: slow.url, timeoutSeconds: 1, interruptOnError: true });
+    await execution(t, 'function/slow', [{ target: c.id }]);
+    const started = Date.now();
+    const res = await call(h, 'POST', '/v1/functions/slow/call', { key: t.adminKey, body: { payload: {} } });
+    expect(res.status).toBe(424);
+    expect(res.body.detail).toMatch(/no answer within 1000 ms/);
+    expect(Date.now() - started).toBeLessThan(3_500);
   });
 
   it('signs every call with the documented scheme; after a rotation the old key no longer verifies', async () => {
