@@ -19,7 +19,7 @@ import {
 import { startCommandWorkflow } from './start';
 import { runFlowTrigger } from '../flows/runs';
 import { createAddressPolicy, OutboundAddressRefused } from '../net/address-policy';
-import { applyRequestExecution } from '../targets/execute';
+import { applyOperationExecution } from '../targets/execute';
 
 export interface SendInput {
   domain: string;
@@ -199,7 +199,7 @@ export async function applyPreSend(ctx: TenantCtx, input: SendInput): Promise<{ 
  * send (TargetFailedError, 424) before anything is stored or started.
  */
 export async function applySendCommandExecution(ctx: TenantCtx, input: SendInput): Promise<SendInput> {
-  const body = await applyRequestExecution(ctx, 'SendCommand', input);
+  const body = await applyOperationExecution(ctx, 'request', 'SendCommand', input);
   const changed = typeof body === 'object' && body !== null && 'payload' in body ? (body as { payload: unknown }).payload : input.payload;
   if (changed === input.payload) return input;
   const next = { ...input, payload: changed };
@@ -232,7 +232,9 @@ export async function sendCommand(ctx: TenantCtx, request: SendInput): Promise<S
   });
   // A resend also (re)starts the workflow: harmless if it runs, a repair if the first start was lost.
   if (outcome.created || outcome.row.status === 'PENDING') await startOrDefer(ctx, outcome.row);
-  return { command: toCommand(outcome.row), created: outcome.created };
+  // response/SendCommand: the command is stored and started; its targets may rewrite the answer.
+  const command = await applyOperationExecution(ctx, 'response', 'SendCommand', toCommand(outcome.row));
+  return { command, created: outcome.created };
 }
 
 /** Starts the workflow; if Temporal is unreachable the command stays committed for the dispatcher. */

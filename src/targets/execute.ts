@@ -87,11 +87,11 @@ export async function callFunction(ctx: TenantCtx, name: string, payload: unknow
 }
 
 /**
- * The request/<operation> hook of Cadenza's own API: call targets may rewrite the body, a
- * failing target with interruptOnError vetoes the request (TargetFailedError, 424).
+ * The request/<operation> and response/<operation> hooks of Cadenza's own API: call targets may
+ * rewrite the body, a failing target with interruptOnError vetoes it (TargetFailedError, 424).
  */
-export async function applyRequestExecution<B>(ctx: TenantCtx, operation: string, body: B): Promise<B> {
-  const outcome = await runSync(ctx, candidateConditions('request', operation), body);
+export async function applyOperationExecution<B>(ctx: TenantCtx, phase: 'request' | 'response', operation: string, body: B): Promise<B> {
+  const outcome = await runSync(ctx, candidateConditions(phase, operation), body);
   if (outcome === undefined) return body;
   return failIfInterrupted(outcome) as B;
 }

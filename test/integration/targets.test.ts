@@ -257,6 +257,21 @@ describe('request/SendCommand', () => {
   });
 });
 
+describe('response/SendCommand', () => {
+  it('lets a call target rewrite the answer of a send, after the command is stored', async () => {
+    const t = await newTenant(h);
+    const r = await receiver();
+    r.respondWith(200, { accepted: true, note: 'rewritten by a response target' });
+    const c = await target(t, { type: 'call', endpoint: r.url });
+    await execution(t, 'response/SendCommand', [{ target: c.id }]);
+    const sent = await call(h, 'POST', '/v1/commands', { key: t.adminKey, body: { domain: 'billing', type: 'charge', commandId: 'r1', payload: { amount: 1 } } });
+    expect(sent.status).toBe(202);
+    expect(sent.body).toEqual({ accepted: true, note: 'rewritten by a response target' });
+    expect(r.received[0]!.body).toMatchObject({ domain: 'billing', commandId: 'r1', payload: { amount: 1 } });
+    expect((await call(h, 'GET', '/v1/commands/billing/r1', { key: t.adminKey })).status).toBe(200);
+  });
+});
+
 describe('event delivery', () => {
   const fast = { maxAttempts: 5, initialIntervalSeconds: 0.2, backoffCoefficient: 1.5, maxIntervalSeconds: 1 };
 
