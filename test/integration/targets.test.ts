@@ -68,6 +68,13 @@ describe('targets', () => {
     expect(stored.events).not.toContain(created.signingKey);
     const dup = await call(h, 'POST', '/v1/targets', { key: t.adminKey, body: { name: got.body.name, type: 'webhook', endpoint: r.url } });
     expect(dup.status).toBe(409);
+    const moved = await call(h, 'PATCH', `/v1/targets/${created.id}`, { key: t.adminKey, body: { endpoint: 'http://10.20.30.40/hook' } });
+    expect(moved.status).toBe(422);
+    expect(moved.body.errors[0].field).toBe('body.endpoint');
+    const changed = await call(h, 'PATCH', `/v1/targets/${created.id}`, { key: t.adminKey, body: { timeoutSeconds: 270, interruptOnError: true } });
+    expect(changed.body).toMatchObject({ timeoutSeconds: 270, interruptOnError: true, endpoint: r.url });
+    const listed = await call(h, 'GET', '/v1/targets', { key: t.adminKey });
+    expect(listed.body.items.map((x: { id: string }) => x.id)).toEqual([created.id]);
   });
 
   it('refuses bad input with 422 naming the field', async () => {
