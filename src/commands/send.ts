@@ -19,7 +19,7 @@ import {
 import { startCommandWorkflow } from './start';
 import { runFlowTrigger } from '../flows/runs';
 import { createAddressPolicy, OutboundAddressRefused } from '../net/address-policy';
-import { applyOperationExecution } from '../targets/execute';
+import { applyHook, operationHooks, type OperationHooks } from '../targets/execute';
 
 export interface SendInput {
   domain: string;
@@ -198,8 +198,8 @@ export async function applyPreSend(ctx: TenantCtx, input: SendInput): Promise<{ 
  * payload of the body they return is taken); a failing target with interruptOnError vetoes the
  * send (TargetFailedError, 424) before anything is stored or started.
  */
-export async function applySendCommandExecution(ctx: TenantCtx, input: SendInput): Promise<SendInput> {
-  const body = await applyOperationExecution(ctx, 'request', 'SendCommand', input);
+export async function applySendCommandExecution(ctx: TenantCtx, hooks: OperationHooks, input: SendInput): Promise<SendInput> {
+  const body = await applyHook(ctx, hooks.request, input);
   const changed = typeof body === 'object' && body !== null && 'payload' in body ? (body as { payload: unknown }).payload : input.payload;
   if (changed === input.payload) return input;
   const next = { ...input, payload: changed };
@@ -212,7 +212,8 @@ export async function sendCommand(ctx: TenantCtx, request: SendInput): Promise<S
   await checkReplyAddress(ctx, request.replyTo, 'body.replyTo');
   const preSent = await applyPreSend(ctx, request);
   const { runId: preSendRunId } = preSent;
-  const input = await applySendCommandExecution(ctx, preSent.input);
+  const hooks = await operationHooks(ctx, 'SendCommand');
+  const input = await applySendCommandExecution(ctx, hooks, preSent.input);
   const { tenant } = ctx;
   const attempt = () =>
     transaction(ctx.db, tenant, async (tx) => {
@@ -233,7 +234,7 @@ export async function sendCommand(ctx: TenantCtx, request: SendInput): Promise<S
   // A resend also (re)starts the workflow: harmless if it runs, a repair if the first start was lost.
   if (outcome.created || outcome.row.status === 'PENDING') await startOrDefer(ctx, outcome.row);
   // response/SendCommand: the command is stored and started; its targets may rewrite the answer.
-  const command = await applyOperationExecution(ctx, 'response', 'SendCommand', toCommand(outcome.row));
+  const command = await applyHook(ctx, hooks.response, toCommand(outcome.row));
   return { command, created: outcome.created };
 }
 

@@ -57,9 +57,13 @@ function checkBody(body: unknown, field: string): void {
 
 /** Runs the best-matching execution and waits; undefined when no execution matches. */
 async function runSync(ctx: TenantCtx, candidates: string[], body: unknown): Promise<ExecutionRunOutcome | undefined> {
+  const matched = await transaction(ctx.db, ctx.tenant, (tx) => matchExecution(tx, ctx.tenant.instanceId, candidates));
+  return matched === undefined ? undefined : runMatched(ctx, matched, body);
+}
+
+async function runMatched(ctx: TenantCtx, matched: MatchedExecution, body: unknown): Promise<ExecutionRunOutcome | undefined> {
+  if (matched.targets.length === 0) return undefined;
   const { instanceId } = ctx.tenant;
-  const matched = await transaction(ctx.db, ctx.tenant, (tx) => matchExecution(tx, instanceId, candidates));
-  if (matched === undefined || matched.targets.length === 0) return undefined;
   const runId = newId('run');
   const workflowId = executionWorkflowId(instanceId, runId, matched.executionId);
   const input: ExecutionRunInput = { instanceId, runId, executionId: matched.executionId, condition: matched.condition, mode: 'sync', body, targets: matched.targets, retryOf: null, retryKey: null, createdBy: ctx.tenant.actor };
@@ -86,14 +90,30 @@ export async function callFunction(ctx: TenantCtx, name: string, payload: unknow
   return { runId: outcome.runId, body: failIfInterrupted(outcome) };
 }
 
+export interface OperationHooks {
+  request?: MatchedExecution;
+  response?: MatchedExecution;
+}
+
 /**
- * The request/<operation> and response/<operation> hooks of Cadenza's own API: call targets may
- * rewrite the body, a failing target with interruptOnError vetoes it (TargetFailedError, 424).
+ * The request/<operation> and response/<operation> executions of one of Cadenza's own API
+ * operations, matched once per call: one query when the instance has none (the common case).
  */
-export async function applyOperationExecution<B>(ctx: TenantCtx, phase: 'request' | 'response', operation: string, body: B): Promise<B> {
-  const outcome = await runSync(ctx, candidateConditions(phase, operation), body);
-  if (outcome === undefined) return body;
-  return failIfInterrupted(outcome) as B;
+export async function operationHooks(ctx: TenantCtx, operation: string): Promise<OperationHooks> {
+  const request = candidateConditions('request', operation);
+  const response = candidateConditions('response', operation);
+  return transaction(ctx.db, ctx.tenant, async (tx) => {
+    const { rowCount } = await tx.query('SELECT 1 FROM executions WHERE instance_id = $1 AND condition = ANY($2) LIMIT 1', [ctx.tenant.instanceId, [...request, ...response]]);
+    if (rowCount === 0) return {};
+    return { request: await matchExecution(tx, ctx.tenant.instanceId, request), response: await matchExecution(tx, ctx.tenant.instanceId, response) };
+  });
+}
+
+/** Runs a hook: call targets may rewrite the body, a failing target with interruptOnError vetoes it (TargetFailedError, 424). */
+export async function applyHook<B>(ctx: TenantCtx, matched: MatchedExecution | undefined, body: B): Promise<B> {
+  if (matched === undefined) return body;
+  const outcome = await runMatched(ctx, matched, body);
+  return outcome === undefined ? body : (failIfInterrupted(outcome) as B);
 }
 
 /** Ingests an external event: an ordinary event in the log, delivered by the event dispatcher. */
