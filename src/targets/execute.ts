@@ -82,12 +82,19 @@ function failIfInterrupted(outcome: ExecutionRunOutcome): unknown {
   throw new TargetFailedError(`target '${error.target.name}' failed: ${error.message}`, { runId: outcome.runId, target: error.target, targetStatus: error.status, targetBody: error.body });
 }
 
-/** POST /v1/functions/{name}/call: runs function/<name> and returns the final body. */
+/** POST /v1/functions/{name}/call: runs function/<name> and returns the final body (request/ and response/CallFunction around it). */
 export async function callFunction(ctx: TenantCtx, name: string, payload: unknown): Promise<{ runId: string; body: unknown }> {
   checkBody(payload, 'body.payload');
-  const outcome = await runSync(ctx, candidateConditions('function', name), payload);
+  const hooks = await operationHooks(ctx, 'CallFunction');
+  const request = await applyHook(ctx, hooks.request, { name, payload });
+  const outcome = await runSync(ctx, candidateConditions('function', name), payloadOf(request, payload));
   if (outcome === undefined) throw new NotFoundError('function', name);
-  return { runId: outcome.runId, body: failIfInterrupted(outcome) };
+  return applyHook(ctx, hooks.response, { runId: outcome.runId, body: failIfInterrupted(outcome) });
+}
+
+/** Request hooks rewrite only the payload of the body they return. */
+function payloadOf(body: unknown, fallback: unknown): unknown {
+  return typeof body === 'object' && body !== null && 'payload' in body ? (body as { payload: unknown }).payload : fallback;
 }
 
 export interface OperationHooks {
@@ -116,15 +123,19 @@ export async function applyHook<B>(ctx: TenantCtx, matched: MatchedExecution | u
   return outcome === undefined ? body : (failIfInterrupted(outcome) as B);
 }
 
-/** Ingests an external event: an ordinary event in the log, delivered by the event dispatcher. */
+/** Ingests an external event: an ordinary event in the log, delivered by the event dispatcher (request/ and response/PushEvent around it). */
 export async function pushExternalEvent(ctx: TenantCtx, input: { type: string; aggregateType: string; aggregateId: string; payload: Record<string, unknown> }): Promise<{ eventId: string; position: string }> {
   checkBody(input.payload, 'body.payload');
   if (input.aggregateType === 'run') throw ValidationError.field('body.aggregateType', "'run' is reserved for Cadenza's run trace");
+  const hooks = await operationHooks(ctx, 'PushEvent');
+  const payload = payloadOf(await applyHook(ctx, hooks.request, input), input.payload);
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw ValidationError.field('body.payload', 'a request/PushEvent target returned a payload that is not an object');
+  checkBody(payload, 'body.payload');
   const eventId = newId('evt');
   const [stored] = await transaction(ctx.db, ctx.tenant, (tx) =>
-    push(tx, ctx.tenant.instanceId, ctx.tenant.actor, [{ aggregateType: input.aggregateType, aggregateId: input.aggregateId, type: input.type, payload: input.payload, eventId, orgId: ctx.tenant.orgId }]),
+    push(tx, ctx.tenant.instanceId, ctx.tenant.actor, [{ aggregateType: input.aggregateType, aggregateId: input.aggregateId, type: input.type, payload, eventId, orgId: ctx.tenant.orgId }]),
   );
-  return { eventId, position: stored!.position };
+  return applyHook(ctx, hooks.response, { eventId, position: stored!.position });
 }
 
 /** POST /v1/runs/{id}/retry: a new run from the stored input, linked to the original; idempotent per key. */

@@ -11,7 +11,7 @@ import { loadSnapshots, type TargetSnapshot } from './targets';
 export const EXECUTION_LIMITS = { includeDepth: 3, targetsPerExecution: 20, resolvedTargets: 50 };
 
 /** Cadenza's own API operations that request/response conditions may name. */
-export const OPERATIONS = ['SendCommand', 'SendCommandBatch', 'CallFunction', 'PushEvent'] as const;
+export const OPERATIONS = ['SendCommand', 'CallFunction', 'PushEvent'] as const;
 
 export type ExecutionEntry = { target: string } | { include: string };
 

@@ -279,6 +279,21 @@ describe('response/SendCommand', () => {
   });
 });
 
+describe('request/PushEvent', () => {
+  it('lets a vetoing webhook refuse an external event before it is stored', async () => {
+    const t = await newTenant(h);
+    const r = await receiver();
+    r.respondWith(409, { reason: 'duplicate order' });
+    const w = await target(t, { type: 'webhook', endpoint: r.url, interruptOnError: true });
+    await execution(t, 'request/PushEvent', [{ target: w.id }]);
+    const res = await pushEvent(t, 'order.placed', { n: 1 });
+    expect(res.status).toBe(424);
+    expect(res.body).toMatchObject({ targetStatus: 409, targetBody: { reason: 'duplicate order' } });
+    const stored = await h.ctx.db.query("SELECT 1 FROM events WHERE instance_id = $1 AND type = 'order.placed'", [t.instanceId]);
+    expect(stored.rowCount).toBe(0);
+  });
+});
+
 describe('event delivery', () => {
   const fast = { maxAttempts: 5, initialIntervalSeconds: 0.2, backoffCoefficient: 1.5, maxIntervalSeconds: 1 };
 
