@@ -62,10 +62,10 @@ export async function startWorker(ctx: AppCtx): Promise<RunningWorker> {
   );
   const workers = [core, ...handlers];
   const dispatcher = startDispatcher(ctx);
-  const eventDispatcher = startEventDispatcher(ctx);
+  const eventDispatcher = config.worker.eventDispatcher ? startEventDispatcher(ctx) : undefined;
   const done = Promise.all(workers.map((w) => w.run())).finally(async () => {
     await dispatcher.stop();
-    await eventDispatcher.stop();
+    await eventDispatcher?.stop();
     await connection.close();
   });
   ctx.log.info({ domains, handlers: registry.list() }, 'handlers registered');
@@ -74,7 +74,7 @@ export async function startWorker(ctx: AppCtx): Promise<RunningWorker> {
     done: done.then(() => undefined),
     async shutdown() {
       await dispatcher.stop();
-      await eventDispatcher.stop();
+      await eventDispatcher?.stop();
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
       await done;
     },

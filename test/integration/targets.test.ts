@@ -13,7 +13,7 @@ let worker: WorkerProcess;
 const receivers: Receiver[] = [];
 
 beforeAll(async () => {
-  h = await startHarness({ CADENZA_OUTBOUND_ALLOWLIST: '127.0.0.1' });
+  h = await startHarness({ CADENZA_OUTBOUND_ALLOWLIST: '127.0.0.1', CADENZA_EVENT_DISPATCHER: 'true' });
   worker = await startWorkerProcess(h);
   // Events are delivered from the dispatcher's first checkpoint on: wait for it.
   await waitFor(async () => (await h.ctx.db.query('SELECT 1 FROM event_checkpoints WHERE name = $1', [`executions:${h.env.CADENZA_TASK_QUEUE}`])).rowCount === 1, {
@@ -390,7 +390,12 @@ describe('event delivery', () => {
     await worker.stop();
     await pushMany(100); // no dispatcher is running now
     worker = await startWorkerProcess(h);
-    await waitFor(() => r.received.length >= 200, { timeoutMs: 60_000, what: 'all 200 deliveries' });
+    await waitFor(() => r.received.length >= 200, { timeoutMs: 60_000, what: 'all 200 deliveries' }).catch(async (err: Error) => {
+      const runs = await runsOf(t);
+      const cp = (await h.ctx.db.query('SELECT tx_id::text, position::text, pg_snapshot_xmin(pg_current_snapshot())::text AS xmin FROM event_checkpoints WHERE name = $1', [`executions:${h.env.CADENZA_TASK_QUEUE}`])).rows[0];
+      const last = (await h.ctx.db.query("SELECT max(tx_id::text) AS tx, max(position)::text AS pos FROM events WHERE instance_id = $1 AND type = 'burst.item'", [t.instanceId])).rows[0];
+      throw new Error(`${err.message}: received ${r.received.length}, runs ${runs.length} (${runs.filter((x) => x.state === 'succeeded').length} succeeded), checkpoint ${JSON.stringify(cp)}, last event ${JSON.stringify(last)}`);
+    });
     const ids = r.received.map((x) => x.body.eventId as string);
     expect(new Set(ids).size).toBe(200);
     expect(ids.sort()).toEqual([...pushed].sort());
