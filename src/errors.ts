@@ -14,6 +14,7 @@ export type ErrorKind =
   | 'conflict'
   | 'payload_too_large'
   | 'quota_exceeded'
+  | 'target_failed'
   | 'unavailable';
 
 export class CadenzaError extends Error {
@@ -99,5 +100,12 @@ export class QuotaExceededError extends CadenzaError {
 export class UnavailableError extends CadenzaError {
   constructor(message: string) {
     super('unavailable', message);
+  }
+}
+
+/** A target with interruptOnError failed a synchronous execution; its answer is forwarded. */
+export class TargetFailedError extends CadenzaError {
+  constructor(message: string, extra: Record<string, unknown>) {
+    super('target_failed', message, [], extra);
   }
 }

@@ -13,6 +13,7 @@ const STATUS: Record<ErrorKind, number> = {
   conflict: 409,
   payload_too_large: 413,
   quota_exceeded: 429,
+  target_failed: 424,
   unavailable: 503,
 };
 
@@ -26,6 +27,7 @@ const TITLE: Record<number, string> = {
   413: 'Payload too large',
   415: 'Unsupported media type',
   422: 'Validation failed',
+  424: 'Target failed',
   429: 'Quota exceeded',
   500: 'Internal server error',
   503: 'Service unavailable',

@@ -1,6 +1,7 @@
 // The TypeScript client library for the Cadenza HTTP API. It has no dependencies beyond
 // Node's fetch, so services can import it without pulling in the server.
 
+export { SIGNATURE_HEADER, signatureHeader, verifySignature } from './signature';
 export interface ClientOptions {
   /** Base URL, e.g. http://localhost:3000 */
   url: string;

@@ -19,6 +19,7 @@ import {
 import { startCommandWorkflow } from './start';
 import { runFlowTrigger } from '../flows/runs';
 import { createAddressPolicy, OutboundAddressRefused } from '../net/address-policy';
+import { applyHook, operationHooks, type OperationHooks } from '../targets/execute';
 
 export interface SendInput {
   domain: string;
@@ -204,12 +205,29 @@ async function resent(ctx: TenantCtx, request: SendInput): Promise<SendResult | 
   return { command: toCommand(found), created: false };
 }
 
+/**
+ * The request/SendCommand execution, if any: call targets may rewrite the payload (only the
+ * payload of the body they return is taken); a failing target with interruptOnError vetoes the
+ * send (TargetFailedError, 424) before anything is stored or started.
+ */
+export async function applySendCommandExecution(ctx: TenantCtx, hooks: OperationHooks, input: SendInput): Promise<SendInput> {
+  const body = await applyHook(ctx, hooks.request, input);
+  const changed = typeof body === 'object' && body !== null && 'payload' in body ? (body as { payload: unknown }).payload : input.payload;
+  if (changed === input.payload) return input;
+  const next = { ...input, payload: changed };
+  validateSend(ctx, next);
+  return next;
+}
+
 export async function sendCommand(ctx: TenantCtx, request: SendInput): Promise<SendResult> {
   validateSend(ctx, request);
   const again = await resent(ctx, request);
   if (again !== undefined) return again;
   await checkReplyAddress(ctx, request.replyTo, 'body.replyTo');
-  const { input, runId: preSendRunId } = await applyPreSend(ctx, request);
+  const preSent = await applyPreSend(ctx, request);
+  const { runId: preSendRunId } = preSent;
+  const hooks = await operationHooks(ctx, 'SendCommand');
+  const input = await applySendCommandExecution(ctx, hooks, preSent.input);
   const { tenant } = ctx;
   const attempt = () =>
     transaction(ctx.db, tenant, async (tx) => {
@@ -229,7 +247,9 @@ export async function sendCommand(ctx: TenantCtx, request: SendInput): Promise<S
   });
   // A resend also (re)starts the workflow: harmless if it runs, a repair if the first start was lost.
   if (outcome.created || outcome.row.status === 'PENDING') await startOrDefer(ctx, outcome.row);
-  return { command: toCommand(outcome.row), created: outcome.created };
+  // response/SendCommand: the command is stored and started; its targets may rewrite the answer.
+  const command = await applyHook(ctx, hooks.response, toCommand(outcome.row));
+  return { command, created: outcome.created };
 }
 
 /** Starts the workflow; if Temporal is unreachable the command stays committed for the dispatcher. */

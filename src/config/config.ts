@@ -33,6 +33,8 @@ export interface Config {
     concurrency: number;
     shutdownGraceSeconds: number;
     dispatchAfterSeconds: number;
+    /** Runs the event dispatcher (events to execution runs); one leader per task queue. */
+    eventDispatcher: boolean;
   };
   workflows: {
     /** Folder of custom node plugins, loaded by the worker and the API at start. */
@@ -89,6 +91,7 @@ export const variables: VariableDoc[] = [
   { name: 'CADENZA_WORKER_CONCURRENCY', default: '50', description: 'Handler activities one worker runs at once.' },
   { name: 'CADENZA_WORKER_SHUTDOWN_GRACE_SECONDS', default: '30', description: 'On SIGTERM, how long in-flight handlers may run before they are cancelled.' },
   { name: 'CADENZA_DISPATCH_AFTER_SECONDS', default: '15', description: 'A committed command whose workflow has not started after this long is started by the dispatcher (a crash between commit and start loses nothing).' },
+  { name: 'CADENZA_EVENT_DISPATCHER', default: 'true', description: 'Run the event dispatcher in the worker: it delivers the event log to event executions (one leader per task queue).' },
   { name: 'CADENZA_COMMAND_PAYLOAD_LIMIT_BYTES', default: '262144', description: 'Largest command payload (serialized JSON).' },
   { name: 'CADENZA_BATCH_MAX_COMMANDS', default: '1000', description: 'Most commands in one batch.' },
   { name: 'CADENZA_PLUGINS_DIR', default: 'none', description: 'Folder of custom workflow node plugins (`*.js`), loaded and validated at start; a bad plugin stops the process.' },
@@ -222,6 +225,7 @@ function readWorker(r: Reader, role: ProcessRole): Config['worker'] {
     concurrency: r.int('CADENZA_WORKER_CONCURRENCY', 50, 1, 10000),
     shutdownGraceSeconds: r.int('CADENZA_WORKER_SHUTDOWN_GRACE_SECONDS', 30, 0, 3600),
     dispatchAfterSeconds: r.int('CADENZA_DISPATCH_AFTER_SECONDS', 15, 1, 3600),
+    eventDispatcher: r.bool('CADENZA_EVENT_DISPATCHER', true),
   };
 }
 

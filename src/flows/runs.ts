@@ -64,6 +64,23 @@ export interface Run {
   startedAt: string;
   endedAt: string | null;
   createdBy: string;
+  /** The run this one retries, for runs started by POST /v1/runs/{id}/retry. */
+  retryOf: string | null;
+}
+
+/** One target call attempt of an execution run. */
+export interface RunCall {
+  position: number;
+  attempt: number;
+  targetId: string;
+  targetName: string;
+  targetType: string;
+  state: 'succeeded' | 'failed';
+  statusCode: number | null;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  error: string | null;
 }
 
 /** A run stopped by an action that was not allowed to fail; the caller sees which and why. */
@@ -224,6 +241,7 @@ interface RunRow {
   started_at: Date;
   ended_at: Date | null;
   created_by: string;
+  retry_of: string | null;
 }
 
 interface StepRow {
@@ -255,6 +273,7 @@ const toRun = (r: RunRow): Run => ({
   startedAt: r.started_at.toISOString(),
   endedAt: r.ended_at?.toISOString() ?? null,
   createdBy: r.created_by,
+  retryOf: r.retry_of,
 });
 
 const toStep = (r: StepRow): RunStep => ({
@@ -297,7 +316,7 @@ export async function listRuns(
   });
 }
 
-export async function getRun(ctx: TenantCtx, runId: string): Promise<Run & { steps: RunStep[] }> {
+export async function getRun(ctx: TenantCtx, runId: string): Promise<Run & { steps: RunStep[]; calls: RunCall[] }> {
   return transaction(ctx.db, ctx.tenant, async (tx) => {
     const { rows } = await tx.query<RunRow>('SELECT * FROM runs WHERE instance_id = $1 AND id = $2 AND ($3::text IS NULL OR org_id = $3)', [
       ctx.tenant.instanceId,
@@ -305,11 +324,31 @@ export async function getRun(ctx: TenantCtx, runId: string): Promise<Run & { ste
       runOrgFilter(ctx),
     ]);
     if (rows[0] === undefined) throw new NotFoundError('run', runId);
-    return { ...toRun(rows[0]), steps: await readSteps(tx, ctx.tenant.instanceId, runId) };
+    return { ...toRun(rows[0]), steps: await readSteps(tx, ctx.tenant.instanceId, runId), calls: await readCalls(tx, ctx.tenant.instanceId, runId) };
   });
 }
 
 async function readSteps(tx: Tx, instanceId: string, runId: string): Promise<RunStep[]> {
   const { rows } = await tx.query<StepRow>('SELECT * FROM run_steps WHERE instance_id = $1 AND run_id = $2 ORDER BY position', [instanceId, runId]);
   return rows.map(toStep);
+}
+
+async function readCalls(tx: Tx, instanceId: string, runId: string): Promise<RunCall[]> {
+  const { rows } = await tx.query<{ position: number; attempt: number; target_id: string; target_name: string; target_type: string; state: RunCall['state']; status_code: number | null; started_at: Date; ended_at: Date; error: string | null }>(
+    'SELECT * FROM run_calls WHERE instance_id = $1 AND run_id = $2 ORDER BY position, attempt',
+    [instanceId, runId],
+  );
+  return rows.map((r) => ({
+    position: r.position,
+    attempt: r.attempt,
+    targetId: r.target_id,
+    targetName: r.target_name,
+    targetType: r.target_type,
+    state: r.state,
+    statusCode: r.status_code,
+    startedAt: r.started_at.toISOString(),
+    endedAt: r.ended_at.toISOString(),
+    durationMs: r.ended_at.getTime() - r.started_at.getTime(),
+    error: r.error,
+  }));
 }

@@ -11,6 +11,7 @@ import { installRuntime } from '../temporal/runtime';
 import { createActivities } from './activities';
 import { workflowBundle } from './bundle';
 import { startDispatcher } from './dispatcher';
+import { startEventDispatcher } from './event-dispatcher';
 
 export interface RunningWorker {
   /** The domains whose handlers this worker serves. */
@@ -61,8 +62,10 @@ export async function startWorker(ctx: AppCtx): Promise<RunningWorker> {
   );
   const workers = [core, ...handlers];
   const dispatcher = startDispatcher(ctx);
+  const eventDispatcher = config.worker.eventDispatcher ? startEventDispatcher(ctx) : undefined;
   const done = Promise.all(workers.map((w) => w.run())).finally(async () => {
     await dispatcher.stop();
+    await eventDispatcher?.stop();
     await connection.close();
   });
   ctx.log.info({ domains, handlers: registry.list() }, 'handlers registered');
@@ -71,6 +74,7 @@ export async function startWorker(ctx: AppCtx): Promise<RunningWorker> {
     done: done.then(() => undefined),
     async shutdown() {
       await dispatcher.stop();
+      await eventDispatcher?.stop();
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
       await done;
     },

@@ -4,3 +4,5 @@ export { bulkRetryWorkflow } from './bulk-retry';
 export { commandWorkflow } from './command';
 export { flowRunWorkflow } from './flow-run';
 export { dagWorkflow } from './dag';
+export { executionWorkflow } from './execution';
+export { alertWorkflow } from './alert';

@@ -37,6 +37,9 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     CADENZA_TASK_QUEUE: `test-${crypto.randomBytes(4).toString('hex')}`,
     CADENZA_LOG_LEVEL: process.env.CADENZA_TEST_LOG_LEVEL ?? 'silent',
     CADENZA_DATA_DIR: path.join(process.env.CADENZA_TEST_TMP ?? '/tmp', 'data'),
+    // Test files share one database: only a file that tests event delivery runs the event
+    // dispatcher, or another file's worker would start its execution runs on the wrong queue.
+    CADENZA_EVENT_DISPATCHER: 'false',
     ...overrides,
   };
 }

@@ -14,13 +14,17 @@ export interface Receiver {
   received: Received[];
   /** Answer with this status (default 200) from now on. */
   respondWith(status: number, body?: unknown): void;
+  /** Answer the next requests with these, in order, then fall back to respondWith's answer. */
+  respondNext(...answers: { status: number; body?: unknown; delayMs?: number }[]): void;
   close(): Promise<void>;
 }
 
-export async function startReceiver(): Promise<Receiver> {
+export async function startReceiver(options: { port?: number } = {}): Promise<Receiver> {
   const received: Received[] = [];
   let status = 200;
   let answer: unknown = { ok: true };
+  const queue: { status: number; body?: unknown; delayMs?: number }[] = [];
+  const delayed = new Set<NodeJS.Timeout>();
   const server = http.createServer((req, res) => {
     let raw = '';
     req.on('data', (c: Buffer) => (raw += c.toString()));
@@ -32,10 +36,19 @@ export async function startReceiver(): Promise<Receiver> {
         // keep raw text
       }
       received.push({ path: req.url ?? '/', headers: req.headers, raw, body });
-      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+      const next = queue.shift() ?? { status, body: answer };
+      const send = () => res.writeHead(next.status, { 'content-type': 'application/json' }).end(JSON.stringify(next.body ?? { ok: next.status < 400 }));
+      if (next.delayMs === undefined) send();
+      else {
+        const timer = setTimeout(() => {
+          delayed.delete(timer);
+          send();
+        }, next.delayMs);
+        delayed.add(timer);
+      }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
@@ -44,8 +57,12 @@ export async function startReceiver(): Promise<Receiver> {
       status = s;
       answer = b ?? { ok: s < 400 };
     },
+    respondNext(...answers) {
+      queue.push(...answers);
+    },
     close: () =>
       new Promise<void>((resolve) => {
+        for (const timer of delayed) clearTimeout(timer);
         server.close(() => resolve());
         server.closeAllConnections();
       }),

@@ -1,10 +1,12 @@
 import type { AnyRoute } from '../route';
 import { actionRoutes } from './actions';
+import { alertRoutes } from './alerts';
 import { commandRoutes } from './commands';
 import { healthRoutes } from './health';
 import { keyRoutes } from './keys';
 import { orgRoutes } from './orgs';
 import { runRoutes } from './runs';
+import { targetRoutes } from './targets';
 import { workflowRoutes } from './workflows';
 
 /** Every route of the API, in the order the docs list them. */
@@ -15,5 +17,7 @@ export const allRoutes: AnyRoute[] = [
   ...commandRoutes,
   ...actionRoutes,
   ...runRoutes,
+  ...targetRoutes,
+  ...alertRoutes,
   ...workflowRoutes,
 ];

@@ -17,12 +17,13 @@ const Run = z
     startedAt: z.string(),
     endedAt: z.string().nullable(),
     createdBy: z.string(),
+    retryOf: z.string().nullable(),
   })
   .openapi('Run');
-const RunTrace = Run.extend({ steps: z.array(z.record(z.string(), z.unknown())) }).openapi('RunTrace');
+const RunTrace = Run.extend({ steps: z.array(z.record(z.string(), z.unknown())), calls: z.array(z.record(z.string(), z.unknown())) }).openapi('RunTrace');
 const RunsQuery = PageQuery.extend({
   state: z.enum(['running', 'succeeded', 'failed']).optional(),
-  kind: z.enum(['flow']).optional(),
+  kind: z.enum(['flow', 'execution']).optional(),
   since: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Runs started at or after this time (ISO 8601).' }),
 });
 

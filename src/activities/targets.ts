@@ -1,0 +1,87 @@
+// Activities of an execution run: one signed HTTP call per target attempt, through the outbound
+// address policy at call time (DNS may have changed since the target was saved). 4xx and refused
+// addresses are final; connection errors, timeouts and 5xx are retried by the activity policy.
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { AppCtx } from '../context';
+import { transaction } from '../db/db';
+import { recordRunEnded } from '../flows/run-records';
+import { createAddressPolicy, OutboundAddressRefused } from '../net/address-policy';
+import { postSigned } from '../targets/post';
+import { EXECUTION_RUN_LIMITS } from '../targets/execute';
+import { recordCall, recordExecutionRunStarted, type ExecutionRunStart } from '../targets/run-records';
+import { loadSigningKey, type TargetSnapshot } from '../targets/targets';
+
+export interface CallTargetInput {
+  instanceId: string;
+  runId: string;
+  position: number;
+  target: TargetSnapshot;
+  body: unknown;
+}
+
+export interface CallTargetOutput {
+  status: number;
+  body: unknown;
+}
+
+/** Error types the workflow and the API tell apart. */
+export const TARGET_FAILURE = { rejected: 'TargetRejected', failed: 'TargetFailed', refused: 'AddressRefused' } as const;
+
+function parseBody(text: string): unknown {
+  try {
+    return text === '' ? null : JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+export function targetActivities(ctx: AppCtx) {
+  const policy = createAddressPolicy(ctx.config.outboundAllowlist);
+  return {
+    async recordExecutionRunStarted(input: ExecutionRunStart): Promise<void> {
+      await recordExecutionRunStarted(ctx.db, input);
+    },
+
+    async recordExecutionRunEnded(input: { instanceId: string; runId: string; state: 'succeeded' | 'failed'; body: unknown; error: Record<string, unknown> | null }): Promise<void> {
+      await recordRunEnded(ctx.db, { instanceId: input.instanceId, orgId: null, runId: input.runId, state: input.state, context: { body: input.body }, error: input.error });
+    },
+
+    async callTarget(input: CallTargetInput): Promise<CallTargetOutput> {
+      const { target } = input;
+      const attempt = Context.current().info.attempt;
+      const key = await transaction(ctx.db, { instanceId: input.instanceId }, (tx) => loadSigningKey(tx, ctx.config.masterKey!, input.instanceId, target.id));
+      const startedAt = new Date();
+      const record = (state: 'succeeded' | 'failed', statusCode: number | null, error: string | null) =>
+        recordCall(ctx.db, { instanceId: input.instanceId, runId: input.runId, position: input.position, attempt, target, state, statusCode, startedAt, endedAt: new Date(), error });
+      let res;
+      try {
+        res = await postSigned(policy, target.endpoint, key, input.body, target.timeoutMs);
+      } catch (err) {
+        const refused = err instanceof OutboundAddressRefused;
+        const message = (err as Error).message;
+        await record('failed', null, message);
+        throw ApplicationFailure.create({ type: refused ? TARGET_FAILURE.refused : TARGET_FAILURE.failed, message, nonRetryable: refused });
+      }
+      const body = parseBody(res.text);
+      if (res.ok && target.type === 'call' && Buffer.byteLength(res.text) > EXECUTION_RUN_LIMITS.bodyBytes) {
+        const message = `the response body is larger than ${EXECUTION_RUN_LIMITS.bodyBytes} bytes`;
+        await record('failed', res.status, message);
+        throw ApplicationFailure.create({ type: TARGET_FAILURE.rejected, message, nonRetryable: true, details: [{ status: res.status, body: null }] });
+      }
+      if (res.ok) {
+        await record('succeeded', res.status, null);
+        return { status: res.status, body };
+      }
+      const clientError = res.status >= 400 && res.status < 500;
+      await record('failed', res.status, `HTTP ${res.status}`);
+      throw ApplicationFailure.create({
+        type: clientError ? TARGET_FAILURE.rejected : TARGET_FAILURE.failed,
+        message: `answered HTTP ${res.status}`,
+        nonRetryable: clientError,
+        details: [{ status: res.status, body }],
+      });
+    },
+  };
+}
+
+export type TargetActivities = ReturnType<typeof targetActivities>;

@@ -1,0 +1,206 @@
+// Targets, executions, functions, external events and run retry (Actions v2 model). Targets
+// and executions are instance-level; an org key acts on its instance's.
+import { callFunction, pushExternalEvent, retryRun } from '../../targets/execute';
+import { getExecution, listExecutions, removeExecution, setExecution } from '../../targets/executions';
+import { addTarget, changeTarget, getTarget, listTargets, removeTarget, rotateSigningKey, TARGET_LIMITS } from '../../targets/targets';
+import { route } from '../route';
+import { PageQuery, pageOf, z } from '../schema';
+
+const RetryPolicy = z
+  .strictObject({
+    maxAttempts: z.number().int().min(1).max(TARGET_LIMITS.maxRetryAttempts),
+    initialIntervalSeconds: z.number().positive().max(TARGET_LIMITS.maxRetryIntervalSeconds),
+    backoffCoefficient: z.number().min(1).max(10),
+    maxIntervalSeconds: z.number().positive().max(TARGET_LIMITS.maxRetryIntervalSeconds),
+  })
+  .openapi('TargetRetryPolicy', { description: 'Event delivery only. Connection errors, timeouts and 5xx are retried; 4xx is not.' });
+const Target = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    type: z.enum(['webhook', 'call', 'async']),
+    endpoint: z.string(),
+    timeoutSeconds: z.number(),
+    interruptOnError: z.boolean(),
+    retryPolicy: RetryPolicy.nullable(),
+    createdAt: z.string(),
+    createdBy: z.string(),
+    changedAt: z.string(),
+  })
+  .openapi('Target');
+const TargetWithKey = Target.extend({ signingKey: z.string().openapi({ description: 'Returned once; stored only encrypted.' }) }).openapi('TargetWithKey');
+const targetFields = {
+  name: z.string().min(1).max(200),
+  type: z.enum(['webhook', 'call', 'async']),
+  endpoint: z.string().max(2000).openapi({ description: 'An http(s) URL that passes the outbound address policy, at save time and at call time.' }),
+  timeoutSeconds: z.number().openapi({ description: `More than 0, at most ${TARGET_LIMITS.maxTimeoutSeconds} s; ${TARGET_LIMITS.defaultTimeoutSeconds} s by default.` }),
+  interruptOnError: z.boolean(),
+  retryPolicy: RetryPolicy.nullable(),
+};
+const CreateTarget = z
+  .strictObject({ ...targetFields, timeoutSeconds: targetFields.timeoutSeconds.optional(), interruptOnError: targetFields.interruptOnError.optional(), retryPolicy: targetFields.retryPolicy.optional() })
+  .openapi('CreateTarget');
+const ChangeTarget = z.strictObject(targetFields).partial().openapi('ChangeTarget');
+const TargetParams = z.object({ targetId: z.string().min(1).max(100) });
+
+const Entry = z.union([z.strictObject({ target: z.string().min(1).max(100) }), z.strictObject({ include: z.string().min(1).max(300) })]);
+const Execution = z
+  .object({ id: z.string(), condition: z.string(), targets: z.array(Entry), changedAt: z.string(), changedBy: z.string() })
+  .openapi('Execution');
+const SetExecution = z.strictObject({ condition: z.string().min(1).max(300), targets: z.array(Entry) }).openapi('SetExecution');
+const ConditionQuery = z.object({ condition: z.string().min(1).max(300) });
+
+const IdempotencyKey = z.string().min(1).max(200);
+
+export const targetRoutes = [
+  route({
+    method: 'post',
+    path: '/v1/targets',
+    summary: 'Create a target',
+    description: 'The answer carries the signing key, once.',
+    tags: ['targets'],
+    auth: 'admin',
+    body: CreateTarget,
+    responses: { 201: { description: 'The target and its signing key', schema: TargetWithKey }, 409: { description: 'The name is taken' }, 422: { description: 'Invalid target' } },
+    handler: async (ctx, { body }) => {
+      const { target, signingKey } = await addTarget(ctx, body);
+      return { status: 201, body: { ...target, signingKey } };
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/v1/targets',
+    summary: 'List targets',
+    tags: ['targets'],
+    auth: 'viewer',
+    query: PageQuery,
+    responses: { 200: { description: 'A page of targets', schema: pageOf(Target, 'TargetPage') } },
+    handler: async (ctx, { query }) => ({ status: 200, body: await listTargets(ctx, query) }),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/targets/{targetId}',
+    summary: 'Get a target',
+    tags: ['targets'],
+    auth: 'viewer',
+    params: TargetParams,
+    responses: { 200: { description: 'The target', schema: Target }, 404: { description: 'No such target' } },
+    handler: async (ctx, { params }) => ({ status: 200, body: await getTarget(ctx, params.targetId) }),
+  }),
+  route({
+    method: 'patch',
+    path: '/v1/targets/{targetId}',
+    summary: 'Change a target',
+    tags: ['targets'],
+    auth: 'admin',
+    params: TargetParams,
+    body: ChangeTarget,
+    responses: { 200: { description: 'The target', schema: Target }, 404: { description: 'No such target' }, 422: { description: 'Invalid target' } },
+    handler: async (ctx, { params, body }) => ({ status: 200, body: await changeTarget(ctx, params.targetId, body) }),
+  }),
+  route({
+    method: 'delete',
+    path: '/v1/targets/{targetId}',
+    summary: 'Remove a target',
+    tags: ['targets'],
+    auth: 'admin',
+    params: TargetParams,
+    responses: { 204: { description: 'Removed' }, 404: { description: 'No such target' } },
+    handler: async (ctx, { params }) => {
+      await removeTarget(ctx, params.targetId);
+      return { status: 204 };
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/v1/targets/{targetId}/signing-key',
+    summary: 'Rotate the signing key of a target',
+    description: 'The new key is returned once; the old one stops verifying at once.',
+    tags: ['targets'],
+    auth: 'admin',
+    params: TargetParams,
+    responses: { 200: { description: 'The new key', schema: z.object({ signingKey: z.string() }) }, 404: { description: 'No such target' } },
+    handler: async (ctx, { params }) => ({ status: 200, body: await rotateSigningKey(ctx, params.targetId) }),
+  }),
+  route({
+    method: 'put',
+    path: '/v1/executions',
+    summary: 'Set the execution of a condition',
+    description: 'Conditions: request[/<operation>], response[/<operation>], function/<name>, event, event/<type>, event/<group>.*. Includes nest at most 3 deep; cycles are refused.',
+    tags: ['executions'],
+    auth: 'admin',
+    body: SetExecution,
+    responses: { 200: { description: 'The execution', schema: Execution }, 422: { description: 'Unknown condition, unknown target or include, cycle or depth' } },
+    handler: async (ctx, { body }) => ({ status: 200, body: await setExecution(ctx, body.condition, body.targets) }),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/executions',
+    summary: 'List executions, or get one with ?condition=',
+    tags: ['executions'],
+    auth: 'viewer',
+    query: ConditionQuery.partial(),
+    responses: { 200: { description: 'The executions', schema: z.object({ items: z.array(Execution) }) }, 404: { description: 'No execution for that condition' } },
+    handler: async (ctx, { query }) => ({
+      status: 200,
+      body: query.condition === undefined ? await listExecutions(ctx) : { items: [await getExecution(ctx, query.condition)] },
+    }),
+  }),
+  route({
+    method: 'delete',
+    path: '/v1/executions',
+    summary: 'Remove the execution of a condition',
+    tags: ['executions'],
+    auth: 'admin',
+    query: ConditionQuery,
+    responses: { 204: { description: 'Removed' }, 404: { description: 'No execution for that condition' }, 422: { description: 'Still included by another execution' } },
+    handler: async (ctx, { query }) => {
+      await removeExecution(ctx, query.condition);
+      return { status: 204 };
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/v1/functions/{name}/call',
+    summary: 'Call a function',
+    description: 'Runs the execution of function/<name> and returns the final body. A target with interruptOnError that fails answers 424 with its status and body.',
+    tags: ['executions'],
+    auth: 'operator',
+    params: z.object({ name: z.string().min(1).max(100) }),
+    body: z.strictObject({ payload: z.unknown() }).openapi('CallFunction'),
+    bodyLimitBytes: 256 * 1024,
+    responses: { 200: { description: 'The final body and the run id', schema: z.object({ runId: z.string(), body: z.unknown() }) }, 404: { description: 'No execution for the function' }, 424: { description: 'A target failed' } },
+    handler: async (ctx, { params, body }) => ({ status: 200, body: await callFunction(ctx, params.name, body.payload ?? null) }),
+  }),
+  route({
+    method: 'post',
+    path: '/v1/events',
+    summary: 'Push an external event',
+    description: 'Appended to the event log; executions on event conditions deliver it with retries.',
+    tags: ['executions'],
+    auth: 'operator',
+    body: z
+      .strictObject({
+        type: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'must be a dotted name such as order.placed').max(200),
+        aggregateType: z.string().min(1).max(100),
+        aggregateId: z.string().min(1).max(200),
+        payload: z.record(z.string(), z.unknown()).default({}),
+      })
+      .openapi('PushEvent'),
+    bodyLimitBytes: 256 * 1024,
+    responses: { 202: { description: 'Stored', schema: z.object({ eventId: z.string(), position: z.string() }) } },
+    handler: async (ctx, { body }) => ({ status: 202, body: await pushExternalEvent(ctx, body) }),
+  }),
+  route({
+    method: 'post',
+    path: '/v1/runs/{runId}/retry',
+    summary: 'Retry a run',
+    description: 'Starts a new run from the stored input, linked to the original (retryOf). The same idempotency key answers with the same new run.',
+    tags: ['runs'],
+    auth: 'operator',
+    params: z.object({ runId: z.string().min(1).max(100) }),
+    body: z.strictObject({ idempotencyKey: IdempotencyKey }).openapi('RetryRun'),
+    responses: { 202: { description: 'The new run', schema: z.object({ runId: z.string(), retryOf: z.string(), created: z.boolean() }) }, 404: { description: 'No such run' } },
+    handler: async (ctx, { params, body }) => ({ status: 202, body: await retryRun(ctx, params.runId, body.idempotencyKey) }),
+  }),
+];

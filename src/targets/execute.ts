@@ -1,0 +1,182 @@
+// Running executions from the API: synchronous conditions (request, response, function) wait
+// for their run, bounded by the targets' timeouts; event runs are started by the event
+// dispatcher. Retry starts a new run from a run's stored input, linked to the original.
+import crypto from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
+import type { TemporalDeps, TenantCtx } from '../context';
+import { NotFoundError, TargetFailedError, UnavailableError, ValidationError } from '../errors';
+import { transaction } from '../db/db';
+import { push } from '../eventstore/eventstore';
+import { newId } from '../ids';
+import { getRun, startFlowTrigger } from '../flows/runs';
+import { CadenzaInstance, CadenzaKind } from '../temporal/search-attributes';
+import type { ExecutionRunInput, ExecutionRunOutcome } from '../workflows/execution';
+import { candidateConditions, matchExecution, type MatchedExecution } from './executions';
+
+export const EXECUTION_RUN_LIMITS = { callOverheadMs: 5_000, marginMs: 10_000, bodyBytes: 256 * 1024 };
+
+export const executionWorkflowId = (instanceId: string, causeId: string, executionId: string) => `execution:${instanceId}:${causeId}:${executionId}`;
+
+/** Run ids of event runs derive from their workflow id, so a repeated start names the same run. */
+export const eventRunId = (workflowId: string) => `run_${crypto.createHash('sha256').update(workflowId).digest('hex').slice(0, 16)}`;
+
+function syncBoundMs(m: MatchedExecution): number {
+  return m.targets.reduce((sum, t) => sum + (t.type === 'async' ? 0 : t.timeoutMs + EXECUTION_RUN_LIMITS.callOverheadMs), EXECUTION_RUN_LIMITS.marginMs);
+}
+
+/** Starts an execution run; an existing workflow of the same id is kept (idempotent). */
+export async function startExecutionRun(temporal: TemporalDeps, workflowId: string, input: ExecutionRunInput, timeoutMs?: number): Promise<void> {
+  try {
+    await temporal.client.workflow.start('executionWorkflow', runOptions(temporal, workflowId, input, timeoutMs));
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return;
+    throw err;
+  }
+}
+
+function runOptions(temporal: TemporalDeps, workflowId: string, input: ExecutionRunInput, timeoutMs?: number) {
+  return {
+    workflowId,
+    taskQueue: temporal.taskQueue,
+    args: [input],
+    workflowIdConflictPolicy: 'USE_EXISTING' as const,
+    workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
+    ...(timeoutMs === undefined ? {} : { workflowExecutionTimeout: timeoutMs }),
+    staticSummary: `execution ${input.condition}`,
+    typedSearchAttributes: [
+      { key: CadenzaInstance, value: input.instanceId },
+      { key: CadenzaKind, value: 'execution' },
+    ],
+  };
+}
+
+function checkBody(body: unknown, field: string): void {
+  const size = Buffer.byteLength(JSON.stringify(body ?? null));
+  if (size > EXECUTION_RUN_LIMITS.bodyBytes) throw ValidationError.field(field, `is ${size} bytes; the limit is ${EXECUTION_RUN_LIMITS.bodyBytes} bytes`);
+}
+
+/** Runs the best-matching execution and waits; undefined when no execution matches. */
+async function runSync(ctx: TenantCtx, candidates: string[], body: unknown): Promise<ExecutionRunOutcome | undefined> {
+  const matched = await transaction(ctx.db, ctx.tenant, (tx) => matchExecution(tx, ctx.tenant.instanceId, candidates));
+  return matched === undefined ? undefined : runMatched(ctx, matched, body);
+}
+
+async function runMatched(ctx: TenantCtx, matched: MatchedExecution, body: unknown): Promise<ExecutionRunOutcome | undefined> {
+  if (matched.targets.length === 0) return undefined;
+  const { instanceId } = ctx.tenant;
+  const runId = newId('run');
+  const workflowId = executionWorkflowId(instanceId, runId, matched.executionId);
+  const input: ExecutionRunInput = { instanceId, runId, executionId: matched.executionId, condition: matched.condition, mode: 'sync', body, targets: matched.targets, retryOf: null, retryKey: null, createdBy: ctx.tenant.actor };
+  const bound = syncBoundMs(matched);
+  try {
+    return await ctx.temporal.client.workflow.execute('executionWorkflow', runOptions(ctx.temporal, workflowId, input, bound));
+  } catch (err) {
+    if (err instanceof WorkflowFailedError) throw new UnavailableError(`execution run ${runId} did not finish within ${bound} ms`);
+    throw err;
+  }
+}
+
+function failIfInterrupted(outcome: ExecutionRunOutcome): unknown {
+  if (outcome.state === 'succeeded') return outcome.body;
+  const { error } = outcome;
+  throw new TargetFailedError(`target '${error.target.name}' failed: ${error.message}`, { runId: outcome.runId, target: error.target, targetStatus: error.status, targetBody: error.body });
+}
+
+/** POST /v1/functions/{name}/call: runs function/<name> and returns the final body (request/ and response/CallFunction around it). */
+export async function callFunction(ctx: TenantCtx, name: string, payload: unknown): Promise<{ runId: string; body: unknown }> {
+  checkBody(payload, 'body.payload');
+  const hooks = await operationHooks(ctx, 'CallFunction');
+  const request = await applyHook(ctx, hooks.request, { name, payload });
+  const outcome = await runSync(ctx, candidateConditions('function', name), payloadOf(request, payload));
+  if (outcome === undefined) throw new NotFoundError('function', name);
+  return applyHook(ctx, hooks.response, { runId: outcome.runId, body: failIfInterrupted(outcome) });
+}
+
+/** Request hooks rewrite only the payload of the body they return. */
+function payloadOf(body: unknown, fallback: unknown): unknown {
+  return typeof body === 'object' && body !== null && 'payload' in body ? (body as { payload: unknown }).payload : fallback;
+}
+
+export interface OperationHooks {
+  request?: MatchedExecution;
+  response?: MatchedExecution;
+}
+
+/**
+ * The request/<operation> and response/<operation> executions of one of Cadenza's own API
+ * operations, matched once per call: one query when the instance has none (the common case).
+ */
+export async function operationHooks(ctx: TenantCtx, operation: string): Promise<OperationHooks> {
+  const request = candidateConditions('request', operation);
+  const response = candidateConditions('response', operation);
+  return transaction(ctx.db, ctx.tenant, async (tx) => {
+    const { rowCount } = await tx.query('SELECT 1 FROM executions WHERE instance_id = $1 AND condition = ANY($2) LIMIT 1', [ctx.tenant.instanceId, [...request, ...response]]);
+    if (rowCount === 0) return {};
+    return { request: await matchExecution(tx, ctx.tenant.instanceId, request), response: await matchExecution(tx, ctx.tenant.instanceId, response) };
+  });
+}
+
+/** Runs a hook: call targets may rewrite the body, a failing target with interruptOnError vetoes it (TargetFailedError, 424). */
+export async function applyHook<B>(ctx: TenantCtx, matched: MatchedExecution | undefined, body: B): Promise<B> {
+  if (matched === undefined) return body;
+  const outcome = await runMatched(ctx, matched, body);
+  return outcome === undefined ? body : (failIfInterrupted(outcome) as B);
+}
+
+/** Ingests an external event: an ordinary event in the log, delivered by the event dispatcher (request/ and response/PushEvent around it). */
+export async function pushExternalEvent(ctx: TenantCtx, input: { type: string; aggregateType: string; aggregateId: string; payload: Record<string, unknown> }): Promise<{ eventId: string; position: string }> {
+  checkBody(input.payload, 'body.payload');
+  if (input.aggregateType === 'run') throw ValidationError.field('body.aggregateType', "'run' is reserved for Cadenza's run trace");
+  const hooks = await operationHooks(ctx, 'PushEvent');
+  const payload = payloadOf(await applyHook(ctx, hooks.request, input), input.payload);
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw ValidationError.field('body.payload', 'a request/PushEvent target returned a payload that is not an object');
+  checkBody(payload, 'body.payload');
+  const eventId = newId('evt');
+  const [stored] = await transaction(ctx.db, ctx.tenant, (tx) =>
+    push(tx, ctx.tenant.instanceId, ctx.tenant.actor, [{ aggregateType: input.aggregateType, aggregateId: input.aggregateId, type: input.type, payload, eventId, orgId: ctx.tenant.orgId }]),
+  );
+  return applyHook(ctx, hooks.response, { eventId, position: stored!.position });
+}
+
+/** POST /v1/runs/{id}/retry: a new run from the stored input, linked to the original; idempotent per key. */
+export async function retryRun(ctx: TenantCtx, runId: string, key: string): Promise<{ runId: string; retryOf: string; created: boolean }> {
+  const original = await getRun(ctx, runId);
+  const existing = await transaction(ctx.db, ctx.tenant, async (tx) =>
+    (await tx.query<{ id: string }>('SELECT id FROM runs WHERE instance_id = $1 AND retry_of = $2 AND retry_key = $3', [ctx.tenant.instanceId, runId, key])).rows[0],
+  );
+  if (existing !== undefined) return { runId: existing.id, retryOf: runId, created: false };
+  if (original.state === 'running') throw ValidationError.field('runId', 'is still running; retry a finished run');
+  if (original.kind === 'flow') {
+    const started = await startFlowTrigger(ctx, { flowType: original.flowType, trigger: original.triggerType, context: original.contextIn, orgId: original.orgId });
+    if (started.runId === null) throw ValidationError.field('runId', 'the trigger has no active action any more');
+    await linkRetry(ctx, runId, started.runId, key);
+    return { runId: started.runId, retryOf: runId, created: true };
+  }
+  const stored = original.contextIn as { body?: unknown; mode?: ExecutionRunInput['mode'] };
+  const matched = await transaction(ctx.db, ctx.tenant, (tx) => matchExecution(tx, ctx.tenant.instanceId, [original.triggerType]));
+  if (matched === undefined) throw ValidationError.field('runId', `the execution '${original.triggerType}' no longer exists`);
+  const newRunId = eventRunId(`retry:${runId}:${key}`);
+  const input: ExecutionRunInput = {
+    instanceId: ctx.tenant.instanceId, runId: newRunId, executionId: matched.executionId, condition: matched.condition,
+    mode: stored.mode === 'sync' ? 'sync' : 'event', body: stored.body ?? null, targets: matched.targets, retryOf: runId, retryKey: key, createdBy: ctx.tenant.actor,
+  };
+  await startExecutionRun(ctx.temporal, executionWorkflowId(ctx.tenant.instanceId, `retry-${newRunId}`, matched.executionId), input);
+  return { runId: newRunId, retryOf: runId, created: true };
+}
+
+async function linkRetry(ctx: TenantCtx, originalId: string, newRunId: string, key: string): Promise<void> {
+  await transaction(ctx.db, ctx.tenant, (tx) =>
+    push(tx, ctx.tenant.instanceId, ctx.tenant.actor, [
+      {
+        aggregateType: 'run',
+        aggregateId: originalId,
+        eventId: `${originalId}:retry:${key}`,
+        type: 'run.retried',
+        payload: { runId: newRunId, key },
+        project: async (ptx, e) => {
+          await ptx.query('UPDATE runs SET retry_of = $3, retry_key = $4 WHERE instance_id = $1 AND id = $2', [e.instanceId, newRunId, originalId, key]);
+        },
+      },
+    ]),
+  );
+}

@@ -1,0 +1,17 @@
+// The one signed call to a target: a JSON POST through the outbound address policy, with the
+// Cadenza-Signature header over the exact bytes sent. Used by target calls and alert notices.
+import { signatureHeader, SIGNATURE_HEADER } from '../client/signature';
+import type { AddressPolicy } from '../net/address-policy';
+import { fetchThroughPolicy, type FetchResponse } from '../sandbox/http';
+
+export async function postSigned(policy: AddressPolicy, endpoint: string, key: string, body: unknown, timeoutMs: number): Promise<FetchResponse> {
+  const raw = JSON.stringify(body ?? null);
+  const headers = { 'content-type': 'application/json', [SIGNATURE_HEADER]: signatureHeader(key, raw) };
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    return await fetchThroughPolicy(policy, endpoint, { method: 'POST', headers, body: raw }, signal);
+  } catch (err) {
+    if (signal.aborted) throw new Error(`no answer within ${timeoutMs} ms`);
+    throw err;
+  }
+}

@@ -1,0 +1,255 @@
+// Targets: HTTP endpoints that executions call, signed with a per-target key. The key is
+// generated on create and on rotation, returned once, and stored only encrypted. Events carry
+// no key material. Targets are instance-level, like Zitadel's Actions v2 targets.
+import crypto from 'node:crypto';
+import type { TenantCtx } from '../context';
+import { ConflictError, NotFoundError, ValidationError } from '../errors';
+import { pgCode, pgConstraint, transaction, type Tx } from '../db/db';
+import { push } from '../eventstore/eventstore';
+import { decryptSecret, encryptSecret } from '../crypto/secrets';
+import { newId } from '../ids';
+import { createAddressPolicy, OutboundAddressRefused } from '../net/address-policy';
+import { decodeCursor, toPage, type Page } from '../pagination';
+
+export const TARGET_LIMITS = { maxTimeoutSeconds: 270, defaultTimeoutSeconds: 10, maxRetryAttempts: 20, maxRetryIntervalSeconds: 3600 };
+
+export type TargetType = 'webhook' | 'call' | 'async';
+
+/** Event delivery only: synchronous conditions call once, bounded by the timeout. */
+export interface TargetRetryPolicy {
+  maxAttempts: number;
+  initialIntervalSeconds: number;
+  backoffCoefficient: number;
+  maxIntervalSeconds: number;
+}
+
+export const DEFAULT_RETRY: TargetRetryPolicy = { maxAttempts: 5, initialIntervalSeconds: 1, backoffCoefficient: 2, maxIntervalSeconds: 60 };
+
+export interface Target {
+  id: string;
+  name: string;
+  type: TargetType;
+  endpoint: string;
+  timeoutSeconds: number;
+  interruptOnError: boolean;
+  retryPolicy: TargetRetryPolicy | null;
+  createdAt: string;
+  createdBy: string;
+  changedAt: string;
+}
+
+export interface TargetInput {
+  name: string;
+  type: TargetType;
+  endpoint: string;
+  timeoutSeconds?: number;
+  interruptOnError?: boolean;
+  retryPolicy?: TargetRetryPolicy | null;
+}
+
+interface TargetRow {
+  id: string;
+  name: string;
+  type: TargetType;
+  endpoint: string;
+  timeout_ms: number;
+  interrupt_on_error: boolean;
+  retry_policy: TargetRetryPolicy | null;
+  signing_key_enc: string;
+  created_at: Date;
+  created_by: string;
+  changed_at: Date;
+}
+
+const toTarget = (r: TargetRow): Target => ({
+  id: r.id,
+  name: r.name,
+  type: r.type,
+  endpoint: r.endpoint,
+  timeoutSeconds: r.timeout_ms / 1000,
+  interruptOnError: r.interrupt_on_error,
+  retryPolicy: r.retry_policy,
+  createdAt: r.created_at.toISOString(),
+  createdBy: r.created_by,
+  changedAt: r.changed_at.toISOString(),
+});
+
+const newSigningKey = () => `sk_${crypto.randomBytes(32).toString('base64url')}`;
+
+function masterKey(ctx: { config: { masterKey: Buffer | undefined } }): Buffer {
+  if (ctx.config.masterKey === undefined) throw new Error('CADENZA_MASTER_KEY is not configured');
+  return ctx.config.masterKey;
+}
+
+/** The endpoint must be an http(s) URL whose addresses pass the policy now (and again at call time). */
+export async function checkEndpoint(ctx: TenantCtx, endpoint: string, field = 'body.endpoint'): Promise<void> {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw ValidationError.field(field, 'must be an http(s) URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw ValidationError.field(field, 'must be an http(s) URL');
+  try {
+    await createAddressPolicy(ctx.config.outboundAllowlist).resolve(url.hostname);
+  } catch (err) {
+    throw ValidationError.field(field, err instanceof OutboundAddressRefused ? err.message : `cannot be resolved (${(err as Error).message})`);
+  }
+}
+
+function checkTimeout(timeoutSeconds: number | undefined): number {
+  const s = timeoutSeconds ?? TARGET_LIMITS.defaultTimeoutSeconds;
+  if (!(s > 0) || s > TARGET_LIMITS.maxTimeoutSeconds) throw ValidationError.field('body.timeoutSeconds', `must be more than 0 and at most ${TARGET_LIMITS.maxTimeoutSeconds} seconds`);
+  return Math.round(s * 1000);
+}
+
+function nameTaken(err: unknown, name: string): never {
+  if (pgCode(err) === '23505' && pgConstraint(err) === 'targets_name_unique') throw new ConflictError(`a target named '${name}' exists`, { field: 'body.name' });
+  throw err;
+}
+
+export async function addTarget(ctx: TenantCtx, input: TargetInput): Promise<{ target: Target; signingKey: string }> {
+  const timeoutMs = checkTimeout(input.timeoutSeconds);
+  await checkEndpoint(ctx, input.endpoint);
+  const id = newId('tgt');
+  const signingKey = newSigningKey();
+  const encrypted = encryptSecret(masterKey(ctx), signingKey);
+  const { instanceId, actor } = ctx.tenant;
+  const row = await transaction(ctx.db, ctx.tenant, async (tx) => {
+    let out: TargetRow | undefined;
+    await push(tx, instanceId, actor, [
+      {
+        aggregateType: 'target',
+        aggregateId: id,
+        type: 'target.added',
+        expectedSequence: 0,
+        payload: { name: input.name, type: input.type, endpoint: input.endpoint, timeoutMs, interruptOnError: input.interruptOnError ?? false, retryPolicy: input.retryPolicy ?? null },
+        project: async (ptx, e) => {
+          const res = await ptx.query<TargetRow>(
+            `INSERT INTO targets (instance_id, id, name, type, endpoint, timeout_ms, interrupt_on_error, retry_policy, signing_key_enc, created_at, created_by, changed_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $10) RETURNING *`,
+            [instanceId, id, input.name, input.type, input.endpoint, timeoutMs, input.interruptOnError ?? false, input.retryPolicy ? JSON.stringify(input.retryPolicy) : null, encrypted, e.createdAt, e.creator],
+          );
+          out = res.rows[0];
+        },
+      },
+    ]);
+    return out!;
+  }).catch((err: unknown) => nameTaken(err, input.name));
+  return { target: toTarget(row), signingKey };
+}
+
+export async function changeTarget(ctx: TenantCtx, id: string, input: Partial<TargetInput>): Promise<Target> {
+  const current = await getTarget(ctx, id);
+  const next = { ...current, ...input, retryPolicy: input.retryPolicy === undefined ? current.retryPolicy : input.retryPolicy };
+  const timeoutMs = checkTimeout(next.timeoutSeconds);
+  if (input.endpoint !== undefined) await checkEndpoint(ctx, input.endpoint);
+  const row = await transaction(ctx.db, ctx.tenant, async (tx) => {
+    let out: TargetRow | undefined;
+    await push(tx, ctx.tenant.instanceId, ctx.tenant.actor, [
+      {
+        aggregateType: 'target',
+        aggregateId: id,
+        type: 'target.changed',
+        payload: { name: next.name, type: next.type, endpoint: next.endpoint, timeoutMs, interruptOnError: next.interruptOnError, retryPolicy: next.retryPolicy },
+        project: async (ptx, e) => {
+          const res = await ptx.query<TargetRow>(
+            `UPDATE targets SET name = $3, type = $4, endpoint = $5, timeout_ms = $6, interrupt_on_error = $7, retry_policy = $8, changed_at = $9
+              WHERE instance_id = $1 AND id = $2 RETURNING *`,
+            [e.instanceId, id, next.name, next.type, next.endpoint, timeoutMs, next.interruptOnError, next.retryPolicy ? JSON.stringify(next.retryPolicy) : null, e.createdAt],
+          );
+          out = res.rows[0];
+        },
+      },
+    ]);
+    if (out === undefined) throw new NotFoundError('target', id);
+    return out;
+  }).catch((err: unknown) => nameTaken(err, next.name));
+  return toTarget(row);
+}
+
+/** A new signing key, returned once; the old one stops verifying at once. */
+export async function rotateSigningKey(ctx: TenantCtx, id: string): Promise<{ signingKey: string }> {
+  const signingKey = newSigningKey();
+  const encrypted = encryptSecret(masterKey(ctx), signingKey);
+  await transaction(ctx.db, ctx.tenant, async (tx) => {
+    await loadRow(tx, ctx.tenant.instanceId, id);
+    await push(tx, ctx.tenant.instanceId, ctx.tenant.actor, [
+      {
+        aggregateType: 'target',
+        aggregateId: id,
+        type: 'target.signing_key_rotated',
+        project: async (ptx, e) => {
+          await ptx.query('UPDATE targets SET signing_key_enc = $3, changed_at = $4 WHERE instance_id = $1 AND id = $2', [e.instanceId, id, encrypted, e.createdAt]);
+        },
+      },
+    ]);
+  });
+  return { signingKey };
+}
+
+export async function removeTarget(ctx: TenantCtx, id: string): Promise<void> {
+  await transaction(ctx.db, ctx.tenant, async (tx) => {
+    await loadRow(tx, ctx.tenant.instanceId, id);
+    await push(tx, ctx.tenant.instanceId, ctx.tenant.actor, [
+      {
+        aggregateType: 'target',
+        aggregateId: id,
+        type: 'target.removed',
+        project: async (ptx, e) => {
+          await ptx.query('DELETE FROM targets WHERE instance_id = $1 AND id = $2', [e.instanceId, id]);
+        },
+      },
+    ]);
+  });
+}
+
+async function loadRow(tx: Tx, instanceId: string, id: string): Promise<TargetRow> {
+  const { rows } = await tx.query<TargetRow>('SELECT * FROM targets WHERE instance_id = $1 AND id = $2', [instanceId, id]);
+  if (rows[0] === undefined) throw new NotFoundError('target', id);
+  return rows[0];
+}
+
+export async function getTarget(ctx: TenantCtx, id: string): Promise<Target> {
+  return toTarget(await transaction(ctx.db, ctx.tenant, (tx) => loadRow(tx, ctx.tenant.instanceId, id)));
+}
+
+export async function listTargets(ctx: TenantCtx, input: { limit: number; cursor?: string }): Promise<Page<Target>> {
+  const after = decodeCursor(input.cursor);
+  return transaction(ctx.db, ctx.tenant, async (tx) => {
+    const { rows } = await tx.query<TargetRow>(
+      `SELECT * FROM targets WHERE instance_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) > ($2, $3))
+        ORDER BY created_at, id LIMIT $4`,
+      [ctx.tenant.instanceId, after?.[0] ?? null, after?.[1] ?? null, input.limit + 1],
+    );
+    return toPage(rows, input.limit, toTarget, (r) => [r.created_at.toISOString(), r.id]);
+  });
+}
+
+/** What an execution run needs of a target, snapshotted at match time; the key is not in it. */
+export interface TargetSnapshot {
+  id: string;
+  name: string;
+  type: TargetType;
+  endpoint: string;
+  timeoutMs: number;
+  interruptOnError: boolean;
+  retryPolicy: TargetRetryPolicy;
+}
+
+export async function loadSnapshots(tx: Tx, instanceId: string, ids: string[]): Promise<TargetSnapshot[]> {
+  const { rows } = await tx.query<TargetRow>('SELECT * FROM targets WHERE instance_id = $1 AND id = ANY($2)', [instanceId, ids]);
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.flatMap((id) => {
+    const r = byId.get(id);
+    if (r === undefined) return []; // removed since the execution was saved
+    return [{ id: r.id, name: r.name, type: r.type, endpoint: r.endpoint, timeoutMs: r.timeout_ms, interruptOnError: r.interrupt_on_error, retryPolicy: r.retry_policy ?? DEFAULT_RETRY }];
+  });
+}
+
+/** The current signing key in plaintext, for the call activity only. */
+export async function loadSigningKey(tx: Tx, key: Buffer, instanceId: string, id: string): Promise<string> {
+  const { rows } = await tx.query<{ signing_key_enc: string }>('SELECT signing_key_enc FROM targets WHERE instance_id = $1 AND id = $2', [instanceId, id]);
+  if (rows[0] === undefined) throw new NotFoundError('target', id);
+  return decryptSecret(key, rows[0].signing_key_enc);
+}

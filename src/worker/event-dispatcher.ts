@@ -1,0 +1,115 @@
+// The event outbox: one worker at a time (an advisory lock, as in dispatcher.ts) reads the
+// events log in commit order past a durable checkpoint, matches each event against its
+// instance's executions, and starts one run per (event, execution) with the idempotent id
+// execution:<instance>:<eventId>:<executionId>, targets snapshotted now. Only transactions
+// older than every in-flight one are read (tx_id < xmin), so no event is skipped; the
+// checkpoint moves after the starts, and a start repeated after a crash reuses the workflow.
+import type { PoolClient } from 'pg';
+import type { AppCtx } from '../context';
+import { SYSTEM, transaction } from '../db/db';
+import { candidateConditions, matchExecution } from '../targets/executions';
+import { eventRunId, executionWorkflowId, startExecutionRun } from '../targets/execute';
+
+// One leader and one checkpoint per task queue: the deployment whose workers run the started workflows.
+const lockName = (taskQueue: string) => `cadenza event dispatcher:${taskQueue}`;
+const checkpointName = (taskQueue: string) => `executions:${taskQueue}`;
+const INTERVAL_MS = 500;
+const BATCH = 500;
+/** The run trace itself is never delivered: an execution on `event` would feed on its own runs. */
+const NOT_DELIVERED = ['run'];
+
+interface EventRow {
+  tx_id: string;
+  position: string;
+  instance_id: string;
+  aggregate_type: string;
+  aggregate_id: string;
+  type: string;
+  payload: Record<string, unknown>;
+  created_at: Date;
+  event_id: string;
+}
+
+export interface EventDispatcher {
+  stop(): Promise<void>;
+}
+
+export function startEventDispatcher(ctx: AppCtx): EventDispatcher {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let lockClient: PoolClient | undefined;
+  let running: Promise<void> = Promise.resolve();
+
+  const tick = async () => {
+    try {
+      if (lockClient === undefined) {
+        const client = await ctx.db.connect();
+        const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [lockName(ctx.temporal.taskQueue)]);
+        if (rows[0]?.ok) lockClient = client;
+        else client.release();
+      }
+      // A full batch means more is waiting: keep going until caught up or stopped.
+      if (lockClient !== undefined) while (!stopped && (await dispatchEventsOnce(ctx)) === BATCH);
+    } catch (err) {
+      ctx.log.warn({ err }, 'event dispatcher tick failed');
+      lockClient?.release(true);
+      lockClient = undefined;
+    }
+  };
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = tick().finally(schedule);
+    }, INTERVAL_MS);
+  };
+  schedule();
+  return {
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+      lockClient?.release(true);
+      lockClient = undefined;
+    },
+  };
+}
+
+async function readCheckpoint(ctx: AppCtx): Promise<{ txId: string; position: string }> {
+  const { rows } = await ctx.db.query<{ tx_id: string; position: string }>('SELECT tx_id::text, position::text FROM event_checkpoints WHERE name = $1', [checkpointName(ctx.temporal.taskQueue)]);
+  if (rows[0] !== undefined) return { txId: rows[0].tx_id, position: rows[0].position };
+  // First start: deliver from now on, not the whole history.
+  const { rows: head } = await ctx.db.query<{ tx_id: string | null; position: string | null }>(
+    `SELECT max(tx_id)::text AS tx_id, max(position)::text AS position FROM events WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot())`,
+  );
+  const start = { txId: head[0]?.tx_id ?? '0', position: head[0]?.position ?? '0' };
+  await ctx.db.query('INSERT INTO event_checkpoints (name, tx_id, position) VALUES ($1, $2::xid8, $3) ON CONFLICT (name) DO NOTHING', [checkpointName(ctx.temporal.taskQueue), start.txId, start.position]);
+  return readCheckpoint(ctx);
+}
+
+/** Delivers the next batch of committed events; returns how many it read. */
+export async function dispatchEventsOnce(ctx: AppCtx): Promise<number> {
+  const cp = await readCheckpoint(ctx);
+  const { rows } = await ctx.db.query<EventRow>(
+    `SELECT tx_id::text, position::text, instance_id, aggregate_type, aggregate_id, type, payload, created_at, event_id
+       FROM events
+      WHERE (tx_id, position) > ($1::xid8, $2::bigint) AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+      ORDER BY tx_id, position LIMIT $3`,
+    [cp.txId, cp.position, BATCH],
+  );
+  for (const e of rows) await deliver(ctx, e);
+  const last = rows.at(-1);
+  if (last !== undefined) await ctx.db.query('UPDATE event_checkpoints SET tx_id = $2::xid8, position = $3 WHERE name = $1', [checkpointName(ctx.temporal.taskQueue), last.tx_id, last.position]);
+  return rows.length;
+}
+
+async function deliver(ctx: AppCtx, e: EventRow): Promise<void> {
+  if (NOT_DELIVERED.includes(e.aggregate_type)) return;
+  const matched = await transaction(ctx.db, SYSTEM, (tx) => matchExecution(tx, e.instance_id, candidateConditions('event', e.type)));
+  if (matched === undefined || matched.targets.length === 0) return;
+  const workflowId = executionWorkflowId(e.instance_id, e.event_id, matched.executionId);
+  const body = { eventId: e.event_id, type: e.type, aggregateType: e.aggregate_type, aggregateId: e.aggregate_id, payload: e.payload, createdAt: e.created_at.toISOString() };
+  await startExecutionRun(ctx.temporal, workflowId, {
+    instanceId: e.instance_id, runId: eventRunId(workflowId), executionId: matched.executionId, condition: matched.condition,
+    mode: 'event', body, targets: matched.targets, retryOf: null, retryKey: null, createdBy: 'event-dispatcher',
+  });
+}
