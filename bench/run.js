@@ -208,7 +208,36 @@ async function seedCommands(db, instanceId, n) {
 
 // ---- scenarios --------------------------------------------------------------------------------
 
-function makeScenarios({ temporal, apiUrl, apiKey, instanceId, boss }) {
+/** A loopback receiver for webhook targets: resolves a waiter once an event's n-th call arrives. */
+async function startWebhookReceiver() {
+  const http = require('node:http');
+  const seen = new Map();
+  const waiters = new Map();
+  const server = http.createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c) => (raw += c));
+    req.on('end', () => {
+      const id = JSON.parse(raw || '{}').payload?.id;
+      const n = (seen.get(id) ?? 0) + 1;
+      seen.set(id, n);
+      const w = waiters.get(id);
+      if (w && n >= w.calls) {
+        waiters.delete(id);
+        seen.delete(id);
+        w.resolve();
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    waitFor: (id, calls) => new Promise((resolve) => waiters.set(id, { calls, resolve })),
+    close: () => new Promise((r) => server.close(r)),
+  };
+}
+
+function makeScenarios({ temporal, apiUrl, apiKey, instanceId, boss, receiver }) {
   const { CadenzaClient } = dist('client/index.js');
   const library = new CadenzaClient({ url: apiUrl, apiKey });
   const resultOf = (domain, commandId) => temporal.workflow.getHandle(`command:${instanceId}:${domain}:${commandId}`).result();
@@ -278,6 +307,21 @@ function makeScenarios({ temporal, apiUrl, apiKey, instanceId, boss }) {
         await api('PUT', '/v1/instance/flows/customiseToken/triggers/preAccessTokenCreation', { actionIds: ids });
       },
       fire: () => api('POST', '/v1/instance/flows/customiseToken/triggers/preAccessTokenCreation/run', { context: { user: 'u1' } }),
+    },
+    'event-3-webhooks': {
+      processes: ['api', 'worker'],
+      baseline: 'baseline-3',
+      setup: async () => {
+        const targets = [];
+        for (const n of [1, 2, 3]) targets.push((await api('POST', '/v1/targets', { name: `hook-${n}`, type: 'webhook', endpoint: `${receiver.url}/hook${n}` })).id);
+        await api('PUT', '/v1/executions', { condition: 'event/bench.tick', targets: targets.map((target) => ({ target })) });
+      },
+      fire: async () => {
+        const id = crypto.randomUUID();
+        const delivered = receiver.waitFor(id, 3);
+        await api('POST', '/v1/events', { type: 'bench.tick', aggregateType: 'bench', aggregateId: id, payload: { id } });
+        await delivered;
+      },
     },
     'baseline-diamond': {
       processes: ['baselineWorker'],
@@ -447,6 +491,7 @@ async function main() {
       CADENZA_API_PORT: String(apiPort),
       CADENZA_DEMO_HANDLERS: 'true',
       CADENZA_DATA_DIR: tmp,
+      CADENZA_OUTBOUND_ALLOWLIST: '127.0.0.1',
     };
     const processes = {
       api: spawnProcess('api', ['dist/cli/main.js', 'api'], { ...env, CADENZA_LOG_LEVEL: 'info' }, 'API listening'),
@@ -465,7 +510,9 @@ async function main() {
     cleanups.push(() => boss.stop({ graceful: false, wait: true }));
 
     const apiUrl = `http://127.0.0.1:${apiPort}`;
-    const scenarios = makeScenarios({ temporal, apiUrl, apiKey, instanceId, boss });
+    const receiver = await startWebhookReceiver();
+    cleanups.push(receiver.close);
+    const scenarios = makeScenarios({ temporal, apiUrl, apiKey, instanceId, boss, receiver });
     const pids = Object.fromEntries(Object.entries(processes).map(([k, p]) => [k, p.child.pid]));
     if (services.temporalPid) pids.temporal = services.temporalPid;
     const result = {
