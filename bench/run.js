@@ -437,10 +437,12 @@ function svgChart(result) {
   const pad = { l: 70, r: 200, t: 40, b: 50 };
   const series = Object.entries(result.scenarios).map(([name, s]) => ({ name, points: s.open.map((o) => [o.offered, o.p50, o.p99]) }));
   const maxX = Math.max(1, ...series.flatMap((s) => s.points.map((p) => p[0])));
-  const maxY = Math.max(1, ...series.flatMap((s) => s.points.map((p) => p[2] ?? 0)));
+  // Latency spans 100 ms to tens of seconds once a scenario saturates: a log scale keeps both readable.
+  const minY = 10;
+  const maxY = Math.max(1000, ...series.flatMap((s) => s.points.map((p) => p[2] ?? 0)));
   const x = (v) => pad.l + (v / maxX) * (W - pad.l - pad.r);
-  const y = (v) => H - pad.b - (v / maxY) * (H - pad.t - pad.b);
-  const colors = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b'];
+  const y = (v) => H - pad.b - (Math.log10(Math.max(v, minY) / minY) / Math.log10(maxY / minY)) * (H - pad.t - pad.b);
+  const colors = ['#000000', '#e6194b', '#3cb44b', '#f58231', '#4363d8', '#911eb4', '#42d4f4', '#f032e6', '#9a6324', '#808000', '#469990'];
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
@@ -448,13 +450,14 @@ function svgChart(result) {
     `<line x1="${pad.l}" y1="${H - pad.b}" x2="${W - pad.r}" y2="${H - pad.b}" stroke="black"/>`,
     `<line x1="${pad.l}" y1="${pad.t}" x2="${pad.l}" y2="${H - pad.b}" stroke="black"/>`,
     `<text x="${(pad.l + W - pad.r) / 2}" y="${H - 12}" text-anchor="middle">offered rate (per second)</text>`,
-    `<text x="16" y="${(pad.t + H - pad.b) / 2}" transform="rotate(-90 16 ${(pad.t + H - pad.b) / 2})" text-anchor="middle">latency (ms)</text>`,
+    `<text x="16" y="${(pad.t + H - pad.b) / 2}" transform="rotate(-90 16 ${(pad.t + H - pad.b) / 2})" text-anchor="middle">latency (log scale)</text>`,
   ];
-  for (let i = 0; i <= 4; i++) {
-    const vy = (maxY * i) / 4;
-    const vx = (maxX * i) / 4;
-    parts.push(`<text x="${pad.l - 6}" y="${y(vy) + 4}" text-anchor="end">${vy.toFixed(0)}</text>`);
+  for (let vy = minY; vy <= maxY * 1.0001; vy *= 10) {
+    parts.push(`<text x="${pad.l - 6}" y="${y(vy) + 4}" text-anchor="end">${vy >= 1000 ? `${vy / 1000} s` : `${vy} ms`}</text>`);
     parts.push(`<line x1="${pad.l}" y1="${y(vy)}" x2="${W - pad.r}" y2="${y(vy)}" stroke="#eee"/>`);
+  }
+  for (let i = 0; i <= 4; i++) {
+    const vx = (maxX * i) / 4;
     parts.push(`<text x="${x(vx)}" y="${H - pad.b + 16}" text-anchor="middle">${vx.toFixed(0)}</text>`);
   }
   series.forEach((s, i) => {
@@ -584,10 +587,14 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+if (require.main === module) {
+  main().then(
+    () => process.exit(0),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
+
+module.exports = { markdown, svgChart };

@@ -1,13 +1,12 @@
 // The safety net behind the API: if a process dies between committing a command and starting
-// its workflow, the command would sit PENDING forever. One worker at a time (a PostgreSQL
-// advisory lock held on a dedicated connection) starts the workflows of commands whose workflow
-// never recorded a transition. Starts are idempotent, so a command started twice runs once.
-import type { PoolClient } from 'pg';
+// its workflow, the command would sit PENDING forever. One worker at a time (runAsLeader) starts
+// the workflows of commands whose workflow never recorded a transition. Starts are idempotent,
+// so a command started twice runs once. One database serves one deployment (task queue).
 import type { AppCtx } from '../context';
 import type { CommandWorkflowInput, RetryPolicy } from '../commands/model';
 import { startCommandWorkflow } from '../commands/start';
+import { runAsLeader, type Leader } from './leader';
 
-const LOCK_KEY = 7_316_001; // "cadenza dispatcher"
 const INTERVAL_MS = 2_000;
 const BATCH = 200;
 
@@ -24,48 +23,11 @@ interface UndispatchedRow {
   policy: RetryPolicy;
 }
 
-export interface Dispatcher {
-  stop(): Promise<void>;
-}
-
-export function startDispatcher(ctx: AppCtx): Dispatcher {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let lockClient: PoolClient | undefined;
-  let running: Promise<void> = Promise.resolve();
-
-  const tick = async () => {
-    try {
-      if (lockClient === undefined) {
-        const client = await ctx.db.connect();
-        const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [LOCK_KEY]);
-        if (rows[0]?.ok) lockClient = client;
-        else client.release();
-      }
-      if (lockClient !== undefined) await dispatchOnce(ctx);
-    } catch (err) {
-      ctx.log.warn({ err }, 'dispatcher tick failed');
-      lockClient?.release(true);
-      lockClient = undefined;
-    }
-  };
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = tick().finally(schedule);
-    }, INTERVAL_MS);
-  };
-  schedule();
-  return {
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
-      // Releasing the connection with an error ends the session, which releases the lock.
-      lockClient?.release(true);
-      lockClient = undefined;
-    },
-  };
+/** One leader per task queue: the deployment whose workers run the started workflows. */
+export function startDispatcher(ctx: AppCtx): Leader {
+  return runAsLeader(ctx, `cadenza command dispatcher:${ctx.temporal.taskQueue}`, INTERVAL_MS, async () => {
+    await dispatchOnce(ctx);
+  });
 }
 
 /** Starts workflows for commands left undispatched; returns how many it started. */

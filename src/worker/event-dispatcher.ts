@@ -1,14 +1,14 @@
-// The event outbox: one worker at a time (an advisory lock, as in dispatcher.ts) reads the
+// The event outbox: one worker at a time (runAsLeader) reads the
 // events log in commit order past a durable checkpoint, matches each event against its
 // instance's executions, and starts one run per (event, execution) with the idempotent id
 // execution:<instance>:<eventId>:<executionId>, targets snapshotted now. Only transactions
 // older than every in-flight one are read (tx_id < xmin), so no event is skipped; the
 // checkpoint moves after the starts, and a start repeated after a crash reuses the workflow.
-import type { PoolClient } from 'pg';
 import type { AppCtx } from '../context';
 import { SYSTEM, transaction } from '../db/db';
 import { candidateConditions, matchExecution } from '../targets/executions';
 import { eventRunId, executionWorkflowId, startExecutionRun } from '../targets/execute';
+import { runAsLeader, type Leader } from './leader';
 
 // One leader and one checkpoint per task queue: the deployment whose workers run the started workflows.
 const lockName = (taskQueue: string) => `cadenza event dispatcher:${taskQueue}`;
@@ -30,48 +30,11 @@ interface EventRow {
   event_id: string;
 }
 
-export interface EventDispatcher {
-  stop(): Promise<void>;
-}
-
-export function startEventDispatcher(ctx: AppCtx): EventDispatcher {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let lockClient: PoolClient | undefined;
-  let running: Promise<void> = Promise.resolve();
-
-  const tick = async () => {
-    try {
-      if (lockClient === undefined) {
-        const client = await ctx.db.connect();
-        const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [lockName(ctx.temporal.taskQueue)]);
-        if (rows[0]?.ok) lockClient = client;
-        else client.release();
-      }
-      // A full batch means more is waiting: keep going until caught up or stopped.
-      if (lockClient !== undefined) while (!stopped && (await dispatchEventsOnce(ctx)) === BATCH);
-    } catch (err) {
-      ctx.log.warn({ err }, 'event dispatcher tick failed');
-      lockClient?.release(true);
-      lockClient = undefined;
-    }
-  };
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = tick().finally(schedule);
-    }, INTERVAL_MS);
-  };
-  schedule();
-  return {
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
-      lockClient?.release(true);
-      lockClient = undefined;
-    },
-  };
+export function startEventDispatcher(ctx: AppCtx): Leader {
+  // A full batch means more is waiting: keep going until caught up or stopped.
+  return runAsLeader(ctx, lockName(ctx.temporal.taskQueue), INTERVAL_MS, async (stopped) => {
+    while (!stopped() && (await dispatchEventsOnce(ctx)) === BATCH);
+  });
 }
 
 async function readCheckpoint(ctx: AppCtx): Promise<{ txId: string; position: string }> {
