@@ -11,7 +11,6 @@ import {
   log,
   proxyActivities,
   proxyLocalActivities,
-  setCurrentDetails,
   setHandler,
   sleep,
   TimeoutFailure,
@@ -169,9 +168,6 @@ export async function commandWorkflow(input: CommandWorkflowInput): Promise<Comm
     if (set.lastError !== undefined) state.lastError = set.lastError;
     if (set.tsqReason !== undefined) state.tsqReason = set.tsqReason;
     if (state.status !== previous) upsertSearchAttributes([{ key: CommandStatus, value: state.status }]);
-    setCurrentDetails(
-      `**${state.status}** · attempt ${state.attempts}/${policy.maxAttempts}${state.lastError ? ` · last error: ${state.lastError.message}` : ''}${state.tsqReason ? ` · TSQ reason: ${state.tsqReason}` : ''}`,
-    );
     return out.batchCompleted;
   }
 
