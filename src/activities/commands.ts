@@ -92,29 +92,19 @@ export function handlerActivities(ctx: AppCtx, registry: HandlerRegistry) {
       if (handler === undefined) {
         throw ApplicationFailure.nonRetryable(`no handler for ${input.domain}/${input.type} on worker ${os.hostname()}:${process.pid}`, 'HandlerNotFound');
       }
+      const { attempt, maxAttempts, totalAttempts, heartbeatIntervalMs, ...command } = input;
       const activity = Context.current();
       // Liveness: heartbeat while the handler runs, so a dead worker is noticed within the heartbeat timeout.
-      const beat = setInterval(() => activity.heartbeat(), input.heartbeatIntervalMs);
+      const beat = setInterval(() => activity.heartbeat(), heartbeatIntervalMs);
       try {
-        return await handler.handle(
-          {
-            instanceId: input.instanceId,
-            orgId: input.orgId,
-            domain: input.domain,
-            type: input.type,
-            commandId: input.commandId,
-            correlationId: input.correlationId,
-            payload: input.payload,
-          },
-          {
-            attempt: input.attempt,
-            maxAttempts: input.maxAttempts,
-            totalAttempts: input.totalAttempts,
-            correlationId: input.correlationId,
-            heartbeat: (details?: unknown) => activity.heartbeat(details),
-            signal: activity.cancellationSignal,
-          },
-        );
+        return await handler.handle(command, {
+          attempt,
+          maxAttempts,
+          totalAttempts,
+          correlationId: command.correlationId,
+          heartbeat: (details?: unknown) => activity.heartbeat(details),
+          signal: activity.cancellationSignal,
+        });
       } catch (err) {
         throw toFailure(err);
       } finally {

@@ -2,8 +2,8 @@
 // counted in PostgreSQL as each command finishes (see projection.ts), never held in memory.
 import crypto from 'node:crypto';
 import type { TenantCtx } from '../context';
-import { ConflictError, ValidationError } from '../errors';
-import { pgCode, transaction } from '../db/db';
+import { ConcurrencyError, ConflictError, ValidationError } from '../errors';
+import { transaction } from '../db/db';
 import { push } from '../eventstore/eventstore';
 import { applyPreSend, checkReplyAddress, checkReplyTo, insertCommand, resolvePolicy, startOrDefer, validateSend, type SendInput } from './send';
 import type { CommandRow } from './queries';
@@ -92,8 +92,8 @@ export async function sendBatch(ctx: TenantCtx, input: BatchInput): Promise<Batc
       return inserted;
     });
   } catch (err) {
-    if (err instanceof ConflictError && /batch .* was changed concurrently/.test(err.message)) throw new ConflictError(`batch ${batchId} already exists`);
-    if (pgCode(err) === '23505') throw new ConflictError(`batch ${batchId} already exists`);
+    // The batch.created event claims sequence 1 of the batch: taken means the id is taken.
+    if (err instanceof ConcurrencyError && err.extra.aggregate === `batch ${batchId}`) throw new ConflictError(`batch ${batchId} already exists`);
     throw err;
   }
 

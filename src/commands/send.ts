@@ -193,14 +193,19 @@ export async function applyPreSend(ctx: TenantCtx, input: SendInput): Promise<{ 
   return { input: next, runId: run.runId };
 }
 
+/** The same command id is only a resend with the same body; anything else is a conflict. */
+function assertSameRequest(found: CommandRow, request: SendInput): void {
+  if (found.request_hash !== requestHash(request)) {
+    throw new ConflictError(`command ${request.domain}/${request.commandId} exists with a different body`, { commandId: request.commandId });
+  }
+}
+
 /** A resend answers from the stored command, before preSend actions could run a second time. */
 async function resent(ctx: TenantCtx, request: SendInput): Promise<SendResult | undefined> {
   if (request.commandId === undefined) return undefined;
   const found = await transaction(ctx.db, ctx.tenant, (tx) => existing(tx, ctx.tenant.instanceId, request.domain, request.commandId!));
   if (found === undefined) return undefined;
-  if (found.request_hash !== requestHash(request)) {
-    throw new ConflictError(`command ${request.domain}/${request.commandId} exists with a different body`, { commandId: request.commandId });
-  }
+  assertSameRequest(found, request);
   if (found.status === 'PENDING') await startOrDefer(ctx, found);
   return { command: toCommand(found), created: false };
 }
@@ -235,9 +240,7 @@ export async function sendCommand(ctx: TenantCtx, request: SendInput): Promise<S
       const row = await insertCommand(tx, ctx, input, null, policy, { hashOf: request, preSendRunId });
       if (row !== undefined) return { row, created: true };
       const found = (await existing(tx, tenant.instanceId, input.domain, input.commandId!))!;
-      if (found.request_hash !== requestHash(request)) {
-        throw new ConflictError(`command ${input.domain}/${input.commandId} exists with a different body`, { commandId: input.commandId });
-      }
+      assertSameRequest(found, request);
       return { row: found, created: false };
     });
   // Concurrent sends of one id: the losers wait for the winner, and one retry then finds its row.
