@@ -22,9 +22,17 @@ const argValue = (flag) => {
   const i = process.argv.indexOf(flag);
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
-// --only a,b runs just those scenarios (after the baseline); --profile writes worker CPU profiles.
+// --only a,b runs just those scenarios (after the baseline); --profile writes API and worker CPU profiles.
 const only = argValue('--only')?.split(',');
 const profileDir = process.argv.includes('--profile') ? path.join(os.tmpdir(), 'cadenza-bench-profiles') : undefined;
+const profileArgs = (name) => (profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(profileDir, name)}`] : []);
+// --ab <scenario> [--rounds N]: alternating closed loops of the scenario and its baseline, N rounds
+// (default 5), printing each round's ratio, the median, and CPU per 1,000 by process; for trying
+// a speed change on a noisy machine. Writes no results files.
+const abScenario = argValue('--ab');
+const abRounds = Number(argValue('--rounds') ?? 5);
+// --statements (with --ab): preload pg_stat_statements and print the SQL statements per operation.
+const statements = process.argv.includes('--statements');
 const PLAN = quick
   ? { closedSeconds: 6, openSeconds: 6, rateFractions: [0.5], concurrency: 32, queryRuns: 40 }
   : { closedSeconds: 20, openSeconds: 20, rateFractions: [0.25, 0.5, 0.75], concurrency: 64, queryRuns: 300 };
@@ -78,15 +86,44 @@ function procStats(pid) {
   }
 }
 
+/**
+ * PostgreSQL runs a backend process per connection: the postmaster's own CPU, its reaped
+ * children's (cutime/cstime), and its live children's. RSS is the postmaster's only.
+ */
+function treeStats(pid) {
+  try {
+    const fieldsOf = (p) => {
+      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    };
+    const own = fieldsOf(pid);
+    let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
+    for (const entry of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const f = fieldsOf(entry);
+        if (Number(f[1]) === pid) ticks += Number(f[11]) + Number(f[12]);
+      } catch {
+        // the process ended while we looked
+      }
+    }
+    return { cpu: ticks / CLK_TCK, rss: procStats(pid).rss };
+  } catch {
+    return { cpu: 0, rss: 0 };
+  }
+}
+
+const statsOf = (name, pid) => (name === 'postgres' ? treeStats(pid) : procStats(pid));
+
 function startSampling(pids) {
   const peak = Object.fromEntries(Object.keys(pids).map((k) => [k, 0]));
-  const cpu0 = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, procStats(pid).cpu]));
+  const cpu0 = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, statsOf(k, pid).cpu]));
   const timer = setInterval(() => {
     for (const [k, pid] of Object.entries(pids)) peak[k] = Math.max(peak[k], procStats(pid).rss);
   }, 250);
   return () => {
     clearInterval(timer);
-    const cpu = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, procStats(pid).cpu - cpu0[k]]));
+    const cpu = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, statsOf(k, pid).cpu - cpu0[k]]));
     return { peakRssMb: Object.fromEntries(Object.entries(peak).map(([k, v]) => [k, +(v / 1048576).toFixed(1)])), cpuSeconds: cpu };
   };
 }
@@ -166,13 +203,14 @@ async function startServices(tmp) {
   const { startDevServer } = dist('embedded/temporal-server.js');
   const { findTemporalCli } = dist('temporal/binary.js');
   const [pg, temporal] = await Promise.all([
-    freePort().then((port) => startEmbeddedPostgres(tmp, port, 'cadenza_bench')),
+    freePort().then((port) => startEmbeddedPostgres(tmp, port, 'cadenza_bench', statements ? ['shared_preload_libraries=pg_stat_statements'] : [])),
     freePort().then((port) => startDevServer({ binary: findTemporalCli(), dbFile: path.join(tmp, 'temporal.db'), port, uiPort: undefined, namespace: 'default' })),
   ]);
   return {
     databaseUrl: pg.url,
     temporalAddress: temporal.address,
     temporalPid: temporal.child.process.pid,
+    postgresPid: pg.child.process.pid,
     stop: async () => Promise.all([temporal.stop(), pg.stop()]),
   };
 }
@@ -497,8 +535,8 @@ async function main() {
       CADENZA_OUTBOUND_ALLOWLIST: '127.0.0.1',
     };
     const processes = {
-      api: spawnProcess('api', ['dist/cli/main.js', 'api'], { ...env, CADENZA_LOG_LEVEL: 'info' }, 'API listening'),
-      worker: spawnProcess('worker', [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), 'dist/cli/main.js', 'worker'], { ...env, CADENZA_LOG_LEVEL: 'info' }, 'worker running'),
+      api: spawnProcess('api', [...profileArgs('api'), 'dist/cli/main.js', 'api'], { ...env, CADENZA_LOG_LEVEL: 'info' }, 'API listening'),
+      worker: spawnProcess('worker', [...profileArgs('worker'), 'dist/cli/main.js', 'worker'], { ...env, CADENZA_LOG_LEVEL: 'info' }, 'worker running'),
       baselineWorker: spawnProcess('baseline', ['bench/baseline/worker.js'], { TEMPORAL_ADDRESS: services.temporalAddress }, 'baseline worker running'),
     };
     for (const p of Object.values(processes)) cleanups.push(p.stop);
@@ -518,6 +556,7 @@ async function main() {
     const scenarios = makeScenarios({ temporal, apiUrl, apiKey, instanceId, boss, receiver });
     const pids = Object.fromEntries(Object.entries(processes).map(([k, p]) => [k, p.child.pid]));
     if (services.temporalPid) pids.temporal = services.temporalPid;
+    if (services.postgresPid) pids.postgres = services.postgresPid;
     const result = {
       startedAt: new Date(began).toISOString(),
       quick,
@@ -528,6 +567,8 @@ async function main() {
       queries: {},
       files: {},
     };
+
+    if (abScenario !== undefined) return await abRuns(scenarios, abScenario, pids, services.databaseUrl);
 
     // Open-loop rates are fractions of the peak of the scenario's own baseline.
     const peaks = {};
@@ -585,6 +626,65 @@ async function main() {
     for (const c of cleanups.reverse()) await Promise.resolve().then(c).catch(() => undefined);
     fs.rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** pg_stat_statements over the scenario's closed loops only (reset before each, summed after). */
+async function statementCounter(databaseUrl) {
+  const client = new (require('pg').Client)({ connectionString: databaseUrl });
+  await client.connect();
+  await client.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+  const totals = new Map();
+  return {
+    reset: () => client.query('SELECT pg_stat_statements_reset()'),
+    async snapshot() {
+      const { rows } = await client.query(`SELECT calls::int, total_exec_time AS ms, regexp_replace(query, '\\s+', ' ', 'g') AS q FROM pg_stat_statements`);
+      for (const r of rows) {
+        const t = totals.get(r.q) ?? { calls: 0, ms: 0 };
+        totals.set(r.q, { calls: t.calls + r.calls, ms: t.ms + r.ms });
+      }
+    },
+    async print(operations) {
+      const sorted = [...totals].sort((a, b) => b[1].calls - a[1].calls);
+      const all = sorted.reduce((n, [, t]) => n + t.calls, 0);
+      log(`SQL statements per operation: ${(all / operations).toFixed(1)} (calls per op, exec ms per op, statement)`);
+      for (const [q, t] of sorted.slice(0, 30)) console.log(`${(t.calls / operations).toFixed(2).padStart(6)} ${(t.ms / operations).toFixed(3).padStart(7)}  ${q.slice(0, 140)}`);
+      await client.end();
+    },
+  };
+}
+
+/** One closed loop with CPU sampling: throughput and CPU ms per operation for every process. */
+async function sampledClosedLoop(sc, pids, seconds) {
+  const stop = startSampling(pids);
+  const closed = await closedLoop(sc.fire, PLAN.concurrency, seconds);
+  const { cpuSeconds } = stop();
+  const perOp = Object.fromEntries(Object.entries(cpuSeconds).map(([k, v]) => [k, +((v / Math.max(1, closed.completed)) * 1000).toFixed(1)]));
+  return { throughput: closed.throughput, completed: closed.completed, cpuMsPerOp: perOp };
+}
+
+async function abRuns(scenarios, name, pids, databaseUrl) {
+  const sc = scenarios[name];
+  if (sc === undefined) throw new Error(`--ab: no scenario ${name}`);
+  const base = scenarios[sc.baseline ?? 'baseline'];
+  if (sc.setup) await sc.setup();
+  await closedLoop(base.fire, 4, 3);
+  await closedLoop(sc.fire, 4, 3);
+  const ratios = [];
+  let operations = 0;
+  const pg = statements ? await statementCounter(databaseUrl) : undefined;
+  for (let round = 1; round <= abRounds; round++) {
+    const b = await sampledClosedLoop(base, pids, 10);
+    if (pg) await pg.reset();
+    const c = await sampledClosedLoop(sc, pids, 10);
+    if (pg) await pg.snapshot();
+    operations += c.completed;
+    ratios.push(c.throughput / b.throughput);
+    log(`round ${round}: baseline ${b.throughput}/s, ${name} ${c.throughput}/s, ratio ${(c.throughput / b.throughput).toFixed(2)}`);
+    log(`  CPU ms per op: baseline ${JSON.stringify(b.cpuMsPerOp)}; ${name} ${JSON.stringify(c.cpuMsPerOp)}`);
+  }
+  if (pg) await pg.print(operations);
+  ratios.sort((a, b) => a - b);
+  log(`median ratio over ${abRounds} rounds: ${ratios[Math.floor(ratios.length / 2)].toFixed(2)} (min ${ratios[0].toFixed(2)}, max ${ratios.at(-1).toFixed(2)})`);
 }
 
 if (require.main === module) {

@@ -9,6 +9,8 @@ import { COMMAND_EVENTS, type BulkRetryInput } from '../commands/model';
 import { retryPage } from '../commands/operator';
 import { recordStarted, recordTransition, type TransitionInput, type TransitionOutcome } from '../commands/projection';
 import { commandFlowContext } from '../commands/send';
+import type { Tx } from '../db/db';
+import { planRunSteps, type RunStepPlan } from '../flows/flows';
 import { startFlowTrigger } from '../flows/runs';
 import { postReply, replySigningKey } from '../commands/replies';
 import { createAddressPolicy } from '../net/address-policy';
@@ -32,14 +34,15 @@ function postTrigger(input: TransitionInput): 'postCompletion' | 'postTroublesho
  * Starts the command flow's post-transition actions without waiting for them. They never block
  * or fail the command: a failure to start is logged, and the run's own trace shows the rest.
  */
-async function firePostTrigger(ctx: AppCtx, input: TransitionInput, trigger: 'postCompletion' | 'postTroubleshooting'): Promise<void> {
+async function firePostTrigger(ctx: AppCtx, input: TransitionInput, trigger: 'postCompletion' | 'postTroubleshooting', steps: RunStepPlan[]): Promise<void> {
+  if (steps.length === 0) return;
   const tenant = { instanceId: input.instanceId, orgId: input.orgId, role: 'admin' as const, actor: 'system', keyId: null, keyOrgId: null };
   const context = {
     ...commandFlowContext({ domain: input.domain, type: input.type, commandId: input.commandId, correlationId: input.correlationId }),
     transition: input.events.map((e) => ({ type: e.type, payload: e.payload })),
   };
   try {
-    await startFlowTrigger({ ...ctx, tenant }, { flowType: 'command', trigger, context, orgId: input.orgId });
+    await startFlowTrigger({ ...ctx, tenant }, { flowType: 'command', trigger, context, orgId: input.orgId, steps });
   } catch (err) {
     ctx.log.warn({ err, trigger, domain: input.domain, commandId: input.commandId }, 'could not start the command flow trigger');
   }
@@ -49,10 +52,12 @@ export function coreCommandActivities(ctx: AppCtx) {
   const policy = createAddressPolicy(ctx.config.outboundAllowlist);
   return {
     async recordCommandTransition(input: TransitionInput): Promise<TransitionOutcome> {
-      const out = await recordTransition(ctx.db, input);
       const trigger = postTrigger(input);
-      // Only the first recording fires it, so a replayed local activity starts no second run.
-      if (out.recorded && trigger !== undefined) await firePostTrigger(ctx, input, trigger);
+      // The trigger's actions are planned in the recording's transaction; only the first
+      // recording fires it, so a replayed local activity starts no second run.
+      const plan = trigger && ((tx: Tx) => planRunSteps(tx, input.instanceId, input.orgId, 'command', trigger));
+      const { read: steps, ...out } = await recordTransition(ctx.db, input, plan);
+      if (out.recorded && trigger !== undefined && steps !== undefined) await firePostTrigger(ctx, input, trigger, steps);
       return out;
     },
 

@@ -5,7 +5,7 @@ import type { TenantCtx } from '../context';
 import { ConcurrencyError, ConflictError, ValidationError } from '../errors';
 import { transaction } from '../db/db';
 import { push } from '../eventstore/eventstore';
-import { applyPreSend, checkReplyAddress, checkReplyTo, insertCommand, resolvePolicy, startOrDefer, validateSend, type SendInput } from './send';
+import { applyPreSend, planPreSend, checkReplyAddress, checkReplyTo, insertCommand, resolvePolicy, startOrDefer, validateSend, type SendInput } from './send';
 import type { CommandRow } from './queries';
 import type { RetryPolicy } from './model';
 
@@ -32,16 +32,11 @@ function checkDuplicates(commands: SendInput[]): void {
   });
 }
 
-/** preSend for each command; when the first finds no preSend action, the rest are skipped. */
+/** preSend for each command, the actions planned once for the whole batch. */
 async function preSendAll(ctx: TenantCtx, commands: SendInput[]): Promise<{ input: SendInput; runId: string | null }[]> {
+  const steps = await transaction(ctx.db, ctx.tenant, (tx) => planPreSend(tx, ctx));
   const out: { input: SendInput; runId: string | null }[] = [];
-  for (const [i, c] of commands.entries()) {
-    if (i > 0 && out[0]!.runId === null) {
-      out.push({ input: c, runId: null });
-      continue;
-    }
-    out.push(await applyPreSend(ctx, c));
-  }
+  for (const c of commands) out.push(await applyPreSend(ctx, c, steps));
   return out;
 }
 

@@ -17,9 +17,10 @@ import {
   type RetryPolicy,
 } from './model';
 import { startCommandWorkflow } from './start';
+import { planRunSteps, type RunStepPlan } from '../flows/flows';
 import { runFlowTrigger } from '../flows/runs';
 import { createAddressPolicy, OutboundAddressRefused } from '../net/address-policy';
-import { applyHook, operationHooks, type OperationHooks } from '../targets/execute';
+import { applyHook, matchOperationHooks, type OperationHooks } from '../targets/execute';
 
 export interface SendInput {
   domain: string;
@@ -180,12 +181,19 @@ export function commandFlowContext(c: { domain: string; type: string; commandId?
   return { command: { domain: c.domain, type: c.type, commandId: c.commandId ?? null, correlationId: c.correlationId ?? null, payload: c.payload ?? null } };
 }
 
+/** The command flow's active preSend actions for the caller's org, planned in the caller's transaction. */
+export function planPreSend(tx: Tx, ctx: TenantCtx): Promise<RunStepPlan[]> {
+  return planRunSteps(tx, ctx.tenant.instanceId, ctx.tenant.orgId, 'command', 'preSend');
+}
+
 /**
- * Runs the command flow's preSend actions, if any: they may change the payload, or reject the
- * command (FlowRunFailedError, a 422 naming the action) before anything is stored or started.
+ * Runs the command flow's preSend actions (`steps`, from planPreSend), if any: they may change
+ * the payload, or reject the command (FlowRunFailedError, a 422 naming the action) before
+ * anything is stored or started.
  */
-export async function applyPreSend(ctx: TenantCtx, input: SendInput): Promise<{ input: SendInput; runId: string | null }> {
-  const run = await runFlowTrigger(ctx, { flowType: 'command', trigger: 'preSend', context: commandFlowContext(input) });
+export async function applyPreSend(ctx: TenantCtx, input: SendInput, steps: RunStepPlan[]): Promise<{ input: SendInput; runId: string | null }> {
+  if (steps.length === 0) return { input, runId: null };
+  const run = await runFlowTrigger(ctx, { flowType: 'command', trigger: 'preSend', context: commandFlowContext(input), steps });
   if (run.runId === null) return { input, runId: null };
   const changed = (run.context as { command?: { payload?: unknown } }).command?.payload;
   const next = { ...input, payload: changed === undefined ? input.payload : changed };
@@ -200,11 +208,25 @@ function assertSameRequest(found: CommandRow, request: SendInput): void {
   }
 }
 
+/** What a send reads before it runs anything, in one transaction: see sendCommand. */
+interface SendPlan {
+  /** The stored command with this id, if the request names one that exists. */
+  found: CommandRow | undefined;
+  preSendSteps: RunStepPlan[];
+  hooks: OperationHooks;
+}
+
+function planSend(ctx: TenantCtx, request: SendInput): Promise<SendPlan> {
+  const { instanceId } = ctx.tenant;
+  return transaction(ctx.db, ctx.tenant, async (tx) => ({
+    found: request.commandId === undefined ? undefined : await existing(tx, instanceId, request.domain, request.commandId),
+    preSendSteps: await planPreSend(tx, ctx),
+    hooks: await matchOperationHooks(tx, instanceId, 'SendCommand'),
+  }));
+}
+
 /** A resend answers from the stored command, before preSend actions could run a second time. */
-async function resent(ctx: TenantCtx, request: SendInput): Promise<SendResult | undefined> {
-  if (request.commandId === undefined) return undefined;
-  const found = await transaction(ctx.db, ctx.tenant, (tx) => existing(tx, ctx.tenant.instanceId, request.domain, request.commandId!));
-  if (found === undefined) return undefined;
+async function answerResend(ctx: TenantCtx, found: CommandRow, request: SendInput): Promise<SendResult> {
   assertSameRequest(found, request);
   if (found.status === 'PENDING') await startOrDefer(ctx, found);
   return { command: toCommand(found), created: false };
@@ -224,14 +246,18 @@ export async function applySendCommandExecution(ctx: TenantCtx, hooks: Operation
   return next;
 }
 
+/**
+ * One read (resend? preSend actions? SendCommand executions?), then the hooks and actions, then
+ * one write: two PostgreSQL transactions per command when nothing is configured to run.
+ */
 export async function sendCommand(ctx: TenantCtx, request: SendInput): Promise<SendResult> {
   validateSend(ctx, request);
-  const again = await resent(ctx, request);
-  if (again !== undefined) return again;
+  const plan = await planSend(ctx, request);
+  if (plan.found !== undefined) return answerResend(ctx, plan.found, request);
   await checkReplyAddress(ctx, request.replyTo, 'body.replyTo');
-  const preSent = await applyPreSend(ctx, request);
+  const preSent = await applyPreSend(ctx, request, plan.preSendSteps);
   const { runId: preSendRunId } = preSent;
-  const hooks = await operationHooks(ctx, 'SendCommand');
+  const { hooks } = plan;
   const input = await applySendCommandExecution(ctx, hooks, preSent.input);
   const { tenant } = ctx;
   const attempt = () =>

@@ -110,7 +110,8 @@ function initCluster(bin: Binaries, dir: string, password: string, user: RunAs):
   }
 }
 
-export async function startEmbeddedPostgres(dataDir: string, port: number, database = 'cadenza'): Promise<EmbeddedPostgres> {
+/** `settings` are extra `name=value` server settings (the bench preloads pg_stat_statements with them). */
+export async function startEmbeddedPostgres(dataDir: string, port: number, database = 'cadenza', settings: string[] = []): Promise<EmbeddedPostgres> {
   const user = runAs();
   const bin = await binaries(user.uid !== undefined);
   const dir = path.join(dataDir, 'pg');
@@ -122,7 +123,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, datab
   const child = spawnChild(
     'postgres',
     bin.postgres,
-    ['-D', dir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', "unix_socket_directories=", '-c', 'max_connections=200'],
+    ['-D', dir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', "unix_socket_directories=", '-c', 'max_connections=200', ...settings.flatMap((s) => ['-c', s])],
     { ...user, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   child.process.stderr?.on('data', (chunk: Buffer) => {

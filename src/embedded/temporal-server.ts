@@ -39,6 +39,9 @@ export function devServerArgs(o: DevServerOptions): string[] {
   args.push('--dynamic-config-value', 'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true');
   args.push('--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true');
   args.push('--dynamic-config-value', 'system.enableEagerWorkflowStart=true');
+  // The dev server re-reads the search-attribute registry from SQLite on every validation unless
+  // this is set; ours are registered at boot (above), so the server's cache can serve them.
+  args.push('--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=false');
   return args;
 }
 

@@ -117,6 +117,8 @@ export interface FlowTriggerInput {
   context: Record<string, unknown>;
   /** The org whose actions run after the instance's; the caller's org by default, null for instance actions only. */
   orgId?: string | null;
+  /** The steps, when the caller planned them already (planRunSteps in its own transaction, for this org). */
+  steps?: RunStepPlan[];
 }
 
 interface PreparedRun {
@@ -132,7 +134,7 @@ async function prepareRun(ctx: TenantCtx, input: FlowTriggerInput): Promise<Prep
   const size = Buffer.byteLength(JSON.stringify(input.context));
   if (size > FLOW_RUN_LIMITS.contextBytes) throw ValidationError.field('body.context', `is ${size} bytes; the limit is ${FLOW_RUN_LIMITS.contextBytes} bytes`);
   const orgId = input.orgId === undefined ? ctx.tenant.orgId : input.orgId;
-  const steps = await transaction(ctx.db, ctx.tenant, (tx) => planRunSteps(tx, ctx.tenant.instanceId, orgId, input.flowType, input.trigger));
+  const steps = input.steps ?? (await transaction(ctx.db, ctx.tenant, (tx) => planRunSteps(tx, ctx.tenant.instanceId, orgId, input.flowType, input.trigger)));
   if (steps.length === 0) return undefined;
   await checkQuota(ctx);
 

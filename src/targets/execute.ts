@@ -5,7 +5,7 @@ import crypto from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
 import type { TemporalDeps, TenantCtx } from '../context';
 import { NotFoundError, TargetFailedError, UnavailableError, ValidationError } from '../errors';
-import { transaction } from '../db/db';
+import { transaction, type Tx } from '../db/db';
 import { push } from '../eventstore/eventstore';
 import { newId } from '../ids';
 import { getRun, startFlowTrigger } from '../flows/runs';
@@ -107,13 +107,16 @@ export interface OperationHooks {
  * operations, matched once per call: one query when the instance has none (the common case).
  */
 export async function operationHooks(ctx: TenantCtx, operation: string): Promise<OperationHooks> {
+  return transaction(ctx.db, ctx.tenant, (tx) => matchOperationHooks(tx, ctx.tenant.instanceId, operation));
+}
+
+/** operationHooks in the caller's transaction. */
+export async function matchOperationHooks(tx: Tx, instanceId: string, operation: string): Promise<OperationHooks> {
   const request = candidateConditions('request', operation);
   const response = candidateConditions('response', operation);
-  return transaction(ctx.db, ctx.tenant, async (tx) => {
-    const { rowCount } = await tx.query('SELECT 1 FROM executions WHERE instance_id = $1 AND condition = ANY($2) LIMIT 1', [ctx.tenant.instanceId, [...request, ...response]]);
-    if (rowCount === 0) return {};
-    return { request: await matchExecution(tx, ctx.tenant.instanceId, request), response: await matchExecution(tx, ctx.tenant.instanceId, response) };
-  });
+  const { rowCount } = await tx.query('SELECT 1 FROM executions WHERE instance_id = $1 AND condition = ANY($2) LIMIT 1', [instanceId, [...request, ...response]]);
+  if (rowCount === 0) return {};
+  return { request: await matchExecution(tx, instanceId, request), response: await matchExecution(tx, instanceId, response) };
 }
 
 /** Runs a hook: call targets may rewrite the body, a failing target with interruptOnError vetoes it (TargetFailedError, 424). */

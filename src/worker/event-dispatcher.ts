@@ -6,7 +6,7 @@
 // checkpoint moves after the starts, and a start repeated after a crash reuses the workflow.
 import type { AppCtx } from '../context';
 import { SYSTEM, transaction } from '../db/db';
-import { candidateConditions, matchExecution } from '../targets/executions';
+import { candidateConditions, matchExecution, type MatchedExecution } from '../targets/executions';
 import { eventRunId, executionWorkflowId, startExecutionRun } from '../targets/execute';
 import { runAsLeader, type Leader } from './leader';
 
@@ -59,15 +59,22 @@ export async function dispatchEventsOnce(ctx: AppCtx): Promise<number> {
       ORDER BY tx_id, position LIMIT $3`,
     [cp.txId, cp.position, BATCH],
   );
-  for (const e of rows) await deliver(ctx, e);
+  // Events of one type in one instance match the same execution: look it up once per batch.
+  const matches = new Map<string, Promise<MatchedExecution | undefined>>();
+  const match = (e: EventRow) => {
+    const key = JSON.stringify([e.instance_id, e.type]);
+    if (!matches.has(key)) matches.set(key, transaction(ctx.db, SYSTEM, (tx) => matchExecution(tx, e.instance_id, candidateConditions('event', e.type))));
+    return matches.get(key)!;
+  };
+  for (const e of rows) await deliver(ctx, e, match);
   const last = rows.at(-1);
   if (last !== undefined) await ctx.db.query('UPDATE event_checkpoints SET tx_id = $2::xid8, position = $3 WHERE name = $1', [checkpointName(ctx.temporal.taskQueue), last.tx_id, last.position]);
   return rows.length;
 }
 
-async function deliver(ctx: AppCtx, e: EventRow): Promise<void> {
+async function deliver(ctx: AppCtx, e: EventRow, match: (e: EventRow) => Promise<MatchedExecution | undefined>): Promise<void> {
   if (NOT_DELIVERED.includes(e.aggregate_type)) return;
-  const matched = await transaction(ctx.db, SYSTEM, (tx) => matchExecution(tx, e.instance_id, candidateConditions('event', e.type)));
+  const matched = await match(e);
   if (matched === undefined || matched.targets.length === 0) return;
   const workflowId = executionWorkflowId(e.instance_id, e.event_id, matched.executionId);
   const body = { eventId: e.event_id, type: e.type, aggregateType: e.aggregate_type, aggregateId: e.aggregate_id, payload: e.payload, createdAt: e.created_at.toISOString() };
