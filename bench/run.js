@@ -30,6 +30,11 @@ const profileArgs = (name) => (profileDir ? ['--cpu-prof', `--cpu-prof-dir=${pat
 // (default 5), printing each round's ratio, the median, and CPU per 1,000 by process; for trying
 // a speed change on a noisy machine. Writes no results files.
 const abScenario = argValue('--ab');
+// Cadenza runs as `make start` runs it: one `cadenza start` process (API and worker sharing one
+// Temporal connection), attached to this run's PostgreSQL and dev server. --split runs
+// `cadenza api` and `cadenza worker` as two processes instead (CPU and RSS per role).
+const split = process.argv.includes('--split');
+const CADENZA_PROCESSES = split ? ['api', 'worker'] : ['cadenza'];
 const abRounds = Number(argValue('--rounds') ?? 5);
 // --statements (with --ab): preload pg_stat_statements and print the SQL statements per operation.
 const statements = process.argv.includes('--statements');
@@ -306,7 +311,7 @@ function makeScenarios({ temporal, apiUrl, apiKey, instanceId, boss, receiver })
       fire: () => temporal.workflow.execute('baselineWorkflow', { taskQueue: 'bench-baseline', workflowId: `baseline-${crypto.randomUUID()}` }),
     },
     'commands-http': {
-      processes: ['api', 'worker'],
+      processes: CADENZA_PROCESSES,
       fire: async () => {
         const commandId = crypto.randomUUID();
         await post({ domain: 'demo', type: 'noop', commandId, payload: {} });
@@ -314,7 +319,7 @@ function makeScenarios({ temporal, apiUrl, apiKey, instanceId, boss, receiver })
       },
     },
     'commands-library': {
-      processes: ['api', 'worker'],
+      processes: CADENZA_PROCESSES,
       fire: async () => {
         const commandId = crypto.randomUUID();
         await library.sendCommand({ domain: 'demo', type: 'noop', commandId, payload: {} });
@@ -322,7 +327,7 @@ function makeScenarios({ temporal, apiUrl, apiKey, instanceId, boss, receiver })
       },
     },
     'commands-retry': {
-      processes: ['api', 'worker'],
+      processes: CADENZA_PROCESSES,
       fire: async () => {
         const commandId = crypto.randomUUID();
         await post({ domain: 'demo', type: 'flaky', commandId, payload: { failTimes: 1 }, backoffMs: [0] });
@@ -334,7 +339,7 @@ function makeScenarios({ temporal, apiUrl, apiKey, instanceId, boss, receiver })
       fire: () => temporal.workflow.execute('baseline3Workflow', { taskQueue: 'bench-baseline', workflowId: `baseline3-${crypto.randomUUID()}` }),
     },
     'flow-3-actions': {
-      processes: ['api', 'worker'],
+      processes: CADENZA_PROCESSES,
       baseline: 'baseline-3',
       setup: async () => {
         const ids = [];
@@ -347,7 +352,7 @@ function makeScenarios({ temporal, apiUrl, apiKey, instanceId, boss, receiver })
       fire: () => api('POST', '/v1/instance/flows/customiseToken/triggers/preAccessTokenCreation/run', { context: { user: 'u1' } }),
     },
     'event-3-webhooks': {
-      processes: ['api', 'worker'],
+      processes: CADENZA_PROCESSES,
       baseline: 'baseline-3',
       setup: async () => {
         const targets = [];
@@ -366,7 +371,7 @@ function makeScenarios({ temporal, apiUrl, apiKey, instanceId, boss, receiver })
       fire: () => temporal.workflow.execute('baselineDiamondWorkflow', { taskQueue: 'bench-baseline', workflowId: `diamond-${crypto.randomUUID()}` }),
     },
     'dag-diamond': {
-      processes: ['api', 'worker'],
+      processes: CADENZA_PROCESSES,
       baseline: 'baseline-diamond',
       setup: async () => {
         dagId = (await api('POST', '/v1/workflows', { definition: diamondDefinition() })).id;
@@ -534,9 +539,14 @@ async function main() {
       CADENZA_DATA_DIR: tmp,
       CADENZA_OUTBOUND_ALLOWLIST: '127.0.0.1',
     };
+    const cadenza = split
+      ? {
+          api: spawnProcess('api', [...profileArgs('api'), 'dist/cli/main.js', 'api'], { ...env, CADENZA_LOG_LEVEL: 'info' }, 'API listening'),
+          worker: spawnProcess('worker', [...profileArgs('worker'), 'dist/cli/main.js', 'worker'], { ...env, CADENZA_LOG_LEVEL: 'info' }, 'worker running'),
+        }
+      : { cadenza: spawnProcess('cadenza', [...profileArgs('cadenza'), 'dist/cli/main.js', 'start'], env, 'Cadenza is running') };
     const processes = {
-      api: spawnProcess('api', [...profileArgs('api'), 'dist/cli/main.js', 'api'], { ...env, CADENZA_LOG_LEVEL: 'info' }, 'API listening'),
-      worker: spawnProcess('worker', [...profileArgs('worker'), 'dist/cli/main.js', 'worker'], { ...env, CADENZA_LOG_LEVEL: 'info' }, 'worker running'),
+      ...cadenza,
       baselineWorker: spawnProcess('baseline', ['bench/baseline/worker.js'], { TEMPORAL_ADDRESS: services.temporalAddress }, 'baseline worker running'),
     };
     for (const p of Object.values(processes)) cleanups.push(p.stop);
@@ -659,6 +669,7 @@ async function sampledClosedLoop(sc, pids, seconds) {
   const closed = await closedLoop(sc.fire, PLAN.concurrency, seconds);
   const { cpuSeconds } = stop();
   const perOp = Object.fromEntries(Object.entries(cpuSeconds).map(([k, v]) => [k, +((v / Math.max(1, closed.completed)) * 1000).toFixed(1)]));
+  perOp.total = +Object.values(perOp).reduce((a, b) => a + b, 0).toFixed(1);
   return { throughput: closed.throughput, completed: closed.completed, cpuMsPerOp: perOp };
 }
 

@@ -2,22 +2,36 @@ import type { Config } from './config/config';
 import type { AppCtx } from './context';
 import { createDb } from './db/db';
 import type { Logger } from './log';
-import { connectClient } from './temporal/connection';
+import { Client } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { connectClient, connectionSettings } from './temporal/connection';
+import { installRuntime } from './temporal/runtime';
 
 export interface OpenedCtx extends AppCtx {
   close(): Promise<void>;
 }
 
-/** Opens the database pool and the Temporal client a process needs. */
-export async function openAppCtx(config: Config, log: Logger, role: string): Promise<OpenedCtx> {
+/**
+ * Opens the database pool and the Temporal client a process needs. `withWorker`: this process
+ * also runs a worker, which will share the client's connection (see TemporalDeps.workerConnection).
+ */
+export async function openAppCtx(config: Config, log: Logger, role: string, options: { withWorker?: boolean } = {}): Promise<OpenedCtx> {
   if (config.database.url === undefined) throw new Error('no database URL: set DATABASE_URL or use `cadenza start`');
   const db = createDb(config.database.url, config.database.poolMax, `cadenza-${role}`);
-  const client = await connectClient(config.temporal);
+  let workerConnection: NativeConnection | undefined;
+  let client: Client;
+  if (options.withWorker) {
+    installRuntime(log);
+    workerConnection = await NativeConnection.connect(connectionSettings(config.temporal));
+    client = new Client({ connection: workerConnection, namespace: config.temporal.namespace });
+  } else {
+    client = await connectClient(config.temporal);
+  }
   return {
     config,
     db,
     log,
-    temporal: { client, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue },
+    temporal: { client, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, workerConnection },
     async close() {
       await client.connection.close();
       await db.end();

@@ -1,5 +1,6 @@
 // The explicit dependencies every domain function takes as its first argument.
 import type { Client } from '@temporalio/client';
+import type { NativeConnection } from '@temporalio/worker';
 import type { Config } from './config/config';
 import type { Db } from './db/db';
 import type { Logger } from './log';
@@ -11,6 +12,12 @@ export interface TemporalDeps {
   client: Client;
   namespace: string;
   taskQueue: string;
+  /**
+   * Set in processes that run a worker: the client and the worker share this connection, so
+   * workflow starts can be eager (the first workflow task comes back in the start's answer
+   * and runs here, skipping a round through the server's task queue).
+   */
+  workerConnection?: NativeConnection;
 }
 
 export interface AppCtx {

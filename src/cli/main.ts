@@ -56,7 +56,7 @@ async function runWorker(opts: { domains?: string; handlers?: string; concurrenc
   if (opts.handlers !== undefined) process.env.CADENZA_HANDLERS_DIR = opts.handlers;
   if (opts.concurrency !== undefined) process.env.CADENZA_WORKER_CONCURRENCY = opts.concurrency;
   const { config, log } = configFor('worker');
-  const ctx = await openAppCtx(config, log, 'worker');
+  const ctx = await openAppCtx(config, log, 'worker', { withWorker: true });
   const worker = await startWorker(ctx);
   log.info({ taskQueue: config.temporal.taskQueue }, 'worker running');
   onStopSignal(log, async () => {

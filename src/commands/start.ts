@@ -15,6 +15,8 @@ export async function startCommandWorkflow(temporal: TemporalDeps, input: Comman
       args: [input],
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      // Eager when this process runs a worker on the same connection (TemporalDeps.workerConnection).
+      requestEagerStart: temporal.workerConnection !== undefined,
       staticSummary: `${input.domain}/${input.type} ${input.commandId}`,
       staticDetails: `correlation ${input.correlationId}${input.batchId ? ` · batch ${input.batchId}` : ''}`,
       typedSearchAttributes: [

@@ -56,7 +56,7 @@ export async function runStart(baseConfig: Config, log: Logger): Promise<void> {
       temporal: { ...config.temporal, address: temporalAddress },
     };
     await migrate(databaseUrl, log);
-    const ctx = (parts.ctx = await openAppCtx(runConfig, log, 'start'));
+    const ctx = (parts.ctx = await openAppCtx(runConfig, log, 'start', { withWorker: true }));
     const bootstrap = await ensureBootstrap(ctx.db, dataDir);
     if (config.temporal.address !== undefined) await ensureSearchAttributesOrWarn(ctx, log);
     parts.worker = await startWorker(ctx);

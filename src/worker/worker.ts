@@ -38,7 +38,9 @@ export async function startWorker(ctx: AppCtx): Promise<RunningWorker> {
   for (const d of domains) {
     if (!registry.domains().includes(d)) ctx.log.warn({ domain: d }, 'serving a domain with no handlers: its commands go to the troubleshooting queue as HANDLER_NOT_FOUND');
   }
-  const connection = await NativeConnection.connect(connectionSettings(config.temporal));
+  // The process's shared connection (openAppCtx withWorker) is closed by its owner, not here.
+  const shared = ctx.temporal.workerConnection;
+  const connection = shared ?? (await NativeConnection.connect(connectionSettings(config.temporal)));
   const shutdownGraceTime = `${config.worker.shutdownGraceSeconds}s`;
   const core = await Worker.create({
     connection,
@@ -66,7 +68,7 @@ export async function startWorker(ctx: AppCtx): Promise<RunningWorker> {
   const done = Promise.all(workers.map((w) => w.run())).finally(async () => {
     await dispatcher.stop();
     await eventDispatcher?.stop();
-    await connection.close();
+    if (shared === undefined) await connection.close();
   });
   ctx.log.info({ domains, handlers: registry.list() }, 'handlers registered');
   return {

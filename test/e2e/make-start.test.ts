@@ -118,6 +118,11 @@ describe('make start', () => {
     const audit = (await get('/v1/commands/demo/tour-1/audit')).items;
     expect(audit.find((e: any) => e.type === 'command.operator_retry').creator).toBe('alice');
 
+    // make start runs the API and the worker in one process on one connection: the API's start
+    // was eager, its first workflow task handed straight to this process's worker.
+    const shown = JSON.parse((await temporal('workflow', 'show', '--workflow-id', 'command:default:demo:tour-1', '--output', 'json')).stdout);
+    expect(shown.events[0].workflowExecutionStartedEventAttributes.eagerExecutionAccepted).toBe(true);
+
     // What the Web UI shows comes from its server's API: the workflow, completed.
     const wf = await fetch(`${uiUrl}/api/v1/namespaces/default/workflows/${encodeURIComponent('command:default:demo:tour-1')}`);
     expect(wf.status).toBe(200);
