@@ -3,6 +3,7 @@
 // dispatcher may call this as often as they like.
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { TemporalDeps } from '../context';
+import { eagerStart } from '../temporal/eager-start';
 import { CadenzaInstance, CadenzaKind, CadenzaOrg, CommandDomain, CommandStatus, CommandType, CorrelationId } from '../temporal/search-attributes';
 import { commandWorkflowId, type CommandWorkflowInput } from './model';
 
@@ -15,8 +16,7 @@ export async function startCommandWorkflow(temporal: TemporalDeps, input: Comman
       args: [input],
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      // Eager when this process runs a worker on the same connection (TemporalDeps.workerConnection).
-      requestEagerStart: temporal.workerConnection !== undefined,
+      ...eagerStart(temporal),
       staticSummary: `${input.domain}/${input.type} ${input.commandId}`,
       staticDetails: `correlation ${input.correlationId}${input.batchId ? ` · batch ${input.batchId}` : ''}`,
       typedSearchAttributes: [

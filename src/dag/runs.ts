@@ -9,6 +9,7 @@ import type { DagDefinition } from '../dsl/types';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { newId } from '../ids';
 import { decodeCursor, encodeCursor, type Page } from '../pagination';
+import { eagerStart } from '../temporal/eager-start';
 import { CadenzaInstance, CadenzaKind, CadenzaOrg } from '../temporal/search-attributes';
 import { dagSignal, dagWorkflowId, type DagRunInput, type ReusedOutput } from '../workflows/dag-contract';
 import { checkDefinition, findDefinition, findVersion } from './definitions';
@@ -130,6 +131,7 @@ async function startRun(ctx: TenantCtx, spec: StartSpec): Promise<Run> {
       taskQueue: ctx.temporal.taskQueue,
       args: [input],
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      ...eagerStart(ctx.temporal),
       typedSearchAttributes: [
         { key: CadenzaInstance, value: instanceId },
         { key: CadenzaKind, value: 'dag' },

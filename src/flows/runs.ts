@@ -9,6 +9,7 @@ import { transaction, type Tx } from '../db/db';
 import { push } from '../eventstore/eventstore';
 import { newId } from '../ids';
 import { decodeCursor, toPage, type Page } from '../pagination';
+import { eagerStart } from '../temporal/eager-start';
 import { CadenzaInstance, CadenzaKind, CadenzaOrg } from '../temporal/search-attributes';
 import type { FlowRunInput, FlowRunOutcome } from '../workflows/flow-run';
 import { checkTrigger } from './catalogue';
@@ -181,6 +182,7 @@ function workflowOptions(ctx: TenantCtx, run: PreparedRun) {
     taskQueue: ctx.temporal.taskQueue,
     args: [run.input],
     workflowExecutionTimeout: run.boundMs,
+    ...eagerStart(ctx.temporal),
     staticSummary: `flow ${run.input.flowType}/${run.input.trigger}`,
     typedSearchAttributes: [
       { key: CadenzaInstance, value: run.input.instanceId },

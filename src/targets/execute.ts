@@ -9,6 +9,7 @@ import { transaction, type Tx } from '../db/db';
 import { push } from '../eventstore/eventstore';
 import { newId } from '../ids';
 import { getRun, startFlowTrigger } from '../flows/runs';
+import { eagerStart } from '../temporal/eager-start';
 import { CadenzaInstance, CadenzaKind } from '../temporal/search-attributes';
 import type { ExecutionRunInput, ExecutionRunOutcome } from '../workflows/execution';
 import { candidateConditions, matchExecution, type MatchedExecution } from './executions';
@@ -41,6 +42,7 @@ function runOptions(temporal: TemporalDeps, workflowId: string, input: Execution
     args: [input],
     workflowIdConflictPolicy: 'USE_EXISTING' as const,
     workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
+    ...eagerStart(temporal),
     ...(timeoutMs === undefined ? {} : { workflowExecutionTimeout: timeoutMs }),
     staticSummary: `execution ${input.condition}`,
     typedSearchAttributes: [
