@@ -1,9 +1,9 @@
+import { Client } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
 import type { Config } from './config/config';
 import type { AppCtx } from './context';
 import { createDb } from './db/db';
 import type { Logger } from './log';
-import { Client } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
 import { connectClient, connectionSettings } from './temporal/connection';
 import { installRuntime } from './temporal/runtime';
 
