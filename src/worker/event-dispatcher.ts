@@ -13,10 +13,12 @@ import { runAsLeader, type Leader } from './leader';
 // One leader and one checkpoint per task queue: the deployment whose workers run the started workflows.
 const lockName = (taskQueue: string) => `cadenza event dispatcher:${taskQueue}`;
 const checkpointName = (taskQueue: string) => `executions:${taskQueue}`;
+/** The poll, a fallback: committed events NOTIFY the leader (migration event_notify), which then ticks within WAKE.minGapMs. */
 const INTERVAL_MS = 500;
+const WAKE = { channel: 'cadenza_events', minGapMs: 20 };
 const BATCH = 500;
 /** The run trace itself is never delivered: an execution on `event` would feed on its own runs. */
-const NOT_DELIVERED = ['run'];
+const NOT_DELIVERED = ['run']; // the events_notify trigger (migrations) skips it too
 
 interface EventRow {
   tx_id: string;
@@ -32,9 +34,15 @@ interface EventRow {
 
 export function startEventDispatcher(ctx: AppCtx): Leader {
   // A full batch means more is waiting: keep going until caught up or stopped.
-  return runAsLeader(ctx, lockName(ctx.temporal.taskQueue), INTERVAL_MS, async (stopped) => {
-    while (!stopped() && (await dispatchEventsOnce(ctx)) === BATCH);
-  });
+  return runAsLeader(
+    ctx,
+    lockName(ctx.temporal.taskQueue),
+    INTERVAL_MS,
+    async (stopped) => {
+      while (!stopped() && (await dispatchEventsOnce(ctx)) === BATCH);
+    },
+    WAKE,
+  );
 }
 
 async function readCheckpoint(ctx: AppCtx): Promise<{ txId: string; position: string }> {
@@ -59,9 +67,12 @@ export async function dispatchEventsOnce(ctx: AppCtx): Promise<number> {
       ORDER BY tx_id, position LIMIT $3`,
     [cp.txId, cp.position, BATCH],
   );
-  // Events of one type in one instance match the same execution: look it up once per batch.
+  // Most instances have no event executions: one query tells which do. Events of one type in
+  // one instance match the same execution: look it up once per batch.
+  const listening = await instancesWithEventExecutions(ctx, rows);
   const matches = new Map<string, Promise<MatchedExecution | undefined>>();
   const match = (e: EventRow) => {
+    if (!listening.has(e.instance_id)) return Promise.resolve(undefined);
     const key = JSON.stringify([e.instance_id, e.type]);
     if (!matches.has(key)) matches.set(key, transaction(ctx.db, SYSTEM, (tx) => matchExecution(tx, e.instance_id, candidateConditions('event', e.type))));
     return matches.get(key)!;
@@ -70,6 +81,16 @@ export async function dispatchEventsOnce(ctx: AppCtx): Promise<number> {
   const last = rows.at(-1);
   if (last !== undefined) await ctx.db.query('UPDATE event_checkpoints SET tx_id = $2::xid8, position = $3 WHERE name = $1', [checkpointName(ctx.temporal.taskQueue), last.tx_id, last.position]);
   return rows.length;
+}
+
+async function instancesWithEventExecutions(ctx: AppCtx, rows: EventRow[]): Promise<Set<string>> {
+  const instances = [...new Set(rows.filter((e) => !NOT_DELIVERED.includes(e.aggregate_type)).map((e) => e.instance_id))];
+  if (instances.length === 0) return new Set();
+  const { rows: found } = await ctx.db.query<{ instance_id: string }>(
+    `SELECT DISTINCT instance_id FROM executions WHERE instance_id = ANY($1) AND condition LIKE 'event%'`,
+    [instances],
+  );
+  return new Set(found.map((r) => r.instance_id));
 }
 
 async function deliver(ctx: AppCtx, e: EventRow, match: (e: EventRow) => Promise<MatchedExecution | undefined>): Promise<void> {

@@ -1,49 +1,97 @@
 // One leader at a time for a background loop: the process holding the named PostgreSQL advisory
 // lock (on a dedicated connection) runs the tick; when it dies, its session ends, the lock is
-// released and another worker takes over on its next tick.
-import type { PoolClient } from 'pg';
+// released and another worker takes over on its next tick. With `wake`, the leader also LISTENs
+// on a channel on that connection and ticks soon after a notification instead of at the next
+// interval.
+import type { Notification, PoolClient } from 'pg';
 import type { AppCtx } from '../context';
 
 export interface Leader {
   stop(): Promise<void>;
 }
 
-export function runAsLeader(ctx: AppCtx, lockName: string, intervalMs: number, tick: (stopped: () => boolean) => Promise<void>): Leader {
+export interface WakeOptions {
+  /** The NOTIFY channel that means "there is work". */
+  channel: string;
+  /** Ticks started by notifications are at least this far apart, so a burst costs a few ticks. */
+  minGapMs: number;
+}
+
+export function runAsLeader(
+  ctx: AppCtx,
+  lockName: string,
+  intervalMs: number,
+  tick: (stopped: () => boolean) => Promise<void>,
+  wake?: WakeOptions,
+): Leader {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let lockClient: PoolClient | undefined;
   let running: Promise<void> = Promise.resolve();
+  let ticking = false;
+  let woken = false;
+
+  const onNotification = (n: Notification) => {
+    if (stopped || n.channel !== wake?.channel) return;
+    if (ticking) {
+      woken = true;
+    } else if (timer !== undefined) {
+      clearTimeout(timer);
+      timer = setTimeout(run, wake.minGapMs);
+    }
+  };
+
+  const becomeLeader = async (client: PoolClient) => {
+    if (wake !== undefined) {
+      client.on('notification', onNotification);
+      await client.query(`LISTEN ${client.escapeIdentifier(wake.channel)}`);
+    }
+    lockClient = client;
+  };
+  const dropLeadership = () => {
+    lockClient?.removeListener('notification', onNotification);
+    // Releasing the connection with an error ends the session, which releases the lock.
+    lockClient?.release(true);
+    lockClient = undefined;
+  };
 
   const once = async () => {
     try {
       if (lockClient === undefined) {
         const client = await ctx.db.connect();
         const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [lockName]);
-        if (rows[0]?.ok) lockClient = client;
+        if (rows[0]?.ok) await becomeLeader(client);
         else client.release();
       }
       if (lockClient !== undefined) await tick(() => stopped);
     } catch (err) {
       ctx.log.warn({ err, lockName }, 'background tick failed');
-      lockClient?.release(true);
-      lockClient = undefined;
+      dropLeadership();
     }
+  };
+  const run = () => {
+    timer = undefined;
+    ticking = true;
+    running = once().finally(() => {
+      ticking = false;
+      schedule();
+    });
   };
   const schedule = () => {
     if (stopped) return;
-    timer = setTimeout(() => {
-      running = once().finally(schedule);
-    }, intervalMs);
+    // Work notified during the tick may have committed after its read: look again soon.
+    const delay = woken && wake !== undefined ? wake.minGapMs : intervalMs;
+    woken = false;
+    timer = setTimeout(run, delay);
   };
-  schedule();
+  // The first tick at once: a new leader catches up without waiting an interval.
+  timer = setTimeout(run, 0);
   return {
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
       await running;
-      // Releasing the connection with an error ends the session, which releases the lock.
-      lockClient?.release(true);
-      lockClient = undefined;
+      dropLeadership();
     },
   };
 }

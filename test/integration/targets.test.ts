@@ -7,6 +7,7 @@ import { verifySignature } from '../../src/client';
 import { SYSTEM, transaction } from '../../src/db/db';
 import { call, newTenant, startHarness, startWorkerProcess, waitFor, type Harness, type TestTenant, type WorkerProcess } from '../helpers/harness';
 import { startReceiver, type Receiver } from '../helpers/receiver';
+import { runAsLeader } from '../../src/worker/leader';
 
 let h: Harness;
 let worker: WorkerProcess;
@@ -354,6 +355,43 @@ describe('event delivery', () => {
     expect(done.retryOf).toBe(failed!.id);
     expect(r.received).toHaveLength(2);
     expect(r.received[1]!.body).toMatchObject({ type: 'invoice.created', payload: { n: 1 } });
+  });
+
+  it('notifies the dispatcher on commit, only for instances with event executions', async () => {
+    const r = await receiver();
+    const listening = await newTenant(h);
+    const quiet = await newTenant(h);
+    const w = await target(listening, { type: 'webhook', endpoint: r.url });
+    await execution(listening, 'event/order.placed', [{ target: w.id }]);
+    const client = await h.ctx.db.connect();
+    const heard: string[] = [];
+    client.on('notification', (n) => {
+      if (n.channel === 'cadenza_events') heard.push(n.payload ?? '');
+    });
+    try {
+      await client.query('LISTEN cadenza_events');
+      expect((await pushEvent(quiet, 'order.placed')).status).toBe(202);
+      expect((await pushEvent(listening, 'order.placed')).status).toBe(202);
+      await waitFor(() => heard.includes(listening.instanceId), { what: "the listening instance's notification" });
+      // Notifications arrive in commit order: the quiet instance's would have come first.
+      expect(heard).not.toContain(quiet.instanceId);
+    } finally {
+      client.release(true);
+    }
+  });
+
+  it('ticks a leader on a notification instead of waiting for its interval', async () => {
+    const channel = `test_wake_${crypto.randomBytes(4).toString('hex')}`;
+    let ticks = 0;
+    // An hour between polls: only the notification can bring the second tick.
+    const leader = runAsLeader(h.ctx, `test leader ${channel}`, 3_600_000, async () => void ticks++, { channel, minGapMs: 10 });
+    try {
+      await waitFor(() => ticks === 1, { what: 'the first tick, at once' });
+      await h.ctx.db.query('SELECT pg_notify($1, $2)', [channel, 'work']);
+      await waitFor(() => ticks === 2, { what: 'the tick the notification brings' });
+    } finally {
+      await leader.stop();
+    }
   });
 
   it('delivers each event to the best-matching execution only: exact, then group, then all', async () => {
