@@ -30,23 +30,39 @@ export function runAsLeader(
   let running: Promise<void> = Promise.resolve();
   let ticking = false;
   let woken = false;
+  /** When the pending timer fires (ms since the epoch). */
+  let due = 0;
 
+  const setTimer = (delayMs: number) => {
+    due = Date.now() + delayMs;
+    timer = setTimeout(run, delayMs);
+  };
   const onNotification = (n: Notification) => {
-    if (stopped || n.channel !== wake?.channel) return;
+    if (stopped || wake === undefined || n.channel !== wake.channel) return;
     if (ticking) {
       woken = true;
-    } else if (timer !== undefined) {
+    } else if (timer !== undefined && due - Date.now() > wake.minGapMs) {
+      // Only ever brings the tick closer, so a steady stream of notifications cannot starve it.
       clearTimeout(timer);
-      timer = setTimeout(run, wake.minGapMs);
+      setTimer(wake.minGapMs);
     }
   };
 
   const becomeLeader = async (client: PoolClient) => {
+    // Held before LISTEN, so a failing LISTEN still releases the connection and its lock.
+    lockClient = client;
+    // The held connection sits idle between ticks: if PostgreSQL goes away, the error arrives
+    // here (not in a query); the next tick tries to become leader again. Kept on the client
+    // for good, so a late error from a dropped connection has a listener too.
+    client.on('error', (err) => {
+      if (lockClient !== client) return;
+      ctx.log.warn({ err, lockName }, 'leader connection lost');
+      dropLeadership();
+    });
     if (wake !== undefined) {
       client.on('notification', onNotification);
       await client.query(`LISTEN ${client.escapeIdentifier(wake.channel)}`);
     }
-    lockClient = client;
   };
   const dropLeadership = () => {
     lockClient?.removeListener('notification', onNotification);
@@ -82,10 +98,10 @@ export function runAsLeader(
     // Work notified during the tick may have committed after its read: look again soon.
     const delay = woken && wake !== undefined ? wake.minGapMs : intervalMs;
     woken = false;
-    timer = setTimeout(run, delay);
+    setTimer(delay);
   };
   // The first tick at once: a new leader catches up without waiting an interval.
-  timer = setTimeout(run, 0);
+  setTimer(0);
   return {
     async stop() {
       stopped = true;

@@ -394,6 +394,25 @@ describe('event delivery', () => {
     }
   });
 
+  it('keeps ticking under a steady stream of notifications', async () => {
+    const channel = `test_stream_${crypto.randomBytes(4).toString('hex')}`;
+    let ticks = 0;
+    const leader = runAsLeader(h.ctx, `test leader ${channel}`, 3_600_000, async () => void ticks++, { channel, minGapMs: 100 });
+    try {
+      await waitFor(() => ticks === 1, { what: 'the first tick, at once' });
+      // A notification every 10 ms for 1.5 s, each sooner than the 100 ms gap: they must bring
+      // the next tick closer, never push it back, or the leader would not tick until they stop.
+      const streamEnd = Date.now() + 1500;
+      while (Date.now() < streamEnd) {
+        await h.ctx.db.query('SELECT pg_notify($1, $2)', [channel, 'work']);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      expect(ticks).toBeGreaterThanOrEqual(3);
+    } finally {
+      await leader.stop();
+    }
+  });
+
   it('delivers each event to the best-matching execution only: exact, then group, then all', async () => {
     const t = await newTenant(h);
     const [exact, group, all] = await Promise.all([receiver(), receiver(), receiver()]);
