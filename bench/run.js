@@ -39,7 +39,7 @@ const abRounds = Number(argValue('--rounds') ?? 5);
 // --statements (with --ab): preload pg_stat_statements and print the SQL statements per operation.
 const statements = process.argv.includes('--statements');
 const PLAN = quick
-  ? { closedSeconds: 6, openSeconds: 6, rateFractions: [0.5], concurrency: 32, queryRuns: 40 }
+  ? { closedSeconds: 4, openSeconds: 4, rateFractions: [0.5], concurrency: 32, queryRuns: 40 }
   : { closedSeconds: 20, openSeconds: 20, rateFractions: [0.25, 0.5, 0.75], concurrency: 64, queryRuns: 300 };
 const SEEDED_COMMANDS = 100_000;
 const CLK_TCK = 100;
