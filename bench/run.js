@@ -22,7 +22,7 @@ const argValue = (flag) => {
   const i = process.argv.indexOf(flag);
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
-// --only a,b runs just those scenarios (after the baseline); --profile writes API and worker CPU profiles.
+// --only a,b runs just those scenarios (after the baseline); --profile writes CPU profiles of the Cadenza process(es).
 const only = argValue('--only')?.split(',');
 const profileDir = process.argv.includes('--profile') ? path.join(os.tmpdir(), 'cadenza-bench-profiles') : undefined;
 const profileArgs = (name) => (profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(profileDir, name)}`] : []);
@@ -30,14 +30,14 @@ const profileArgs = (name) => (profileDir ? ['--cpu-prof', `--cpu-prof-dir=${pat
 // (default 5), printing each round's ratio, the median, and CPU per 1,000 by process; for trying
 // a speed change on a noisy machine. Writes no results files.
 const abScenario = argValue('--ab');
+const abRounds = Number(argValue('--rounds') ?? 5);
+// --statements (with --ab): preload pg_stat_statements and print the SQL statements per operation.
+const statements = process.argv.includes('--statements');
 // Cadenza runs as `make start` runs it: one `cadenza start` process (API and worker sharing one
 // Temporal connection), attached to this run's PostgreSQL and dev server. --split runs
 // `cadenza api` and `cadenza worker` as two processes instead (CPU and RSS per role).
 const split = process.argv.includes('--split');
 const CADENZA_PROCESSES = split ? ['api', 'worker'] : ['cadenza'];
-const abRounds = Number(argValue('--rounds') ?? 5);
-// --statements (with --ab): preload pg_stat_statements and print the SQL statements per operation.
-const statements = process.argv.includes('--statements');
 const PLAN = quick
   ? { closedSeconds: 4, openSeconds: 4, rateFractions: [0.5], concurrency: 32, queryRuns: 40 }
   : { closedSeconds: 20, openSeconds: 20, rateFractions: [0.25, 0.5, 0.75], concurrency: 64, queryRuns: 300 };
@@ -736,4 +736,4 @@ if (require.main === module) {
   );
 }
 
-module.exports = { markdown, svgChart, bootstrapTenant, seedCommands };
+module.exports = { markdown, svgChart };
