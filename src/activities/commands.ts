@@ -14,6 +14,11 @@ import { planRunSteps, type RunStepPlan } from '../flows/flows';
 import { startFlowTrigger } from '../flows/runs';
 import { postReply, replySigningKey } from '../commands/replies';
 import { createAddressPolicy } from '../net/address-policy';
+import { lastActivityPollMs } from '../temporal/pollers';
+import { persist } from './persist';
+
+/** A handler queue polled within this long has workers (Temporal's own poller history is five minutes). */
+const HANDLER_POLLED_WITHIN_MS = 5 * 60_000;
 
 export interface HandlerInput extends Command {
   attempt: number;
@@ -61,6 +66,16 @@ export function coreCommandActivities(ctx: AppCtx) {
       return out;
     },
 
+    /**
+     * Whether a worker polled a domain's handler queue lately (Temporal lists pollers for about
+     * five minutes after their last poll; a busy worker polls again when a slot frees up). Then
+     * workers serve the domain and were busy or briefly away: the attempt waits again.
+     */
+    async handlerQueueHasWorkers(input: { handlerTaskQueue: string }): Promise<boolean> {
+      const last = await lastActivityPollMs(ctx.temporal, input.handlerTaskQueue);
+      return last !== undefined && Date.now() - last < HANDLER_POLLED_WITHIN_MS;
+    },
+
     /** One page of a bulk retry, acting as the operator who started it. */
     retryTroubleshootingPage(input: BulkRetryInput & { cursor: string | null }) {
       const tenant = { instanceId: input.instanceId, orgId: input.orgId, role: 'operator' as const, actor: input.operator, keyId: null, keyOrgId: input.orgId };
@@ -92,7 +107,7 @@ function toFailure(err: unknown): ApplicationFailure {
 export function handlerActivities(ctx: AppCtx, registry: HandlerRegistry) {
   return {
     async runCommandHandler(input: HandlerInput): Promise<unknown> {
-      await recordStarted(ctx.db, input);
+      await persist(() => recordStarted(ctx.db, input));
       const handler = registry.get(input.domain, input.type);
       if (handler === undefined) {
         throw ApplicationFailure.nonRetryable(`no handler for ${input.domain}/${input.type} on worker ${os.hostname()}:${process.pid}`, 'HandlerNotFound');

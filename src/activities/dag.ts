@@ -19,6 +19,7 @@ import type { DagDefinition, DagNode, Item } from '../dsl/types';
 import { LIMITS, validateDefinition } from '../dsl/validate';
 import { createAddressPolicy, OutboundAddressRefused } from '../net/address-policy';
 import { dagWorkflowId, type DagRunInput, type Outputs, type ReusedOutput } from '../workflows/dag-contract';
+import { persist } from './persist';
 
 export type { NodeRecord };
 
@@ -113,7 +114,7 @@ export function dagActivities(ctx: AppCtx) {
       const activity = Context.current();
       const { attempt } = activity.info;
       const name = input.node.name;
-      await record(input.instanceId, input.runId, [{ name, status: 'running', attempts: attempt, inputPreview: preview(input.inputs), started: true }]);
+      await persist(() => record(input.instanceId, input.runId, [{ name, status: 'running', attempts: attempt, inputPreview: preview(input.inputs), started: true }]));
       const beat = setInterval(() => activity.heartbeat(), HEARTBEAT_MS);
       try {
         const plugin = registry.get(input.node.type);
@@ -124,13 +125,13 @@ export function dagActivities(ctx: AppCtx) {
         if (bytes > NODE_OUTPUT_LIMIT_BYTES) {
           throw ApplicationFailure.nonRetryable(`output is ${bytes} bytes; the limit is ${NODE_OUTPUT_LIMIT_BYTES} bytes`, 'NodeOutputTooLarge');
         }
-        await record(input.instanceId, input.runId, [{ name, status: 'completed', output: outputs, finished: true }]);
+        await persist(() => record(input.instanceId, input.runId, [{ name, status: 'completed', output: outputs, finished: true }]));
         return outputs;
       } catch (err) {
         const permanent = isPermanent(err) || (err instanceof ApplicationFailure && err.nonRetryable);
         const message = err instanceof Error ? err.message : String(err);
         const last = permanent || attempt >= input.maxAttempts;
-        await record(input.instanceId, input.runId, [{ name, status: last ? 'failed' : 'retrying', error: message, ...(last ? { finished: true } : {}) }]);
+        await persist(() => record(input.instanceId, input.runId, [{ name, status: last ? 'failed' : 'retrying', error: message, ...(last ? { finished: true } : {}) }]));
         if (permanent && !(err instanceof ApplicationFailure)) throw ApplicationFailure.nonRetryable(message, (err as Error).name);
         throw err;
       } finally {
@@ -144,7 +145,7 @@ export function dagActivities(ctx: AppCtx) {
      */
     async sendDagCommands(input: SendCommandsInput): Promise<SentCommand[]> {
       const name = input.node.name;
-      await record(input.instanceId, input.runId, [{ name, status: 'running', attempts: input.attempt, inputPreview: preview(input.inputs), started: true }]);
+      await persist(() => record(input.instanceId, input.runId, [{ name, status: 'running', attempts: input.attempt, inputPreview: preview(input.inputs), started: true }]));
       const plugin = registry.get(input.node.type) as NodePlugin<SendCommandParams> | undefined;
       if (plugin === undefined) throw ApplicationFailure.nonRetryable(`node type '${input.node.type}' is not registered on this worker`, 'UnknownNodeType');
       const tenantCtx: TenantCtx = {

@@ -10,6 +10,7 @@ import { postSigned } from '../targets/post';
 import { EXECUTION_RUN_LIMITS } from '../targets/execute';
 import { recordCall, recordExecutionRunStarted, type ExecutionRunStart } from '../targets/run-records';
 import { loadSigningKey, type TargetSnapshot } from '../targets/targets';
+import { persist } from './persist';
 
 export interface CallTargetInput {
   instanceId: string;
@@ -49,10 +50,12 @@ export function targetActivities(ctx: AppCtx) {
     async callTarget(input: CallTargetInput): Promise<CallTargetOutput> {
       const { target } = input;
       const attempt = Context.current().info.attempt;
-      const key = await transaction(ctx.db, { instanceId: input.instanceId }, (tx) => loadSigningKey(tx, ctx.config.masterKey!, input.instanceId, target.id));
+      const key = await persist(() => transaction(ctx.db, { instanceId: input.instanceId }, (tx) => loadSigningKey(tx, ctx.config.masterKey!, input.instanceId, target.id)));
       const startedAt = new Date();
-      const record = (state: 'succeeded' | 'failed', statusCode: number | null, error: string | null) =>
-        recordCall(ctx.db, { instanceId: input.instanceId, runId: input.runId, position: input.position, attempt, target, state, statusCode, startedAt, endedAt: new Date(), error });
+      const record = (state: 'succeeded' | 'failed', statusCode: number | null, error: string | null) => {
+        const endedAt = new Date();
+        return persist(() => recordCall(ctx.db, { instanceId: input.instanceId, runId: input.runId, position: input.position, attempt, target, state, statusCode, startedAt, endedAt, error }));
+      };
       let res;
       try {
         res = await postSigned(policy, target.endpoint, key, input.body, target.timeoutMs);

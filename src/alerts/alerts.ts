@@ -2,14 +2,14 @@
 // evaluates it every `evaluateEverySeconds`; an alert fires at most once per window, through its
 // notify target with a signed payload. The firing is claimed in the same transaction that checks
 // the window, so a repeated evaluation cannot fire twice.
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { AppCtx, TenantCtx } from '../context';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { pgCode, pgConstraint, transaction, type Tx } from '../db/db';
 import { push } from '../eventstore/eventstore';
 import { newId } from '../ids';
 import { createAddressPolicy } from '../net/address-policy';
-import { CadenzaInstance, CadenzaKind } from '../temporal/search-attributes';
+import { recordWorkflowStart, startRecorded, type WorkflowStart } from '../temporal/workflow-starts';
 import { postSigned } from '../targets/post';
 import { loadSigningKey } from '../targets/targets';
 
@@ -108,6 +108,7 @@ export async function addAlert(ctx: TenantCtx, input: AlertInput): Promise<Alert
   checkInput(input);
   const { instanceId, actor } = ctx.tenant;
   const id = newId('alr');
+  const start = alertStart(ctx.temporal.taskQueue, instanceId, id);
   const row = await transaction(ctx.db, ctx.tenant, async (tx) => {
     const { rowCount } = await tx.query('SELECT 1 FROM targets WHERE instance_id = $1 AND id = $2', [instanceId, input.notifyTargetId]);
     if (rowCount === 0) throw ValidationError.field('body.notifyTargetId', `no target '${input.notifyTargetId}' in this instance`);
@@ -129,31 +130,18 @@ export async function addAlert(ctx: TenantCtx, input: AlertInput): Promise<Alert
         },
       },
     ]);
+    await recordWorkflowStart(tx, start);
     return out!;
   }).catch((err: unknown) => {
     if (pgCode(err) === '23505' && pgConstraint(err) === 'alerts_name_unique') throw new ConflictError(`an alert named '${input.name}' exists`, { field: 'body.name' });
     throw err;
   });
-  await startAlertWorkflow(ctx, instanceId, id);
+  await startRecorded(ctx, start);
   return toAlert(row);
 }
 
-async function startAlertWorkflow(ctx: TenantCtx, instanceId: string, alertId: string): Promise<void> {
-  try {
-    await ctx.temporal.client.workflow.start('alertWorkflow', {
-      workflowId: alertWorkflowId(instanceId, alertId),
-      taskQueue: ctx.temporal.taskQueue,
-      args: [{ instanceId, alertId }],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      staticSummary: `alert ${alertId}`,
-      typedSearchAttributes: [
-        { key: CadenzaInstance, value: instanceId },
-        { key: CadenzaKind, value: 'alert' },
-      ],
-    });
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-  }
+function alertStart(taskQueue: string, instanceId: string, alertId: string): WorkflowStart {
+  return { workflowType: 'alertWorkflow', workflowId: alertWorkflowId(instanceId, alertId), taskQueue, instanceId, orgId: null, kind: 'alert', args: [{ instanceId, alertId }], summary: `alert ${alertId}` };
 }
 
 async function loadAlert(tx: Tx, instanceId: string, id: string): Promise<AlertRow> {

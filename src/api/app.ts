@@ -80,7 +80,8 @@ export function createApp(ctx: AppCtx, options: AppOptions = {}): Express {
 
 const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const p = problemFromError(bodyParserError(err) ?? err);
-  if (p.status >= 500) req.log.error({ err }, 'request failed');
+  if (p.status === 503) req.log.warn({ err }, 'request failed: a dependency is unavailable');
+  else if (p.status >= 500) req.log.error({ err }, 'request failed');
   if (res.headersSent) return;
   if (p.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
   sendProblem(res, p);

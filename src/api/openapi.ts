@@ -19,6 +19,7 @@ const COMMON_ERRORS: Record<number, string> = {
   401: 'No API key, or an unknown or revoked one',
   403: 'The key lacks the role this needs',
   422: 'A field is invalid; `errors` names it',
+  503: 'PostgreSQL or Temporal is unreachable; resend the same request after Retry-After seconds',
 };
 
 export function buildOpenApi(routes: AnyRoute[], serverUrl: string): unknown {
@@ -38,7 +39,11 @@ export function buildOpenApi(routes: AnyRoute[], serverUrl: string): unknown {
     }
     const errors = r.auth === 'public' ? {} : COMMON_ERRORS;
     for (const [status, description] of Object.entries(errors)) {
-      responses[status] ??= { description, content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } } };
+      responses[status] ??= {
+        description,
+        ...(status === '503' ? { headers: { 'Retry-After': { description: 'Seconds to wait before resending', schema: { type: 'integer' } } } } : {}),
+        content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } },
+      };
     }
     registry.registerPath({
       method: r.method,

@@ -90,7 +90,7 @@ export const variables: VariableDoc[] = [
   { name: 'CADENZA_WORKER_DOMAINS', default: 'all loaded', description: 'Comma-separated domains whose handlers this worker serves.' },
   { name: 'CADENZA_WORKER_CONCURRENCY', default: '50', description: 'Handler activities one worker runs at once.' },
   { name: 'CADENZA_WORKER_SHUTDOWN_GRACE_SECONDS', default: '30', description: 'On SIGTERM, how long in-flight handlers may run before they are cancelled.' },
-  { name: 'CADENZA_DISPATCH_AFTER_SECONDS', default: '15', description: 'A committed command whose workflow has not started after this long is started by the dispatcher (a crash between commit and start loses nothing).' },
+  { name: 'CADENZA_DISPATCH_AFTER_SECONDS', default: '15', description: 'A committed command, flow run, DAG run or alert whose workflow has not started after this long is started by the dispatcher (a crash between commit and start, or Temporal away, loses nothing).' },
   { name: 'CADENZA_EVENT_DISPATCHER', default: 'true', description: 'Run the event dispatcher in the worker: it delivers the event log to event executions (one leader per task queue).' },
   { name: 'CADENZA_COMMAND_PAYLOAD_LIMIT_BYTES', default: '262144', description: 'Largest command payload (serialized JSON).' },
   { name: 'CADENZA_BATCH_MAX_COMMANDS', default: '1000', description: 'Most commands in one batch.' },

@@ -1,6 +1,6 @@
 // Runs of workflows: start (pinned to a version), read, cancel, signal, and retry from a node
 // reusing the outputs of nodes that completed. Each run is one dagWorkflow execution.
-import { WorkflowIdReusePolicy } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { TenantCtx } from '../context';
 import { transaction, type Tx } from '../db/db';
 import { descendantsOf } from '../dsl/graph';
@@ -9,8 +9,7 @@ import type { DagDefinition } from '../dsl/types';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { newId } from '../ids';
 import { decodeCursor, encodeCursor, type Page } from '../pagination';
-import { eagerStart } from '../temporal/eager-start';
-import { CadenzaInstance, CadenzaKind, CadenzaOrg } from '../temporal/search-attributes';
+import { forgetWorkflowStart, recordWorkflowStart, startPending, startRecorded, type WorkflowStart } from '../temporal/workflow-starts';
 import { dagSignal, dagWorkflowId, type DagRunInput, type ReusedOutput } from '../workflows/dag-contract';
 import { checkDefinition, findDefinition, findVersion } from './definitions';
 import { findRun, listRunRows, preview, recordRunFinished, recordRunOperation, recordRunStarted, runNodes, type NodeRow, type RunRow } from './run-store';
@@ -92,26 +91,14 @@ function checkInput(input: unknown): void {
   if (bytes > RUN_INPUT_LIMIT_BYTES) throw ValidationError.field('body.input', `is ${bytes} bytes; the limit is ${RUN_INPUT_LIMIT_BYTES} bytes`);
 }
 
-/** Records the run, then starts its workflow; a start that fails marks the run failed. */
+/**
+ * Records the run and its start in one transaction, then starts its workflow: with Temporal away
+ * the dispatcher starts it later; a start Temporal refuses marks the run failed.
+ */
 async function startRun(ctx: TenantCtx, spec: StartSpec): Promise<Run> {
   const { instanceId } = ctx.tenant;
   const runId = newId('run');
   const temporalId = dagWorkflowId(instanceId, spec.workflowId, runId);
-  const row = await transaction(ctx.db, ctx.tenant, async (tx) => {
-    await recordRunStarted(tx, ctx.tenant.actor, {
-      instance_id: instanceId,
-      org_id: spec.orgId,
-      id: runId,
-      workflow_id: spec.workflowId,
-      version: spec.version,
-      input: spec.input,
-      retry_of: spec.retryOf ?? null,
-      parent_run_id: null,
-      temporal_workflow_id: temporalId,
-      created_by: ctx.tenant.actor,
-    });
-    return (await findRun(tx, instanceId, runId, null))!;
-  });
   const input: DagRunInput = {
     instanceId,
     orgId: spec.orgId,
@@ -125,22 +112,30 @@ async function startRun(ctx: TenantCtx, spec: StartSpec): Promise<Run> {
     historyEventLimit: ctx.config.workflows.historyEventLimit,
     ...(spec.reused ? { reused: spec.reused } : {}),
   };
-  try {
-    await ctx.temporal.client.workflow.start('dagWorkflow', {
-      workflowId: temporalId,
-      taskQueue: ctx.temporal.taskQueue,
-      args: [input],
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      ...eagerStart(ctx.temporal),
-      typedSearchAttributes: [
-        { key: CadenzaInstance, value: instanceId },
-        { key: CadenzaKind, value: 'dag' },
-        ...(spec.orgId ? [{ key: CadenzaOrg, value: spec.orgId }] : []),
-      ],
-      staticSummary: `${spec.workflowName} v${spec.version}`,
+  const start: WorkflowStart = { workflowType: 'dagWorkflow', workflowId: temporalId, taskQueue: ctx.temporal.taskQueue, instanceId, orgId: spec.orgId, kind: 'dag', args: [input], summary: `${spec.workflowName} v${spec.version}` };
+  const row = await transaction(ctx.db, ctx.tenant, async (tx) => {
+    await recordRunStarted(tx, ctx.tenant.actor, {
+      instance_id: instanceId,
+      org_id: spec.orgId,
+      id: runId,
+      workflow_id: spec.workflowId,
+      version: spec.version,
+      input: spec.input,
+      retry_of: spec.retryOf ?? null,
+      parent_run_id: null,
+      temporal_workflow_id: temporalId,
+      created_by: ctx.tenant.actor,
     });
+    await recordWorkflowStart(tx, start);
+    return (await findRun(tx, instanceId, runId, null))!;
+  });
+  try {
+    await startRecorded(ctx, start);
   } catch (err) {
-    await transaction(ctx.db, ctx.tenant, (tx) => recordRunFinished(tx, instanceId, runId, 'failed', { message: 'the run could not be started', node: null }));
+    await transaction(ctx.db, ctx.tenant, async (tx) => {
+      await forgetWorkflowStart(tx, start);
+      await recordRunFinished(tx, instanceId, runId, 'failed', { message: 'the run could not be started', node: null });
+    });
     throw err;
   }
   return toRun(row);
@@ -198,15 +193,39 @@ async function runningRun(ctx: TenantCtx, runId: string): Promise<RunRow> {
   return run;
 }
 
+/**
+ * A run whose workflow does not exist: 409 while its start is still to be made (the dispatcher
+ * makes it within seconds); a run whose start was lost before starts were recorded is closed
+ * as cancelled when `closeOrphan` (a cancel), so it stops showing as running.
+ */
+async function notStarted(ctx: TenantCtx, run: RunRow, closeOrphan: boolean): Promise<void> {
+  const { instanceId } = ctx.tenant;
+  await transaction(ctx.db, ctx.tenant, async (tx) => {
+    if (await startPending(tx, instanceId, run.temporal_workflow_id)) throw new ConflictError(`run ${run.id} has not started yet; retry in a few seconds`, { runStatus: run.status });
+    if (!closeOrphan) throw new ConflictError(`run ${run.id} has no workflow; it cannot be signalled`, { runStatus: run.status });
+    await recordRunFinished(tx, instanceId, run.id, 'cancelled', { message: `cancelled by ${ctx.tenant.actor}; its workflow had never started`, node: null });
+  });
+}
+
 export async function cancelRun(ctx: TenantCtx, runId: string): Promise<void> {
   const run = await runningRun(ctx, runId);
-  await ctx.temporal.client.workflow.getHandle(run.temporal_workflow_id).cancel();
+  try {
+    await ctx.temporal.client.workflow.getHandle(run.temporal_workflow_id).cancel();
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+    return notStarted(ctx, run, true);
+  }
   await transaction(ctx.db, ctx.tenant, (tx) => recordRunOperation(tx, ctx.tenant.instanceId, ctx.tenant.actor, runId, 'workflow_run.cancel_requested', {}));
 }
 
 export async function signalRun(ctx: TenantCtx, runId: string, name: string, payload: Record<string, unknown>): Promise<void> {
   const run = await runningRun(ctx, runId);
-  await ctx.temporal.client.workflow.getHandle(run.temporal_workflow_id).signal(dagSignal, { name, payload });
+  try {
+    await ctx.temporal.client.workflow.getHandle(run.temporal_workflow_id).signal(dagSignal, { name, payload });
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+    return notStarted(ctx, run, false);
+  }
   await transaction(ctx.db, ctx.tenant, (tx) => recordRunOperation(tx, ctx.tenant.instanceId, ctx.tenant.actor, runId, 'workflow_run.signalled', { name }));
 }
 

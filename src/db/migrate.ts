@@ -3,6 +3,7 @@
 // dynamic import.
 import fs from 'node:fs';
 import path from 'node:path';
+import pg from 'pg';
 import type { Db } from './db';
 
 export const MIGRATIONS_DIR = path.resolve(__dirname, '../../migrations');
@@ -15,17 +16,25 @@ export interface MigrationLog {
 /** Applies every pending migration; returns the names it applied (empty when up to date). */
 export async function migrate(databaseUrl: string, log?: MigrationLog): Promise<string[]> {
   const { runner } = await import('node-pg-migrate');
-  const applied = await runner({
-    databaseUrl,
-    dir: MIGRATIONS_DIR,
-    migrationsTable: MIGRATIONS_TABLE,
-    direction: 'up',
-    checkOrder: true,
-    singleTransaction: true,
-    log: () => undefined,
-  });
-  for (const m of applied) log?.info(`applied migration ${m.name}`);
-  return applied.map((m) => m.name);
+  // Our own client, so a connection lost mid-migration fails the migration, not the process.
+  const dbClient = new pg.Client({ connectionString: databaseUrl });
+  dbClient.on('error', () => undefined);
+  await dbClient.connect();
+  try {
+    const applied = await runner({
+      dbClient,
+      dir: MIGRATIONS_DIR,
+      migrationsTable: MIGRATIONS_TABLE,
+      direction: 'up',
+      checkOrder: true,
+      singleTransaction: true,
+      log: () => undefined,
+    });
+    for (const m of applied) log?.info(`applied migration ${m.name}`);
+    return applied.map((m) => m.name);
+  } finally {
+    await dbClient.end().catch(() => undefined);
+  }
 }
 
 export function migrationNames(): string[] {

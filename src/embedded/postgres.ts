@@ -148,6 +148,7 @@ async function waitForQueries(url: string): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     const client = new pg.Client({ connectionString: url });
+    client.on('error', () => undefined); // the failed connect or query says it too
     try {
       await client.connect();
       await client.query('SELECT 1');
@@ -164,6 +165,7 @@ async function waitForQueries(url: string): Promise<void> {
 
 async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl });
+  client.on('error', () => undefined); // the failed query says it too
   await client.connect();
   try {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);

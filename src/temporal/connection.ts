@@ -1,7 +1,7 @@
 // Connection options for both the client (API) and the worker's NativeConnection, from config:
 // plain for the embedded dev server, API key or mTLS for Temporal Cloud and clusters.
 import fs from 'node:fs';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, isGrpcServiceError } from '@temporalio/client';
 import type { TemporalConfig } from '../config/config';
 
 export interface ConnectionSettings {
@@ -39,4 +39,16 @@ export function connectionSettings(cfg: TemporalConfig, address = cfg.address): 
 export async function connectClient(cfg: TemporalConfig, address?: string): Promise<Client> {
   const connection = await Connection.connect(connectionSettings(cfg, address));
   return new Client({ connection, namespace: cfg.namespace });
+}
+
+/** gRPC UNAVAILABLE and DEADLINE_EXCEEDED: the server is down, restarting or too slow to answer. */
+const UNAVAILABLE_CODES = new Set([14, 4]);
+
+/** True when `err` (or an error it wraps) means the Temporal server could not be reached in time. */
+export function isTemporalUnavailable(err: unknown): boolean {
+  for (let e = err, depth = 0; typeof e === 'object' && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (isGrpcServiceError(e) && UNAVAILABLE_CODES.has(e.code)) return true;
+    if ((e as { name?: unknown }).name === 'TransportError') return true;
+  }
+  return false;
 }

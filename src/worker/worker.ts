@@ -42,6 +42,9 @@ export async function startWorker(ctx: AppCtx): Promise<RunningWorker> {
   const shared = ctx.temporal.workerConnection;
   const connection = shared ?? (await NativeConnection.connect(connectionSettings(config.temporal)));
   const shutdownGraceTime = `${config.worker.shutdownGraceSeconds}s`;
+  // Past the grace period a stop is forced, so a worker stuck on an unreachable PostgreSQL or
+  // Temporal (local activities retrying their writes) still stops.
+  const shutdownForceTime = `${config.worker.shutdownGraceSeconds + 15}s`;
   const core = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
@@ -49,6 +52,7 @@ export async function startWorker(ctx: AppCtx): Promise<RunningWorker> {
     workflowBundle: await workflowBundle(),
     activities: createActivities(ctx),
     shutdownGraceTime,
+    shutdownForceTime,
   });
   const handlers = await Promise.all(
     domains.map((domain) =>
@@ -59,6 +63,7 @@ export async function startWorker(ctx: AppCtx): Promise<RunningWorker> {
         activities: handlerActivities(ctx, registry),
         maxConcurrentActivityTaskExecutions: config.worker.concurrency,
         shutdownGraceTime,
+        shutdownForceTime,
       }),
     ),
   );
