@@ -16,8 +16,10 @@ help:
 start: deps build
 	@exec node bin/cadenza start
 
+# The chaos suite kills and restarts services of its own, so it runs after the main suite.
 test: deps build typecheck
 	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" npx jest
+	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" npx jest -c jest.chaos.config.js
 
 deps: $(NODE_STAMP) tools
 

@@ -107,26 +107,29 @@ function toFailure(err: unknown): ApplicationFailure {
 export function handlerActivities(ctx: AppCtx, registry: HandlerRegistry) {
   return {
     async runCommandHandler(input: HandlerInput): Promise<unknown> {
-      await persist(() => recordStarted(ctx.db, input));
-      const handler = registry.get(input.domain, input.type);
-      if (handler === undefined) {
-        throw ApplicationFailure.nonRetryable(`no handler for ${input.domain}/${input.type} on worker ${os.hostname()}:${process.pid}`, 'HandlerNotFound');
-      }
       const { attempt, maxAttempts, totalAttempts, heartbeatIntervalMs, ...command } = input;
       const activity = Context.current();
-      // Liveness: heartbeat while the handler runs, so a dead worker is noticed within the heartbeat timeout.
+      // Liveness from the start (recording STARTED may wait for PostgreSQL), so a dead worker is
+      // noticed within the heartbeat timeout and a live one never is taken for dead.
       const beat = setInterval(() => activity.heartbeat(), heartbeatIntervalMs);
       try {
-        return await handler.handle(command, {
-          attempt,
-          maxAttempts,
-          totalAttempts,
-          correlationId: command.correlationId,
-          heartbeat: (details?: unknown) => activity.heartbeat(details),
-          signal: activity.cancellationSignal,
-        });
-      } catch (err) {
-        throw toFailure(err);
+        await persist(() => recordStarted(ctx.db, input));
+        const handler = registry.get(input.domain, input.type);
+        if (handler === undefined) {
+          throw ApplicationFailure.nonRetryable(`no handler for ${input.domain}/${input.type} on worker ${os.hostname()}:${process.pid}`, 'HandlerNotFound');
+        }
+        try {
+          return await handler.handle(command, {
+            attempt,
+            maxAttempts,
+            totalAttempts,
+            correlationId: command.correlationId,
+            heartbeat: (details?: unknown) => activity.heartbeat(details),
+            signal: activity.cancellationSignal,
+          });
+        } catch (err) {
+          throw toFailure(err);
+        }
       } finally {
         clearInterval(beat);
       }

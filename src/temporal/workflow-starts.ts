@@ -94,7 +94,14 @@ export async function dispatchWorkflowStarts(ctx: AppCtx, afterSeconds: number, 
     [ctx.temporal.taskQueue, afterSeconds, limit],
   );
   for (const { start } of rows) {
-    await startWorkflow(ctx.temporal, start);
+    try {
+      await startWorkflow(ctx.temporal, start);
+    } catch (err) {
+      if (isTemporalUnavailable(err)) throw err; // the next tick tries again
+      // Refused for this start alone: the others must not wait behind it; it is tried again next tick.
+      ctx.log.error({ err, instanceId: start.instanceId, workflowId: start.workflowId }, 'dispatcher could not start a workflow');
+      continue;
+    }
     await forgetWorkflowStart(ctx.db, start);
     ctx.log.info({ instanceId: start.instanceId, workflowId: start.workflowId }, 'dispatcher started a workflow');
   }

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, waitFor } from '../helpers/harness';
+import { processesMentioning, ROOT, waitFor } from '../helpers/harness';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -16,20 +16,6 @@ async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-/** Processes whose command line mentions `marker` (the data folder), other than this test. */
-function processesMentioning(marker: string): string[] {
-  const found: string[] = [];
-  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      if (cmd.includes(marker) && Number(pid) !== process.pid) found.push(`${pid}: ${cmd.slice(0, 120)}`);
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return found;
 }
 
 interface Started {

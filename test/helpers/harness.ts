@@ -4,6 +4,8 @@
 // files never steal each other's tasks.
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { startApi, type RunningApi } from '../../src/api/server';
 import { openAppCtx, type OpenedCtx } from '../../src/app-context';
@@ -166,6 +168,32 @@ export async function startWorkerProcess(h: Harness, env: Record<string, string>
       await exited;
     },
   };
+}
+
+/** Processes whose command line mentions `marker` (the data folder), other than this test. */
+export function processesMentioning(marker: string): string[] {
+  const found: string[] = [];
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (cmd.includes(marker) && Number(pid) !== process.pid) found.push(`${pid}: ${cmd.slice(0, 120)}`);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return found;
+}
+
+/** A TCP port nothing listens on right now (for a service to start on, or to stay unreachable). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 /**

@@ -3,7 +3,6 @@
 // pickup, and starts later what could not be started then. Restarts and kills of the services
 // themselves are in test/chaos/.
 import crypto from 'node:crypto';
-import net from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { addAlert, getAlert } from '../../src/alerts/alerts';
 import type { TenantCtx } from '../../src/context';
@@ -11,7 +10,7 @@ import { cancelRun, executeWorkflow as executeRun, getRun, signalRun } from '../
 import { startFlowTrigger } from '../../src/flows/runs';
 import { dispatchWorkflowStarts } from '../../src/temporal/workflow-starts';
 import { connect, createWorkflow, finishedRun, setNode, trigger, workflow } from '../helpers/dag';
-import { call, newTenant, startHarness, startWorkerProcess, waitFor, type Harness, type TestTenant, type WorkerProcess } from '../helpers/harness';
+import { call, freePort, newTenant, startHarness, startWorkerProcess, waitFor, type Harness, type TestTenant, type WorkerProcess } from '../helpers/harness';
 
 let h: Harness;
 let worker: WorkerProcess;
@@ -26,20 +25,9 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** The tenant's context with a Temporal that cannot be reached (no retries, so it fails at once). */
 async function withTemporalAway(t: TestTenant): Promise<TenantCtx> {
-  const connection = Connection.lazy({ address: `127.0.0.1:${await closedPort()}`, interceptors: [] });
+  const connection = Connection.lazy({ address: `127.0.0.1:${await freePort()}`, interceptors: [] });
   const client = new Client({ connection, namespace: h.ctx.temporal.namespace });
   return {
     ...h.ctx,
@@ -56,7 +44,7 @@ const oneNodeWorkflow = () => workflow(`wf-${crypto.randomBytes(3).toString('hex
 describe('while PostgreSQL is unreachable', () => {
   let away: Harness;
   beforeAll(async () => {
-    away = await startHarness({ DATABASE_URL: `postgres://cadenza:none@127.0.0.1:${await closedPort()}/cadenza` });
+    away = await startHarness({ DATABASE_URL: `postgres://cadenza:none@127.0.0.1:${await freePort()}/cadenza` });
   });
   afterAll(async () => {
     await away?.close();
