@@ -6,18 +6,22 @@ NODE_STAMP := node_modules/.cadenza-installed
 BUILD_STAMP := dist/.build-stamp
 SOURCES := $(shell find src -type f -name '*.ts' 2>/dev/null)
 
-.PHONY: help start test deps tools build typecheck bench bench-quick clean
+.PHONY: help start test fuzz deps tools build typecheck bench bench-quick clean
 
 help:
 	@echo "make start        run Cadenza on its embedded defaults (Temporal dev server + PostgreSQL)"
-	@echo "make test         run the whole test suite (installs included)"
+	@echo "make test         run the whole test suite (installs included), the OpenAPI fuzz run among it"
+	@echo "make fuzz         run only the Schemathesis fuzz run against the OpenAPI document"
 	@echo "make bench        run the benchmarks (bench/README.md); make bench-quick for a 2-minute check"
 
 start: deps build
 	@exec node bin/cadenza start
 
 test: deps build typecheck
-	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" npx jest
+	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" SCHEMATHESIS_PATH="$$(scripts/ensure-schemathesis.sh)" npx jest
+
+fuzz: deps build
+	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" SCHEMATHESIS_PATH="$$(scripts/ensure-schemathesis.sh)" npx jest test/fuzz
 
 deps: $(NODE_STAMP) tools
 
@@ -29,6 +33,7 @@ $(NODE_STAMP): package.json package-lock.json
 
 tools:
 	@scripts/ensure-temporal.sh >/dev/null
+	@scripts/ensure-schemathesis.sh >/dev/null
 
 build: $(BUILD_STAMP)
 
