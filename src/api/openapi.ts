@@ -74,30 +74,16 @@ export function buildOpenApi(routes: AnyRoute[], serverUrl: string): unknown {
       responses: responses as never,
     });
   }
-  return withoutNul(new OpenApiGeneratorV31(registry.definitions).generateDocument({
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {
       title: 'Cadenza API',
       version: '1',
       description:
         'Commands with a troubleshooting queue, action flows and workflows on Temporal. Errors are RFC 9457 problem+json. ' +
-        'A method a path does not support answers 405 with an Allow header.',
+        'A method a path does not support answers 405 with an Allow header. No string may hold U+0000 (PostgreSQL cannot store it): such a request answers 422 naming the field.',
     },
     servers: [{ url: serverUrl }],
-  }));
+  });
 }
 
-const NO_NUL = '^[^\\u0000]*$';
-
-/** No string holds U+0000 (PostgreSQL cannot store it; requests with one answer 422): the document says so. */
-function withoutNul<T>(doc: T): T {
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(visit);
-    if (typeof node !== 'object' || node === null) return;
-    const schema = node as Record<string, unknown>;
-    if (schema.type === 'string' && schema.pattern === undefined && schema.enum === undefined && schema.format === undefined) schema.pattern = NO_NUL;
-    Object.values(schema).forEach(visit);
-  };
-  visit(doc);
-  return doc;
-}

@@ -7,13 +7,8 @@ extendZodWithOpenApi(z);
 
 export { z };
 
-/** Text with something besides spaces, and no U+0000 (PostgreSQL cannot store it); trimmed. */
-export const words = (max: number) =>
-  z
-    .string()
-    .regex(/^(?=[\s\S]*\S)[^\u0000]*$/, 'must not be blank')
-    .max(max)
-    .trim();
+/** Text with something besides spaces, trimmed. */
+export const words = (max: number) => z.string().regex(/\S/, 'must not be blank').max(max).trim();
 
 export const PageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50).openapi({ description: 'Page size, 1 to 500.' }),
