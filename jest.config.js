@@ -6,7 +6,8 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   // The chaos suite kills and restarts its own services: jest.chaos.config.js runs it afterwards.
-  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/chaos/'],
+  // The Schemathesis fuzz run is `make fuzz` (CADENZA_FUZZ=1).
+  testPathIgnorePatterns: process.env.CADENZA_FUZZ === '1' ? ['/node_modules/', '<rootDir>/test/chaos/'] : ['/node_modules/', '/test/fuzz/', '<rootDir>/test/chaos/'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   globalSetup: '<rootDir>/test/setup/global-setup.js',
   globalTeardown: '<rootDir>/test/setup/global-teardown.js',

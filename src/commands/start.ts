@@ -9,7 +9,7 @@ import { CadenzaInstance, CadenzaKind, CadenzaOrg, CommandDomain, CommandStatus,
 import { commandWorkflowId, type CommandWorkflowInput } from './model';
 
 export async function startCommandWorkflow(temporal: TemporalDeps, input: CommandWorkflowInput): Promise<void> {
-  const workflowId = commandWorkflowId(input.instanceId, input.domain, input.commandId);
+  const workflowId = commandWorkflowId(input.instanceId, input.domain, input.commandId, input.orgId);
   const options: WorkflowStartOptions = {
     workflowId,
     taskQueue: temporal.taskQueue,
