@@ -132,13 +132,17 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, datab
   child.process.stderr?.on('data', (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);
   });
-  await waitForPort('127.0.0.1', port, 30_000, () =>
-    child.process.exitCode !== null ? `PostgreSQL exited during start:\n${output}` : undefined,
-  );
-
   const admin = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
-  await waitForQueries(`${admin}/postgres`);
-  await ensureDatabase(`${admin}/postgres`, database);
+  try {
+    await waitForPort('127.0.0.1', port, 30_000, () =>
+      child.process.exitCode !== null ? `PostgreSQL exited during start:\n${output}` : undefined,
+    );
+    await waitForQueries(`${admin}/postgres`);
+    await ensureDatabase(`${admin}/postgres`, database);
+  } catch (err) {
+    child.kill(); // a start that failed leaves nothing running (the next try needs the port)
+    throw err;
+  }
   return {
     url: `${admin}/${database}`,
     child,
