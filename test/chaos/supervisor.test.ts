@@ -1,6 +1,7 @@
 // `cadenza start` as a user runs it, with its embedded PostgreSQL and Temporal dev server SIGKILLed
 // under load: the supervisor restarts each on the same data and ports, the API and worker in its
-// process ride it out, nothing accepted is lost, and Ctrl-C still stops everything.
+// process ride it out, and nothing accepted is lost. A child that cannot be restarted makes it
+// give up after six failures in a row, leaving nothing running. (Ctrl-C: test/e2e.)
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -30,6 +31,8 @@ beforeAll(async () => {
     CADENZA_TEMPORAL_UI_PORT: String(ui),
     CADENZA_LOG_LEVEL: 'warn',
     CADENZA_OUTBOUND_ALLOWLIST: '127.0.0.1',
+    // When it gives up with PostgreSQL gone, in-flight handlers cannot finish: do not wait long.
+    CADENZA_WORKER_SHUTDOWN_GRACE_SECONDS: '5',
   };
   // Its own process group, as in a terminal: the test signals it as Ctrl-C would.
   supervisor = spawn(process.execPath, [CLI, 'start'], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -58,6 +61,7 @@ afterAll(async () => {
     process.kill(-supervisor.pid!, 'SIGINT');
     await exited;
   }
+  fs.chmodSync(path.join(dataDir, 'pg'), 0o700);
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -107,9 +111,12 @@ describe('cadenza start under chaos', () => {
     await killDuringBurst('cadenza start: SIGKILL embedded Temporal', 'temporal', 'the Temporal dev server restarted', 'sup-temporal');
   });
 
-  it('still stops everything on Ctrl-C, leaving nothing running', async () => {
-    process.kill(-supervisor.pid!, 'SIGINT');
-    expect(await exited).toBe(0);
+  it('gives up on a PostgreSQL that cannot start again after six failures in a row, stops everything and exits 1', async () => {
+    fs.chmodSync(path.join(dataDir, 'pg'), 0); // its data folder is unreadable now: every restart fails
+    process.kill(childPid('postgres'), 'SIGKILL');
+    expect(await exited).toBe(1);
+    expect(output).toContain('PostgreSQL failed 6 times in a row; giving up and stopping Cadenza');
+    expect(output.split('PostgreSQL could not be restarted').length - 1).toBe(5);
     await waitFor(() => processesMentioning(dataDir).length === 0, { timeoutMs: 30_000, what: 'every child process to exit' }).catch(() => {
       throw new Error(`left running:\n${processesMentioning(dataDir).join('\n')}`);
     });
