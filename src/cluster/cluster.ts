@@ -31,6 +31,8 @@ export interface ClusterOptions {
   tls: boolean;
   /** Extra variables for every Cadenza process (log level, handlers folder, allowlist…). */
   env?: Record<string, string>;
+  /** The `cadenza` entry point to migrate and start with; another build's in an upgrade test. */
+  cli?: string;
 }
 
 /** One Cadenza process of the topology: what deploy/compose.yaml runs as a service. */
@@ -71,6 +73,8 @@ export interface Cluster {
   /** `--address` and TLS flags for the stock `temporal` CLI. */
   temporalCliArgs: string[];
   processes: Map<string, CadenzaProcess>;
+  /** Runs `cadenza migrate` of this build (or of `cli`). */
+  migrate(cli?: string): Promise<void>;
   /** Starts a Cadenza process (of this build, or of `cli` from another build) and waits until it is ready. */
   start(spec: ProcessSpec, cli?: string): Promise<CadenzaProcess>;
   /** SIGTERM and wait: a rolling restart. */
@@ -125,7 +129,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       ...cadenzaEnv({ databaseUrl: db.cadenzaUrl, temporalAddress: temporal.address, masterKey: loadOrCreateMasterKey(o.dataDir), dataDir: o.dataDir, certificates }),
       ...o.env,
     };
-    await migrate(env);
+    await migrate(env, o.cli ?? CLI);
     const adminKey = fs.readFileSync(path.join(o.dataDir, 'bootstrap-admin-key'), 'utf8').trim();
 
     const cluster: Cluster = {
@@ -139,6 +143,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
         ...(certificates ? ['--tls-ca-path', certificates.ca, '--tls-cert-path', certificates.clientCert, '--tls-key-path', certificates.clientKey] : []),
       ],
       processes,
+      migrate: (cli = CLI) => migrate(env, cli),
       async start(spec, cli = CLI) {
         const started = await startProcess(o.dataDir, env, spec, cli);
         processes.set(spec.name, started);
@@ -157,7 +162,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       },
       stop,
     };
-    await Promise.all(clusterProcesses(o.apiPorts).map((spec) => cluster.start(spec)));
+    await Promise.all(clusterProcesses(o.apiPorts).map((spec) => cluster.start(spec, o.cli ?? CLI)));
     return cluster;
   } catch (err) {
     await stop();
@@ -228,9 +233,9 @@ export function cadenzaEnv(o: ProcessEnvOptions): Record<string, string> {
   };
 }
 
-async function migrate(env: Record<string, string>): Promise<void> {
+async function migrate(env: Record<string, string>, cli: string): Promise<void> {
   const run = promisify(execFile);
-  await run(process.execPath, [CLI, 'migrate'], { env: { ...process.env, ...env } }).catch((err: { stdout?: string; stderr?: string; message: string }) => {
+  await run(process.execPath, [cli, 'migrate'], { env: { ...process.env, ...env } }).catch((err: { stdout?: string; stderr?: string; message: string }) => {
     throw new Error(`cadenza migrate failed:\n${err.stdout ?? ''}${err.stderr ?? err.message}`);
   });
 }

@@ -110,21 +110,27 @@ function tail(file: string): string {
 
 /** Registers the namespace unless it exists, and waits until the server serves it. */
 async function ensureNamespace(cfg: ClientTemporalConfig, namespace: string): Promise<void> {
-  const connection = await Connection.connect(connectionSettings(cfg));
-  try {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      try {
-        await connection.workflowService.describeNamespace({ namespace });
-        return;
-      } catch (err) {
-        if (Date.now() > deadline) throw err;
-        if ((err as { code?: number }).code === NOT_FOUND) await registerNamespace(connection, namespace);
-        await new Promise((r) => setTimeout(r, 250));
-      }
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    let connection: Connection | undefined;
+    try {
+      // A server still starting its services may not even finish the TLS handshake in time.
+      connection = await Connection.connect({ ...connectionSettings(cfg), connectTimeout: '10s' });
+      const found = await connection.workflowService.describeNamespace({ namespace }).then(
+        () => true,
+        (err: { code?: number }) => {
+          if (err.code !== NOT_FOUND) throw err;
+          return false;
+        },
+      );
+      if (found) return;
+      await registerNamespace(connection, namespace);
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    } finally {
+      await connection?.close();
     }
-  } finally {
-    await connection.close();
   }
 }
 
