@@ -12,7 +12,8 @@ help:
 	@echo "make start        run Cadenza on its embedded defaults (Temporal dev server + PostgreSQL)"
 	@echo "make test         run the whole test suite (installs included)"
 	@echo "make cluster      run the production topology: Temporal server on PostgreSQL, 2 APIs, 2 workers (CLUSTER_ARGS=--tls for mTLS)"
-	@echo "make bench        run the benchmarks (bench/README.md); make bench-quick for a 2-minute check"
+	@echo "make bench        run the benchmarks (bench/README.md); make bench-quick for a 2-minute check;"
+	@echo "                  BENCH_ARGS=--server runs them on the self-hosted Temporal server, not the dev server"
 
 start: deps build
 	@exec node bin/cadenza start
@@ -55,7 +56,7 @@ bench: deps build
 	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" node bench/run.js $(BENCH_ARGS)
 
 bench-quick: deps build
-	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" node bench/run.js --quick
+	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" node bench/run.js --quick $(BENCH_ARGS)
 
 clean:
 	rm -rf dist node_modules/.cadenza-installed
