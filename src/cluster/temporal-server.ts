@@ -92,11 +92,10 @@ export async function startTemporalServer(o: TemporalServerOptions): Promise<Tem
   fs.closeSync(log);
   const address = `127.0.0.1:${o.port}`;
   const server = { address, child, stop: () => child.stop('SIGTERM', 20_000) };
+  const exited = () => (child.process.exitCode !== null ? `the Temporal server exited during start; see ${o.logFile}:\n${tail(o.logFile)}` : undefined);
   try {
-    await waitForPort('127.0.0.1', o.port, 60_000, () =>
-      child.process.exitCode !== null ? `the Temporal server exited during start; see ${o.logFile}:\n${tail(o.logFile)}` : undefined,
-    );
-    await ensureNamespace(serverClientConfig(address, o.tlsDir), o.namespace);
+    await waitForPort('127.0.0.1', o.port, 60_000, exited);
+    await ensureNamespace(serverClientConfig(address, o.tlsDir), o.namespace, exited);
   } catch (err) {
     await server.stop();
     throw err;
@@ -109,9 +108,11 @@ function tail(file: string): string {
 }
 
 /** Registers the namespace unless it exists, and waits until the server serves it. */
-async function ensureNamespace(cfg: ClientTemporalConfig, namespace: string): Promise<void> {
+async function ensureNamespace(cfg: ClientTemporalConfig, namespace: string, failed: () => string | undefined): Promise<void> {
   const deadline = Date.now() + 120_000;
   for (;;) {
+    const why = failed();
+    if (why !== undefined) throw new Error(why);
     let connection: Connection | undefined;
     try {
       // A server still starting its services may not even finish the TLS handshake in time.

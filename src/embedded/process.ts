@@ -98,10 +98,14 @@ function canListen(port: number): Promise<boolean> {
   });
 }
 
-/** The first of `count` consecutive free ports (a Temporal server takes nine). */
+/**
+ * The first of `count` consecutive free ports (a Temporal server takes nine), below 32768: the
+ * server stores its membership ports in a smallint column, and the OS hands out ephemeral ports
+ * (freePort) above it.
+ */
 export async function freePortRange(count: number): Promise<number> {
   for (let tries = 0; tries < 100; tries++) {
-    const first = 20_000 + Math.floor(Math.random() * 30_000);
+    const first = 10_000 + Math.floor(Math.random() * (32_767 - 10_000 - count));
     let free = true;
     for (let p = first; p < first + count && free; p++) free = await canListen(p);
     if (free) return first;
