@@ -8,7 +8,7 @@ import type { Plan } from '../dsl/plan';
 import type { DagDefinition } from '../dsl/types';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { newId } from '../ids';
-import { decodeCursor, encodeCursor, type Page } from '../pagination';
+import { decodeCursor, encodeCursor, TIME_ID, type Page } from '../pagination';
 import { eagerStart } from '../temporal/eager-start';
 import { CadenzaInstance, CadenzaKind, CadenzaOrg } from '../temporal/search-attributes';
 import { dagSignal, dagWorkflowId, type DagRunInput, type ReusedOutput } from '../workflows/dag-contract';
@@ -175,7 +175,7 @@ export async function getRun(ctx: TenantCtx, runId: string): Promise<Run> {
 }
 
 export async function listRuns(ctx: TenantCtx, workflowId: string, query: { limit: number; cursor?: string; status?: string }): Promise<Page<Run>> {
-  const after = decodeCursor(query.cursor);
+  const after = decodeCursor(query.cursor, TIME_ID);
   return transaction(ctx.db, ctx.tenant, async (tx) => {
     // Runs stay readable after a soft delete, so only the org scope is checked here.
     const { rows: wf } = await tx.query('SELECT 1 FROM workflow_definitions WHERE instance_id = $1 AND id = $2 AND ($3::text IS NULL OR org_id = $3)', [
