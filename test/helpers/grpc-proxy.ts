@@ -47,13 +47,14 @@ export async function startGrpcProxy(upstreamAddress: string, certs: Certificate
     const forwarded = upstream.request({ ...plain(headers), ':method': 'POST', ':path': headers[HTTP2_HEADER_PATH] });
     let trailers: http2.OutgoingHttpHeaders = {};
     forwarded.on('response', (response, flags) => {
+      // A call the client already gave up on has nothing left to answer.
+      if (stream.headersSent || stream.closed || stream.destroyed) return;
       const reply = { ...plain(response), [HTTP2_HEADER_STATUS]: response[HTTP2_HEADER_STATUS] };
       // A trailers-only answer (an error status) ends with its headers.
-      if ((flags & END_STREAM) !== 0) stream.respond(reply, { endStream: true });
-      else stream.respond(reply, { waitForTrailers: true });
+      stream.respond(reply, (flags & END_STREAM) !== 0 ? { endStream: true } : { waitForTrailers: true });
     });
     forwarded.on('trailers', (t) => (trailers = plain(t)));
-    stream.on('wantTrailers', () => stream.sendTrailers(trailers));
+    stream.on('wantTrailers', () => (stream.closed ? undefined : stream.sendTrailers(trailers)));
     forwarded.on('data', (chunk: Buffer) => stream.write(chunk));
     forwarded.on('end', () => (stream.headersSent && !stream.closed ? stream.end() : undefined));
     stream.on('data', (chunk: Buffer) => forwarded.write(chunk));
