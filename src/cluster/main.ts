@@ -7,8 +7,9 @@ import { loadConfig } from '../config/config';
 import { startCluster, type Cluster } from './cluster';
 
 function banner(cluster: Cluster, envFile: string): string {
-  const apis = [...cluster.processes.values()].filter((p) => p.url !== undefined);
-  const workers = [...cluster.processes.values()].filter((p) => p.url === undefined);
+  const processes = [...cluster.processes.values()].sort((a, b) => a.spec.name.localeCompare(b.spec.name));
+  const apis = processes.filter((p) => p.url !== undefined);
+  const workers = processes.filter((p) => p.url === undefined);
   return [
     '',
     'The Cadenza cluster is running.',

@@ -4,9 +4,9 @@
 import { execFile, execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { CLI, type Cluster } from '../../src/cluster/cluster';
+import type { Cluster } from '../../src/cluster/cluster';
 import { connect, createWorkflow, executeWorkflow, finishedRun, node, runItems, runNode, setNode, trigger, workflow } from '../helpers/dag';
-import { call, clusterApi, ROOT, startTestCluster, waitFor, type ApiTarget } from '../helpers/harness';
+import { call, CLI, clusterApi, ROOT, startTestCluster, waitFor, type ApiTarget } from '../helpers/harness';
 
 /** The build users run before this one: a commit of this repository. Move it on when a release ships. */
 const PREVIOUS_RELEASE = '71492d4e1d535ce8c3684e7ee745ef862ac3d9e0';

@@ -1,7 +1,8 @@
 // The one test harness: every integration test file opens it once. It connects to the shared
 // Temporal dev server and PostgreSQL (started by the global setup), runs the API in-process on
 // a free port, and can start real `cadenza worker` processes on a task queue of its own, so test
-// files never steal each other's tasks.
+// files never steal each other's tasks. The cluster suite starts the production topology
+// instead (startTestCluster).
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -10,7 +11,7 @@ import path from 'node:path';
 import { startApi, type RunningApi } from '../../src/api/server';
 import { openAppCtx, type OpenedCtx } from '../../src/app-context';
 import { CadenzaClient, type Role } from '../../src/client';
-import { startCluster, type Cluster, type ClusterOptions } from '../../src/cluster/cluster';
+import { CLI, startCluster, type Cluster, type ClusterOptions } from '../../src/cluster/cluster';
 import { loadConfig, type Config } from '../../src/config/config';
 import { SYSTEM, transaction } from '../../src/db/db';
 import { freePort, freePortRange } from '../../src/embedded/process';
@@ -19,7 +20,7 @@ import { createInstance } from '../../src/tenancy/instances';
 import { insertKey } from '../../src/tenancy/keys';
 
 export const ROOT = path.resolve(__dirname, '../..');
-export const CLI = path.join(ROOT, 'dist/cli/main.js');
+export { CLI };
 
 /** What `call` and the workflow helpers need: an API to talk to. */
 export interface ApiTarget {
