@@ -6,12 +6,13 @@ NODE_STAMP := node_modules/.cadenza-installed
 BUILD_STAMP := dist/.build-stamp
 SOURCES := $(shell find src -type f -name '*.ts' 2>/dev/null)
 
-.PHONY: help start cluster test test-cluster deps tools temporal-server build typecheck bench bench-quick clean
+.PHONY: help start cluster test test-cluster fuzz deps tools temporal-server build typecheck bench bench-quick clean
 
 help:
 	@echo "make start        run Cadenza on its embedded defaults (Temporal dev server + PostgreSQL)"
 	@echo "make test         run the whole test suite (installs included)"
 	@echo "make cluster      run the production topology: Temporal server on PostgreSQL, 2 APIs, 2 workers (CLUSTER_ARGS=--tls for mTLS)"
+	@echo "make fuzz         fuzz the API from its OpenAPI document with Schemathesis (a few minutes)"
 	@echo "make bench        run the benchmarks (bench/README.md); make bench-quick for a 2-minute check;"
 	@echo "                  BENCH_ARGS=--server runs them on the self-hosted Temporal server, not the dev server"
 
@@ -28,6 +29,9 @@ test: deps build typecheck temporal-server
 
 test-cluster: deps build temporal-server
 	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" npx jest -c jest.cluster.config.js
+
+fuzz: deps build
+	@CADENZA_FUZZ=1 TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" SCHEMATHESIS_PATH="$$(scripts/ensure-schemathesis.sh)" npx jest test/fuzz
 
 deps: $(NODE_STAMP) tools
 

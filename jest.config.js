@@ -5,8 +5,9 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  // The cluster suite has its own services and config (jest.cluster.config.js).
-  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/cluster/'],
+  // The cluster suite has its own services and config (jest.cluster.config.js); the Schemathesis
+  // fuzz run is `make fuzz` (CADENZA_FUZZ=1).
+  testPathIgnorePatterns: ['/node_modules/', '/test/cluster/', ...(process.env.CADENZA_FUZZ === '1' ? [] : ['/test/fuzz/'])],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   globalSetup: '<rootDir>/test/setup/global-setup.js',
   globalTeardown: '<rootDir>/test/setup/global-teardown.js',
