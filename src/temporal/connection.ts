@@ -16,7 +16,10 @@ export interface ConnectionSettings {
       };
 }
 
-export function connectionSettings(cfg: TemporalConfig, address = cfg.address): ConnectionSettings {
+/** What a connection needs of the configuration. */
+export type ClientTemporalConfig = Pick<TemporalConfig, 'address' | 'apiKey' | 'tls'>;
+
+export function connectionSettings(cfg: ClientTemporalConfig, address = cfg.address): ConnectionSettings {
   if (address === undefined) throw new Error('no Temporal address: set TEMPORAL_ADDRESS or use `cadenza start`');
   const settings: ConnectionSettings = { address };
   if (cfg.apiKey !== undefined) {

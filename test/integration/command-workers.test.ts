@@ -32,8 +32,8 @@ describe('workers', () => {
     const client = await (await newTenant(h)).client('operator');
     const first = await worker();
     const commandId = id();
-    // Long enough that the second worker is up (seconds on a loaded machine) before the first is killed.
-    await client.sendCommand({ domain: 'demo', type: 'slow', commandId, payload: { ms: 10_000 }, timeouts: { heartbeatMs: 1000 }, backoffMs: [0] });
+    // Long enough to outlast the second worker's start on a busy machine, whose heartbeats a 1 s timeout could miss.
+    await client.sendCommand({ domain: 'demo', type: 'slow', commandId, payload: { ms: 15_000 }, timeouts: { heartbeatMs: 3000 }, backoffMs: [0] });
     await client.waitForCommand('demo', commandId, (c) => c.status === 'IN_PROGRESS');
     await worker();
     await first.kill();
