@@ -7,6 +7,7 @@ import type { AppCtx } from '../context';
 import { transaction } from '../db/db';
 import { recordRunEnded } from '../flows/run-records';
 import { createAddressPolicy, OutboundAddressRefused } from '../net/address-policy';
+import { statusClass } from '../metrics/metrics';
 import { postSigned } from '../targets/post';
 import { EXECUTION_RUN_LIMITS } from '../targets/execute';
 import { recordCall, recordExecutionRunStarted, type ExecutionRunStart } from '../targets/run-records';
@@ -44,7 +45,8 @@ export function targetActivities(ctx: AppCtx) {
     },
 
     async recordExecutionRunEnded(input: { instanceId: string; orgId?: string | null; runId: string; state: 'succeeded' | 'failed'; body: unknown; error: Record<string, unknown> | null }): Promise<void> {
-      await recordRunEnded(ctx.db, { instanceId: input.instanceId, orgId: input.orgId ?? null, runId: input.runId, state: input.state, context: { body: input.body }, error: input.error });
+      const recorded = await recordRunEnded(ctx.db, { instanceId: input.instanceId, orgId: input.orgId ?? null, runId: input.runId, state: input.state, context: { body: input.body }, error: input.error });
+      if (recorded) ctx.metrics.runs.inc({ kind: 'execution', outcome: input.state });
     },
 
     async callTarget(input: CallTargetInput): Promise<CallTargetOutput> {
@@ -52,8 +54,11 @@ export function targetActivities(ctx: AppCtx) {
       const attempt = Context.current().info.attempt;
       const key = await transaction(ctx.db, { instanceId: input.instanceId }, (tx) => loadSigningKey(tx, masterKeys(ctx.config), input.instanceId, target.id));
       const startedAt = new Date();
-      const record = (state: 'succeeded' | 'failed', statusCode: number | null, error: string | null) =>
-        recordCall(ctx.db, { instanceId: input.instanceId, runId: input.runId, position: input.position, attempt, target, state, statusCode, startedAt, endedAt: new Date(), error });
+      const timer = ctx.metrics.targetCalls.startTimer({ target_type: target.type });
+      const record = (state: 'succeeded' | 'failed', statusCode: number | null, error: string | null) => {
+        timer({ status: statusClass(statusCode) });
+        return recordCall(ctx.db, { instanceId: input.instanceId, runId: input.runId, position: input.position, attempt, target, state, statusCode, startedAt, endedAt: new Date(), error });
+      };
       let res;
       try {
         res = await postSigned(policy, target.endpoint, key, input.body, target.timeoutMs);

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import express, { type ErrorRequestHandler, type Express } from 'express';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import { publicUrl } from '../config/config';
 import type { AppCtx, Tenant } from '../context';
@@ -37,6 +37,8 @@ export function createApp(ctx: AppCtx, options: AppOptions = {}): Express {
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
     }),
   );
+
+  app.use(countRequests(ctx));
 
   if (options.requestLog) {
     const writer = options.requestLog;
@@ -76,6 +78,18 @@ export function createApp(ctx: AppCtx, options: AppOptions = {}): Express {
   });
   app.use(errorHandler);
   return app;
+}
+
+/** HTTP metrics by route template (the OpenAPI path), never by the concrete path. */
+function countRequests(ctx: AppCtx): RequestHandler {
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const route = (res.locals.route as string | undefined) ?? 'unmatched';
+      ctx.metrics.httpRequests.observe({ method: req.method, route, status: String(res.statusCode) }, Number(process.hrtime.bigint() - started) / 1e9);
+    });
+    next();
+  };
 }
 
 const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {

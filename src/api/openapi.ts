@@ -3,7 +3,7 @@ import type { AnyRoute } from './route';
 import { PROBLEM_CONTENT_TYPE } from './problem';
 import { z } from './schema';
 
-const ProblemSchema = z
+export const ProblemSchema = z
   .object({
     type: z.string(),
     title: z.string(),
@@ -33,7 +33,7 @@ export function buildOpenApi(routes: AnyRoute[], serverUrl: string): unknown {
     const responses: Record<string, unknown> = {};
     for (const [status, spec] of Object.entries(r.responses)) {
       responses[status] = spec.schema
-        ? { description: spec.description, content: { 'application/json': { schema: spec.schema } } }
+        ? { description: spec.description, content: { [spec.contentType ?? 'application/json']: { schema: spec.schema } } }
         : { description: spec.description };
     }
     const errors = r.auth === 'public' ? {} : COMMON_ERRORS;

@@ -51,8 +51,9 @@ async function runApi(): Promise<void> {
   });
 }
 
-async function runWorker(opts: { domains?: string; handlers?: string; concurrency?: string }): Promise<void> {
+async function runWorker(opts: { domains?: string; handlers?: string; concurrency?: string; metricsPort?: string }): Promise<void> {
   if (opts.domains !== undefined) process.env.CADENZA_WORKER_DOMAINS = opts.domains;
+  if (opts.metricsPort !== undefined) process.env.CADENZA_METRICS_PORT = opts.metricsPort;
   if (opts.handlers !== undefined) process.env.CADENZA_HANDLERS_DIR = opts.handlers;
   if (opts.concurrency !== undefined) process.env.CADENZA_WORKER_CONCURRENCY = opts.concurrency;
   const { config, log } = configFor('worker');
@@ -154,6 +155,7 @@ export function buildProgram(): Command {
     .option('--domains <list>', 'serve only these comma-separated domains (CADENZA_WORKER_DOMAINS)')
     .option('--handlers <dir>', 'load command handlers from this folder (CADENZA_HANDLERS_DIR)')
     .option('--concurrency <n>', 'handler activities run at once (CADENZA_WORKER_CONCURRENCY)')
+    .option('--metrics-port <port>', 'serve /metrics on this port (CADENZA_METRICS_PORT)')
     .action(runWorker);
   program
     .command('migrate')

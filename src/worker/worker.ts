@@ -31,7 +31,7 @@ export function loadRegistry(ctx: AppCtx): HandlerRegistry {
 }
 
 export async function startWorker(ctx: AppCtx): Promise<RunningWorker> {
-  installRuntime(ctx.log);
+  ctx.metrics.coreMetricsUrl = await installRuntime(ctx.log);
   const { config } = ctx;
   const registry = loadRegistry(ctx);
   const domains = config.worker.domains ?? registry.domains();

@@ -4,6 +4,7 @@
 // files never steal each other's tasks.
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
+import net from 'node:net';
 import path from 'node:path';
 import { startApi, type RunningApi } from '../../src/api/server';
 import { openAppCtx, type OpenedCtx } from '../../src/app-context';
@@ -184,4 +185,16 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${options.what ?? 'a condition'} (last: ${JSON.stringify(last)})`);
     await new Promise((r) => setTimeout(r, options.intervalMs ?? 100));
   }
+}
+
+/** A port free on loopback now, for a listener a test starts (a worker's metrics port). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
