@@ -14,6 +14,7 @@ import { planRunSteps, type RunStepPlan } from '../flows/flows';
 import { startFlowTrigger } from '../flows/runs';
 import { postReply, replySigningKey } from '../commands/replies';
 import type { Metrics } from '../metrics/metrics';
+import { activeSpan } from '../telemetry/tracing';
 import { createAddressPolicy } from '../net/address-policy';
 
 export interface HandlerInput extends Command {
@@ -125,6 +126,8 @@ export function handlerActivities(ctx: AppCtx, registry: HandlerRegistry) {
           correlationId: command.correlationId,
           heartbeat: (details?: unknown) => activity.heartbeat(details),
           signal: activity.cancellationSignal,
+          span: activeSpan(),
+          log: ctx.log.child({ domain: input.domain, type: input.type, commandId: input.commandId }),
         });
         outcome = 'success';
         return result;

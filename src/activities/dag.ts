@@ -119,7 +119,7 @@ export function dagActivities(ctx: AppCtx) {
       try {
         const plugin = registry.get(input.node.type);
         if (plugin === undefined) throw ApplicationFailure.nonRetryable(`node type '${input.node.type}' is not registered on this worker`, 'UnknownNodeType');
-        const items = await observeNode(ctx.metrics, input.node.type, () =>
+        const items = await observeNode(ctx.metrics, input.node, () =>
           executeNode(plugin, input.node.parameters, { nodeName: name, inputs: input.inputs, outbound, signal: activity.cancellationSignal }, input.refs),
         );
         const outputs: Outputs = items.map((x) => (x.length > 0 ? x : null));

@@ -8,6 +8,7 @@ import { transaction } from '../db/db';
 import { recordRunEnded } from '../flows/run-records';
 import { createAddressPolicy, OutboundAddressRefused } from '../net/address-policy';
 import { statusClass } from '../metrics/metrics';
+import { inSpan } from '../telemetry/tracing';
 import { postSigned } from '../targets/post';
 import { EXECUTION_RUN_LIMITS } from '../targets/execute';
 import { recordCall, recordExecutionRunStarted, type ExecutionRunStart } from '../targets/run-records';
@@ -61,7 +62,11 @@ export function targetActivities(ctx: AppCtx) {
       };
       let res;
       try {
-        res = await postSigned(policy, target.endpoint, key, input.body, target.timeoutMs);
+        res = await inSpan(`call target ${target.type}`, { 'cadenza.target.type': target.type, 'url.full': target.endpoint }, async (span) => {
+          const answer = await postSigned(policy, target.endpoint, key, input.body, target.timeoutMs);
+          span.setAttribute('http.response.status_code', answer.status);
+          return answer;
+        });
       } catch (err) {
         const refused = err instanceof OutboundAddressRefused;
         const message = (err as Error).message;

@@ -3,6 +3,7 @@
 // dispatcher may call this as often as they like.
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { TemporalDeps } from '../context';
+import { withLogContext } from '../telemetry/log-context';
 import { eagerStart } from '../temporal/eager-start';
 import { CadenzaInstance, CadenzaKind, CadenzaOrg, CommandDomain, CommandStatus, CommandType, CorrelationId } from '../temporal/search-attributes';
 import { commandWorkflowId, type CommandWorkflowInput } from './model';
@@ -10,7 +11,8 @@ import { commandWorkflowId, type CommandWorkflowInput } from './model';
 export async function startCommandWorkflow(temporal: TemporalDeps, input: CommandWorkflowInput): Promise<void> {
   const workflowId = commandWorkflowId(input.instanceId, input.domain, input.commandId, input.orgId);
   try {
-    await temporal.client.workflow.start('commandWorkflow', {
+    // The command's work logs its own correlation id (the sending request's id comes along too).
+    await withLogContext({ correlationId: input.correlationId }, () => temporal.client.workflow.start('commandWorkflow', {
       workflowId,
       taskQueue: temporal.taskQueue,
       args: [input],
@@ -28,7 +30,7 @@ export async function startCommandWorkflow(temporal: TemporalDeps, input: Comman
         { key: CommandStatus, value: 'PENDING' },
         { key: CorrelationId, value: input.correlationId },
       ],
-    });
+    }));
   } catch (err) {
     // A closed workflow of this id means the command already ran: nothing to start.
     if (err instanceof WorkflowExecutionAlreadyStartedError) return;

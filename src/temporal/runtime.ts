@@ -36,7 +36,7 @@ let installed: Promise<string> | undefined;
 export function installRuntime(log: Logger): Promise<string> {
   installed ??= freeLoopbackPort().then((port) => {
     Runtime.install({
-      logger: new PinoTemporalLogger(log.child({}, { level: log.level === 'trace' || log.level === 'debug' ? log.level : 'warn' })),
+      logger: new PinoTemporalLogger(log.child({}, { level: coreLogLevel(log) })),
       telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${port}`, countersTotalSuffix: true, useSecondsForDurations: true } } },
       // Let the worker's own shutdown (SIGTERM handling in our entry points) drive the exit.
       shutdownSignals: [],
@@ -44,6 +44,12 @@ export function installRuntime(log: Logger): Promise<string> {
     return `http://127.0.0.1:${port}/metrics`;
   });
   return installed;
+}
+
+/** Core's info lines are noise: warn and above, unless the process asks for debug or trace, or for less. */
+function coreLogLevel(log: Logger): string {
+  if (log.level === 'trace' || log.level === 'debug') return log.level;
+  return log.levelVal > 40 ? log.level : 'warn';
 }
 
 function freeLoopbackPort(): Promise<number> {

@@ -8,6 +8,8 @@ import { handlerTaskQueue } from '../commands/model';
 import type { AppCtx } from '../context';
 import { connectionSettings } from '../temporal/connection';
 import { installRuntime } from '../temporal/runtime';
+import { logContextActivityInterceptor } from '../telemetry/log-context';
+import { installTracing, workerTracingOptions } from '../telemetry/tracing';
 import { createActivities } from './activities';
 import { workflowBundle } from './bundle';
 import { startDispatcher } from './dispatcher';
@@ -42,12 +44,16 @@ export async function startWorker(ctx: AppCtx): Promise<RunningWorker> {
   const shared = ctx.temporal.workerConnection;
   const connection = shared ?? (await NativeConnection.connect(connectionSettings(config.temporal)));
   const shutdownGraceTime = `${config.worker.shutdownGraceSeconds}s`;
+  const { sinks, activityInterceptors } = workerTracingOptions(installTracing('cadenza-worker'));
+  const interceptors = { activity: [...activityInterceptors, logContextActivityInterceptor] };
   const core = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     workflowBundle: await workflowBundle(),
     activities: createActivities(ctx),
+    interceptors,
+    sinks,
     shutdownGraceTime,
   });
   const handlers = await Promise.all(
@@ -57,6 +63,7 @@ export async function startWorker(ctx: AppCtx): Promise<RunningWorker> {
         namespace: config.temporal.namespace,
         taskQueue: handlerTaskQueue(config.temporal.taskQueue, domain),
         activities: handlerActivities(ctx, registry),
+        interceptors,
         maxConcurrentActivityTaskExecutions: config.worker.concurrency,
         shutdownGraceTime,
       }),
