@@ -6,7 +6,8 @@ import { Command, CommanderError } from 'commander';
 import { startApi } from '../api/server';
 import { openAppCtx } from '../app-context';
 import { CadenzaClient } from '../client';
-import { ConfigError, loadConfig, publicUrl, type ProcessRole } from '../config/config';
+import { ConfigError, loadConfig, masterKeys, publicUrl, type ProcessRole } from '../config/config';
+import { rotateMasterKey } from '../crypto/rotate';
 import { createDb } from '../db/db';
 import { migrate } from '../db/migrate';
 import { runStart } from '../embedded/start';
@@ -101,6 +102,17 @@ async function runMigrate(): Promise<void> {
   }
 }
 
+async function runRotateMaster(): Promise<void> {
+  const { config } = configFor('migrate');
+  const db = createDb(config.database.url!, 2, 'cadenza-keys');
+  try {
+    const report = await rotateMasterKey(db, masterKeys(config));
+    console.log(`Re-encrypted ${report.targets} target signing keys and ${report.replyKeys} reply signing keys (${report.alreadyCurrent} were current).`);
+  } finally {
+    await db.end();
+  }
+}
+
 /** The HTTP client for API commands: --url/--key flags, CADENZA_URL/CADENZA_API_KEY, or the local bootstrap key. */
 export function apiClient(opts: Pick<ApiOpts, 'url' | 'key' | 'org'>): CadenzaClient {
   const url = opts.url ?? process.env.CADENZA_URL ?? 'http://127.0.0.1:3000';
@@ -140,6 +152,11 @@ export function buildProgram(): Command {
 
   addApiCommands(program, apiClient);
   addApplyCommand(program, apiClient);
+  program.commands
+    .find((c) => c.name() === 'keys')!
+    .command('rotate-master')
+    .description('Re-encrypt every stored secret under CADENZA_MASTER_KEY (the old key in CADENZA_MASTER_KEY_PREVIOUS); needs DATABASE_URL')
+    .action(runRotateMaster);
 
   return program;
 }

@@ -1,7 +1,5 @@
 import { CadenzaError, UnauthorizedError } from '../../errors';
 import { METRICS_CONTENT_TYPE, scrapeAllowed } from '../../metrics/metrics';
-import { ProblemSchema } from '../openapi';
-import { PROBLEM_CONTENT_TYPE } from '../problem';
 import { publicRoute } from '../route';
 import { z } from '../schema';
 
@@ -16,8 +14,8 @@ export const metricsRoutes = [
     tags: ['health'],
     responses: {
       200: { description: 'Prometheus text exposition format', schema: z.string(), contentType: METRICS_CONTENT_TYPE },
-      401: { description: 'The metrics token is missing or wrong', schema: ProblemSchema, contentType: PROBLEM_CONTENT_TYPE },
-      404: { description: 'No metrics token is configured: /metrics is not served on the API port', schema: ProblemSchema, contentType: PROBLEM_CONTENT_TYPE },
+      401: { description: 'The metrics token is missing or wrong' },
+      404: { description: 'No metrics token is configured: /metrics is not served on the API port' },
     },
     handler: async (ctx, _input, req) => {
       const allowed = scrapeAllowed(ctx.config.metrics.token, req.headers.authorization, false);
