@@ -13,6 +13,8 @@ import type { Tx } from '../db/db';
 import { planRunSteps, type RunStepPlan } from '../flows/flows';
 import { startFlowTrigger } from '../flows/runs';
 import { postReply, replySigningKey } from '../commands/replies';
+import type { Metrics } from '../metrics/metrics';
+import { activeSpan } from '../telemetry/tracing';
 import { createAddressPolicy } from '../net/address-policy';
 import { lastActivityPollMs } from '../temporal/pollers';
 import { persist } from './persist';
@@ -53,6 +55,17 @@ async function firePostTrigger(ctx: AppCtx, input: TransitionInput, trigger: 'po
   }
 }
 
+/** Counts a newly recorded transition that ends a command or parks it. */
+function countTransition(metrics: Metrics, input: TransitionInput, command: { sentAt: Date; totalAttempts: number } | undefined): void {
+  const details = { attempts: command?.totalAttempts, sentAt: command?.sentAt };
+  for (const e of input.events) {
+    if (e.type === COMMAND_EVENTS.completed || e.type === COMMAND_EVENTS.operatorComplete) metrics.commandFinished(input, 'completed', details);
+    if (e.type === COMMAND_EVENTS.failed) metrics.commandFinished(input, 'failed', details);
+    if (e.type === COMMAND_EVENTS.operatorCancel) metrics.commandFinished(input, 'canceled', details);
+    if (e.type === COMMAND_EVENTS.movedToTsq) metrics.commandFinished(input, 'parked', { ...details, reason: String(e.payload.reason) });
+  }
+}
+
 export function coreCommandActivities(ctx: AppCtx) {
   const policy = createAddressPolicy(ctx.config.outboundAllowlist);
   return {
@@ -61,7 +74,8 @@ export function coreCommandActivities(ctx: AppCtx) {
       // The trigger's actions are planned in the recording's transaction; only the first
       // recording fires it, so a replayed local activity starts no second run.
       const plan = trigger && ((tx: Tx) => planRunSteps(tx, input.instanceId, input.orgId, 'command', trigger));
-      const { read: steps, ...out } = await recordTransition(ctx.db, input, plan);
+      const { read: steps, command, ...out } = await recordTransition(ctx.db, input, plan);
+      if (out.recorded) countTransition(ctx.metrics, input, command);
       if (out.recorded && trigger !== undefined && steps !== undefined) await firePostTrigger(ctx, input, trigger, steps);
       return out;
     },
@@ -113,26 +127,36 @@ export function handlerActivities(ctx: AppCtx, registry: HandlerRegistry) {
       // Liveness from the start (recording STARTED may wait for PostgreSQL), so a dead worker is
       // noticed within the heartbeat timeout and a live one never is taken for dead.
       const beat = setInterval(() => activity.heartbeat(), heartbeatIntervalMs);
+      const timer = ctx.metrics.handlerDuration.startTimer({ domain: input.domain, type: input.type });
+      let outcome = 'error';
       try {
         await persist(() => recordStarted(ctx.db, input));
         const handler = registry.get(input.domain, input.type);
         if (handler === undefined) {
           throw ApplicationFailure.nonRetryable(`no handler for ${input.domain}/${input.type} on worker ${os.hostname()}:${process.pid}`, 'HandlerNotFound');
         }
+        let result: unknown;
         try {
-          return await handler.handle(command, {
+          result = await handler.handle(command, {
             attempt,
             maxAttempts,
             totalAttempts,
             correlationId: command.correlationId,
             heartbeat: (details?: unknown) => activity.heartbeat(details),
             signal: activity.cancellationSignal,
+            span: activeSpan(),
+            log: ctx.log.child({ domain: input.domain, type: input.type, commandId: input.commandId }),
           });
         } catch (err) {
-          throw toFailure(err);
+          const failure = toFailure(err);
+          outcome = failure.type === 'BusinessRuleError' ? 'business_rule' : failure.nonRetryable ? 'permanent' : 'error';
+          throw failure;
         }
+        outcome = 'success';
+        return result;
       } finally {
         clearInterval(beat);
+        timer({ outcome });
       }
     },
   };

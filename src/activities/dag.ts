@@ -18,6 +18,7 @@ import { executeNode, resolveNodeParams, type NodePlugin } from '../dsl/registry
 import type { DagDefinition, DagNode, Item } from '../dsl/types';
 import { LIMITS, validateDefinition } from '../dsl/validate';
 import { createAddressPolicy, OutboundAddressRefused } from '../net/address-policy';
+import { observeNode } from '../telemetry/nodes';
 import { dagWorkflowId, type DagRunInput, type Outputs, type ReusedOutput } from '../workflows/dag-contract';
 import { persist } from './persist';
 
@@ -119,7 +120,9 @@ export function dagActivities(ctx: AppCtx) {
       try {
         const plugin = registry.get(input.node.type);
         if (plugin === undefined) throw ApplicationFailure.nonRetryable(`node type '${input.node.type}' is not registered on this worker`, 'UnknownNodeType');
-        const items = await executeNode(plugin, input.node.parameters, { nodeName: name, inputs: input.inputs, outbound, signal: activity.cancellationSignal }, input.refs);
+        const items = await observeNode(ctx.metrics, input.node, () =>
+          executeNode(plugin, input.node.parameters, { nodeName: name, inputs: input.inputs, outbound, signal: activity.cancellationSignal }, input.refs),
+        );
         const outputs: Outputs = items.map((x) => (x.length > 0 ? x : null));
         const bytes = Buffer.byteLength(JSON.stringify(outputs));
         if (bytes > NODE_OUTPUT_LIMIT_BYTES) {
@@ -190,7 +193,8 @@ export function dagActivities(ctx: AppCtx) {
     },
 
     async finishDagRun(input: { instanceId: string; runId: string; status: RunStatus; error: { message: string; node: string | null } | null }): Promise<void> {
-      await transaction(ctx.db, tenant(input.instanceId), (tx) => recordRunFinished(tx, input.instanceId, input.runId, input.status, input.error));
+      const recorded = await transaction(ctx.db, tenant(input.instanceId), (tx) => recordRunFinished(tx, input.instanceId, input.runId, input.status, input.error));
+      if (recorded) ctx.metrics.runs.inc({ kind: 'workflow', outcome: input.status });
     },
 
     /** Loads and plans another workflow for Execute Workflow or an error workflow, and records its run. */

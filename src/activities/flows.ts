@@ -82,7 +82,7 @@ export function flowActivities(ctx: AppCtx) {
     },
 
     async recordFlowRunEnded(input: RunEndInput): Promise<void> {
-      await recordRunEnded(ctx.db, input);
+      if (await recordRunEnded(ctx.db, input)) ctx.metrics.runs.inc({ kind: 'flow', outcome: input.state });
     },
   };
 }

@@ -56,7 +56,7 @@ export function buildOpenApi(routes: AnyRoute[], serverUrl: string): unknown {
     for (const [status, spec] of Object.entries(r.responses)) {
       // Errors are problem+json; a route's own error statuses say why in their description.
       if (Number(status) >= 400) responses[status] = { description: spec.description, content: problemContent };
-      else responses[status] = spec.schema ? { description: spec.description, content: { 'application/json': { schema: spec.schema } } } : { description: spec.description };
+      else responses[status] = spec.schema ? { description: spec.description, content: { [spec.contentType ?? 'application/json']: { schema: spec.schema } } } : { description: spec.description };
     }
     const errors = { ...(r.auth === 'public' ? {} : TENANT_ERRORS), ...(r.body === undefined ? {} : BODY_ERRORS) };
     for (const [status, description] of Object.entries(errors)) responses[status] ??= { description, ...(status === '503' ? { headers: RETRY_AFTER } : {}), content: problemContent };

@@ -12,12 +12,16 @@ export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 export interface Reply {
   status: number;
   body?: unknown;
+  /** A body that is not JSON (Prometheus text); its Content-Type goes in `headers`. */
+  text?: string;
   headers?: Record<string, string>;
 }
 
 export interface ResponseSpec {
   description: string;
   schema?: z.ZodType;
+  /** application/json unless said otherwise. */
+  contentType?: string;
 }
 
 type Input<P, Q, B> = { params: P; query: Q; body: B };
@@ -109,7 +113,12 @@ function jsonBody(spec: AnyRoute): RequestHandler {
 }
 
 export function mountRoute(router: Router, app: AppCtx, spec: AnyRoute): void {
-  const handlers: RequestHandler[] = [];
+  const handlers: RequestHandler[] = [
+    (_req, res, next) => {
+      res.locals.route = spec.path;
+      next();
+    },
+  ];
   if (spec.auth !== 'public') {
     const minRole = spec.auth;
     // Authenticate before reading the body, so a caller without a key learns nothing else.
@@ -128,7 +137,8 @@ export function mountRoute(router: Router, app: AppCtx, spec: AnyRoute): void {
       spec.auth === 'public' ? spec.handler(ctx, input, req) : spec.handler({ ...ctx, tenant: res.locals.tenant as Tenant }, input, req),
     );
     for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
-    if (reply.body === undefined) res.status(reply.status).end();
+    if (reply.text !== undefined) res.status(reply.status).send(reply.text);
+    else if (reply.body === undefined) res.status(reply.status).end();
     else res.status(reply.status).json(reply.body);
   });
   router[spec.method](expressPath(spec.path), ...handlers);

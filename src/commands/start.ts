@@ -3,6 +3,7 @@
 // dispatcher may call this as often as they like.
 import { WorkflowExecutionAlreadyStartedError, type WorkflowStartOptions } from '@temporalio/client';
 import type { TemporalDeps } from '../context';
+import { withLogContext } from '../telemetry/log-context';
 import { eagerStart } from '../temporal/eager-start';
 import { START_DEADLINE_MS } from '../temporal/workflow-starts';
 import { CadenzaInstance, CadenzaKind, CadenzaOrg, CommandDomain, CommandStatus, CommandType, CorrelationId } from '../temporal/search-attributes';
@@ -30,7 +31,10 @@ export async function startCommandWorkflow(temporal: TemporalDeps, input: Comman
     ],
   };
   try {
-    await temporal.client.connection.withDeadline(Date.now() + START_DEADLINE_MS, () => temporal.client.workflow.start('commandWorkflow', options));
+    // The command's work logs its own correlation id (the sending request's id comes along too).
+    await withLogContext({ correlationId: input.correlationId }, () =>
+      temporal.client.connection.withDeadline(Date.now() + START_DEADLINE_MS, () => temporal.client.workflow.start('commandWorkflow', options)),
+    );
   } catch (err) {
     // A closed workflow of this id means the command already ran: nothing to start.
     if (err instanceof WorkflowExecutionAlreadyStartedError) return;

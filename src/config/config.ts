@@ -60,6 +60,8 @@ export interface Config {
   };
   /** Host names, IPs and CIDRs that outbound calls may reach although they are not public. */
   outboundAllowlist: string[];
+  /** Who may scrape /metrics: the token's holders on the API port; anyone who reaches the metrics port when no token is set. */
+  metrics: { port: number | undefined; host: string; token: string | undefined };
 }
 
 export class ConfigError extends Error {
@@ -105,6 +107,9 @@ export const variables: VariableDoc[] = [
   { name: 'CADENZA_ACTION_QUOTA_SECONDS', default: '0 (no quota)', description: 'Action-seconds an instance may use per calendar month (UTC); flow runs over it are refused with 429.' },
   { name: 'CADENZA_ACTION_THREADS', default: '4', description: 'Threads per worker process that run action scripts; more scripts at once wait for a free thread.' },
   { name: 'CADENZA_OUTBOUND_ALLOWLIST', default: 'none', description: 'Comma-separated host names, IPs or CIDRs that `api.http.fetch` may reach although they are loopback, private, link-local or unique-local.' },
+  { name: 'CADENZA_METRICS_PORT', default: 'none', description: 'Port of a separate /metrics listener (Prometheus text) for this process: `cadenza worker`, `cadenza api` or `cadenza start`.' },
+  { name: 'CADENZA_METRICS_HOST', default: '127.0.0.1', description: 'Interface the metrics listener binds to.' },
+  { name: 'CADENZA_METRICS_TOKEN', default: 'none', description: 'Bearer token that scrapers send. With it, /metrics is also served on the API port and both need the token; without it, the API port answers 404 and the metrics listener is open.' },
   { name: 'DATABASE_URL', default: 'embedded', description: 'External PostgreSQL; replaces the embedded one. Required for api, worker and migrate.' },
   { name: 'TEMPORAL_ADDRESS', default: 'embedded', description: 'External Temporal frontend (host:port); replaces the dev server. Required for api and worker.' },
   { name: 'TEMPORAL_NAMESPACE', default: 'default', description: 'Temporal namespace.' },
@@ -239,6 +244,13 @@ function readAllowlist(r: Reader): string[] {
   return entries;
 }
 
+function readMetrics(r: Reader): Config['metrics'] {
+  const raw = r.str('CADENZA_METRICS_PORT');
+  const token = r.str('CADENZA_METRICS_TOKEN');
+  if (token !== undefined && token.length < 16) r.problems.push('CADENZA_METRICS_TOKEN must be at least 16 characters (generate one with `openssl rand -hex 16`)');
+  return { port: raw === undefined ? undefined : r.int('CADENZA_METRICS_PORT', 0, 0, 65535), host: r.str('CADENZA_METRICS_HOST') ?? '127.0.0.1', token };
+}
+
 /** Parses the environment for a process role; throws ConfigError listing every problem. */
 export function loadConfig(env: Env, role: ProcessRole): Config {
   const r = new Reader(env);
@@ -291,6 +303,7 @@ export function loadConfig(env: Env, role: ProcessRole): Config {
       threads: r.int('CADENZA_ACTION_THREADS', 4, 1, 256),
     },
     outboundAllowlist: readAllowlist(r),
+    metrics: readMetrics(r),
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;

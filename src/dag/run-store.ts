@@ -92,8 +92,9 @@ export async function recordRunStarted(tx: Tx, actor: string, run: NewRun): Prom
 }
 
 /** Appends workflow_run.<status> (completed, failed, cancelled, timed_out) and closes the row. */
-export async function recordRunFinished(tx: Tx, instanceId: string, runId: string, status: RunStatus, error: unknown): Promise<void> {
-  await push(tx, instanceId, 'cadenza', [
+/** False when the run's end was recorded before (a retried activity). */
+export async function recordRunFinished(tx: Tx, instanceId: string, runId: string, status: RunStatus, error: unknown): Promise<boolean> {
+  const stored = await push(tx, instanceId, 'cadenza', [
     {
       aggregateType: 'workflow_run',
       aggregateId: runId,
@@ -106,6 +107,7 @@ export async function recordRunFinished(tx: Tx, instanceId: string, runId: strin
       },
     },
   ]);
+  return stored.length > 0;
 }
 
 /** Nodes still running or waiting when a run fails, times out or is cancelled end as failed. */

@@ -1,7 +1,9 @@
 // Connection options for both the client (API) and the worker's NativeConnection, from config:
 // plain for the embedded dev server, API key or mTLS for Temporal Cloud and clusters.
 import fs from 'node:fs';
-import { Client, Connection, isGrpcServiceError } from '@temporalio/client';
+import { Client, Connection, isGrpcServiceError, type ConnectionLike } from '@temporalio/client';
+import { LogContextClientInterceptor } from '../telemetry/log-context';
+import { clientTracingInterceptor } from '../telemetry/tracing';
 import type { TemporalConfig } from '../config/config';
 
 export interface ConnectionSettings {
@@ -41,7 +43,12 @@ export function connectionSettings(cfg: ClientTemporalConfig, address = cfg.addr
 
 export async function connectClient(cfg: TemporalConfig, address?: string): Promise<Client> {
   const connection = await Connection.connect(connectionSettings(cfg, address));
-  return new Client({ connection, namespace: cfg.namespace });
+  return newClient(connection, cfg.namespace);
+}
+
+/** Every Cadenza client: workflow starts, signals and updates carry the trace and the log context. */
+export function newClient(connection: ConnectionLike, namespace: string): Client {
+  return new Client({ connection, namespace, interceptors: { workflow: [clientTracingInterceptor(), new LogContextClientInterceptor()] } });
 }
 
 /** gRPC UNAVAILABLE and DEADLINE_EXCEEDED: the server is down, restarting or too slow to answer. */
