@@ -51,8 +51,21 @@ export function targetActivities(ctx: AppCtx) {
       const attempt = Context.current().info.attempt;
       const key = await transaction(ctx.db, { instanceId: input.instanceId }, (tx) => loadSigningKey(tx, ctx.config.masterKey!, input.instanceId, target.id));
       const startedAt = new Date();
-      const record = (state: 'succeeded' | 'failed', statusCode: number | null, error: string | null) =>
-        recordCall(ctx.db, { instanceId: input.instanceId, runId: input.runId, position: input.position, attempt, target, state, statusCode, startedAt, endedAt: new Date(), error });
+      const record = (state: 'succeeded' | 'failed', statusCode: number | null, error: string | null, response: unknown = null) =>
+        recordCall(ctx.db, {
+          instanceId: input.instanceId,
+          runId: input.runId,
+          position: input.position,
+          attempt,
+          target,
+          state,
+          statusCode,
+          startedAt,
+          endedAt: new Date(),
+          error,
+          request: input.body,
+          response,
+        });
       let res;
       try {
         res = await postSigned(policy, target.endpoint, key, input.body, target.timeoutMs);
@@ -69,11 +82,11 @@ export function targetActivities(ctx: AppCtx) {
         throw ApplicationFailure.create({ type: TARGET_FAILURE.rejected, message, nonRetryable: true, details: [{ status: res.status, body: null }] });
       }
       if (res.ok) {
-        await record('succeeded', res.status, null);
+        await record('succeeded', res.status, null, body);
         return { status: res.status, body };
       }
       const clientError = res.status >= 400 && res.status < 500;
-      await record('failed', res.status, `HTTP ${res.status}`);
+      await record('failed', res.status, `HTTP ${res.status}`, body);
       throw ApplicationFailure.create({
         type: clientError ? TARGET_FAILURE.rejected : TARGET_FAILURE.failed,
         message: `answered HTTP ${res.status}`,
