@@ -4,6 +4,7 @@ import { pinoHttp } from 'pino-http';
 import { publicUrl } from '../config/config';
 import type { AppCtx, Tenant } from '../context';
 import type { RequestLogWriter } from '../logstore/requests';
+import { mountConsole } from './console';
 import { mountDocs } from './docs';
 import { buildOpenApi } from './openapi';
 import { problem, problemFromError, sendProblem } from './problem';
@@ -69,6 +70,7 @@ export function createApp(ctx: AppCtx, options: AppOptions = {}): Express {
     res.json(openapi);
   });
   mountDocs(router);
+  mountConsole(router);
   app.use(router);
 
   app.use((req, res) => {
