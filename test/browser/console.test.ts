@@ -200,6 +200,33 @@ describe('a workflow run in the console', () => {
   });
 });
 
+describe('a workflow run waiting for an approval', () => {
+  it('shows the waiting node and sends the signal it expects', async () => {
+    const t = await newTenant(h);
+    const workflowId = await createWorkflow(
+      h,
+      t,
+      workflow('refund', [trigger('Start'), node('Manager approval', 'cadenza.waitForSignal', 1, { signalName: 'approve' }), setNode('Refund', { refunded: 'yes' })], connect(['Start', 'Manager approval'], ['Manager approval', 'Refund'])),
+    );
+    const runId = await executeWorkflow(h, t, workflowId, { amount: 80 });
+    await waitFor(async () => (await api(t, 'GET', `/v1/workflow-runs/${runId}`)).body.nodes.some((n: { name: string; status: string }) => n.name === 'Manager approval' && n.status === 'waiting'), {
+      what: 'the approval node to wait',
+    });
+
+    const { page, problems } = await signIn(browser, h.baseUrl, t.adminKey);
+    await page.goto(`${h.baseUrl}/console/workflow-runs/${runId}?node=Manager%20approval`);
+    await settled(page);
+    expect(await page.locator('.dag-node[data-node="Manager approval"]').getAttribute('data-status')).toBe('waiting');
+    await page.getByRole('button', { name: 'Approve (approve)' }).click();
+    await page.getByRole('dialog', { name: 'Send “approve” to this run?' }).getByRole('button', { name: 'Send the signal' }).click();
+    await statusBadge(page, 'completed').waitFor();
+    const run = (await api(t, 'GET', `/v1/workflow-runs/${runId}`)).body;
+    expect(run.nodes.find((n: { name: string }) => n.name === 'Manager approval').output).toEqual([[{ json: { approved: true } }]]);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});
+
 describe('a viewer key', () => {
   it('sees the same pages with no action buttons, and the API refuses those actions anyway', async () => {
     const t = await newTenant(h);

@@ -1,10 +1,9 @@
 import { QueryClient, QueryClientProvider, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { lazy, useEffect, useState } from 'react';
 import { BrowserRouter, Route, Routes } from 'react-router';
 import { ApiError, api, onUnauthorized, unwrap } from '../api/client';
 import { clearSession, readSession, writeSession, type Session } from '../api/session';
 import { Actions } from '../pages/actions/Actions';
-import { ActionDetail } from '../pages/actions/ActionDetail';
 import { Flows } from '../pages/actions/Flows';
 import { AlertDetail } from '../pages/alerts/AlertDetail';
 import { Alerts } from '../pages/alerts/Alerts';
@@ -18,13 +17,16 @@ import { Executions } from '../pages/targets/Executions';
 import { TargetDetail } from '../pages/targets/TargetDetail';
 import { Targets } from '../pages/targets/Targets';
 import { Troubleshooting } from '../pages/troubleshooting/Troubleshooting';
-import { WorkflowDetail } from '../pages/workflows/WorkflowDetail';
-import { WorkflowRun } from '../pages/workflows/WorkflowRun';
 import { Workflows } from '../pages/workflows/Workflows';
 import { ErrorState, Loading } from '../ui/QueryState';
 import { Layout } from './Layout';
 import { MeContext } from './me';
 import { SignIn } from './SignIn';
+
+// Pages with heavy libraries (the graph, the highlighter, the diff) load when first opened.
+const WorkflowDetail = lazy(() => import('../pages/workflows/WorkflowDetail').then((m) => ({ default: m.WorkflowDetail })));
+const WorkflowRun = lazy(() => import('../pages/workflows/WorkflowRun').then((m) => ({ default: m.WorkflowRun })));
+const ActionDetail = lazy(() => import('../pages/actions/ActionDetail').then((m) => ({ default: m.ActionDetail })));
 
 const queryClient = new QueryClient({
   defaultOptions: {

@@ -1,7 +1,8 @@
 import { useQuery } from '@tanstack/react-query';
-import { useEffect } from 'react';
+import { Suspense, useEffect } from 'react';
 import { NavLink, Outlet, useLocation } from 'react-router';
 import { api, unwrap } from '../api/client';
+import { Loading } from '../ui/QueryState';
 import { useMe } from './me';
 
 const OPERATE = [
@@ -83,7 +84,9 @@ export function Layout({ onChangeOrg, onSignOut }: { onChangeOrg: (org: string |
           </div>
         </header>
         <main id="main" tabIndex={-1}>
-          <Outlet />
+          <Suspense fallback={<Loading label="Opening the page" />}>
+            <Outlet />
+          </Suspense>
         </main>
       </div>
     </div>

@@ -34,11 +34,10 @@ function FlowList({ level }: { level: Level }) {
                 <p className="muted small">{flow.description}</p>
                 {flow.triggers.map((t) => (
                   <div key={t.triggerType} className="trigger">
-                    <h4 className="mono" title={t.description}>
-                      {t.triggerType}
-                    </h4>
+                    <h4 className="mono">{t.triggerType}</h4>
+                    <p className="muted small">{t.description}</p>
                     {t.actions.length === 0 ? (
-                      <p className="muted small">No action.</p>
+                      <p className="small">No action.</p>
                     ) : (
                       <ol className="trigger-actions">
                         {t.actions.map((a) => (
