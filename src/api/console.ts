@@ -30,7 +30,8 @@ function secureHeaders(res: Response): void {
   res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
 }
 
-export function mountConsole(router: Router, dir = CONSOLE_DIR): void {
+export function mountConsole(router: Router): void {
+  const dir = CONSOLE_DIR;
   router.use('/console', (_req, res, next) => {
     secureHeaders(res);
     next();
