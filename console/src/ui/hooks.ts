@@ -1,18 +1,33 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useSyncExternalStore } from 'react';
 import { useSearchParams } from 'react-router';
 
-/** The current time, ticking every `everyMs`, so relative ages stay true. */
+// One clock for every relative time on the page: a single timer, and a component re-renders
+// only when its own period (10 s for ages, 1 s for "updated 3 s ago") has passed.
+const ticks = new Set<() => void>();
+let clock: number | undefined;
+
+function subscribe(onTick: () => void): () => void {
+  ticks.add(onTick);
+  clock ??= window.setInterval(() => ticks.forEach((t) => t()), 1000);
+  return () => {
+    ticks.delete(onTick);
+    if (ticks.size === 0) {
+      window.clearInterval(clock);
+      clock = undefined;
+    }
+  };
+}
+
+/** The current time, rounded down to `everyMs`, so relative ages stay true. */
 export function useNow(everyMs = 10_000): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const t = window.setInterval(() => setNow(Date.now()), everyMs);
-    return () => window.clearInterval(t);
-  }, [everyMs]);
-  return now;
+  return useSyncExternalStore(subscribe, () => Math.floor(Date.now() / everyMs) * everyMs);
 }
 
 /** Filters kept in the URL, so every view has a link and survives a reload. */
-export function useFilters<K extends string>(keys: readonly K[]): [Partial<Record<K, string>>, (next: Partial<Record<K, string | undefined>>) => void] {
+export function useFilters<K extends string>(
+  keys: readonly K[],
+  { replace = false }: { replace?: boolean } = {},
+): [Partial<Record<K, string>>, (next: Partial<Record<K, string | undefined>>) => void] {
   const [params, setParams] = useSearchParams();
   const values: Partial<Record<K, string>> = {};
   for (const k of keys) {
@@ -25,7 +40,7 @@ export function useFilters<K extends string>(keys: readonly K[]): [Partial<Recor
       if (v === undefined || v === '') merged.delete(k);
       else merged.set(k, v);
     }
-    setParams(merged);
+    setParams(merged, { replace });
   };
   return [values, set];
 }

@@ -22,7 +22,8 @@ type RunNode = Schemas['WorkflowRunNode'];
 export function WorkflowRun() {
   const { runId = '' } = useParams();
   const now = useNow(2_000);
-  const [{ node: selected }, setFilters] = useFilters(['node'] as const);
+  // Selecting a node replaces the URL, so Back leaves the run instead of stepping through clicks.
+  const [{ node: selected }, setFilters] = useFilters(['node'] as const, { replace: true });
   const run = useQuery({
     queryKey: ['workflow-run', runId],
     queryFn: () => unwrap(api.GET('/v1/workflow-runs/{runId}', { params: { path: { runId } } })),
