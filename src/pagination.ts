@@ -6,15 +6,28 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+/** The types of a cursor's sort key, checked before it reaches SQL: time (ISO 8601), text or int. */
+export type CursorShape = readonly ('time' | 'text' | 'int')[];
+
+export const TIME_ID: CursorShape = ['time', 'text'];
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
+
+const fits: Record<CursorShape[number], (v: unknown) => boolean> = {
+  time: (v) => typeof v === 'string' && ISO_TIME.test(v) && !Number.isNaN(Date.parse(v)),
+  text: (v) => typeof v === 'string' && v.length <= 1000,
+  int: (v) => Number.isSafeInteger(v),
+};
+
 export function encodeCursor(key: unknown[]): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
-export function decodeCursor(cursor: string | undefined, field = 'query.cursor'): unknown[] | undefined {
+export function decodeCursor(cursor: string | undefined, shape: CursorShape, field = 'query.cursor'): unknown[] | undefined {
   if (cursor === undefined) return undefined;
   try {
     const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(key)) return key;
+    if (Array.isArray(key) && key.length === shape.length && shape.every((type, i) => fits[type](key[i]))) return key;
   } catch {
     // fall through to the validation error
   }

@@ -6,7 +6,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { pgCode, transaction, type Tx } from '../db/db';
 import { push, type StoredEvent } from '../eventstore/eventstore';
 import { newId, sha256Hex } from '../ids';
-import { decodeCursor, toPage, type Page } from '../pagination';
+import { decodeCursor, TIME_ID, toPage, type Page } from '../pagination';
 import { checkSyntax } from '../sandbox/sandbox';
 import { removeActionFromTriggers } from '../flows/flows';
 import { ownerOrgId, type Owner } from './owner';
@@ -312,7 +312,7 @@ export async function getAction(ctx: TenantCtx, owner: Owner, id: string): Promi
 }
 
 export async function listActions(ctx: TenantCtx, owner: Owner, input: { limit: number; cursor?: string; state?: ActionState }): Promise<Page<Action>> {
-  const after = decodeCursor(input.cursor);
+  const after = decodeCursor(input.cursor, TIME_ID);
   return transaction(ctx.db, ctx.tenant, async (tx) => {
     const { rows } = await tx.query<ActionRow>(
       `SELECT * FROM actions

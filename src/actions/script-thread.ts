@@ -1,11 +1,21 @@
-// Entry of a script thread (see ScriptThreadPool): runs one action script per message, so the
-// worker's main thread stays free for Temporal while a script spins up to its deadline.
+// Entry of a script thread (see ScriptThreadPool): runs one job per message, so the worker's
+// main thread stays free for Temporal while a script spins up to its deadline.
 import { parentPort } from 'node:worker_threads';
 import { createAddressPolicy } from '../net/address-policy';
-import { runActionScript, type ActionThreadInput } from './script';
+import { runScript, type RunScriptResult } from '../sandbox/sandbox';
+import { runActionScript, type ScriptJob } from './script';
 
-parentPort!.on('message', (input: ActionThreadInput) => {
-  void runActionScript({ ...input, policy: createAddressPolicy(input.allowlist) }).then(
+function runJob(job: ScriptJob): Promise<RunScriptResult> {
+  switch (job.kind) {
+    case 'action':
+      return runActionScript({ ...job.input, policy: createAddressPolicy(job.input.allowlist) });
+    case 'script':
+      return runScript(job.input);
+  }
+}
+
+parentPort!.on('message', (job: ScriptJob) => {
+  void runJob(job).then(
     (result) => parentPort!.postMessage(result),
     (err: unknown) => parentPort!.postMessage({ ok: false, error: { kind: 'runtime', message: String(err) }, logs: [], logsTruncated: false, durationMs: 0 }),
   );

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { AddressPolicy } from '../net/address-policy';
 import { fetchHostFunction } from '../sandbox/http';
-import { runScript, type RunScriptResult } from '../sandbox/sandbox';
+import { runScript, type RunScriptInput, type RunScriptResult } from '../sandbox/sandbox';
 
 export interface ActionRunInput {
   name: string;
@@ -69,24 +69,55 @@ export function runActionScript(input: ActionRunInput): Promise<RunScriptResult>
 
 export type ActionThreadInput = Omit<ActionRunInput, 'policy'> & { allowlist: string[] };
 
+/** A script with no host functions (Code nodes, expressions): everything it needs is in its arguments. */
+export type PlainScriptInput = Omit<RunScriptInput, 'host'>;
+
+/** What a script thread runs: an action (with its api and outbound policy) or a plain script. */
+export type ScriptJob = { kind: 'action'; input: ActionThreadInput } | { kind: 'script'; input: PlainScriptInput };
+
 /** Past the script's own deadline, how long a thread may take before it is terminated. */
 const THREAD_GRACE_MS = 2_000;
 const THREAD_FILE = path.join(__dirname, 'script-thread.js');
 
+/** Scripts of one tenant that may wait for a thread; more are refused at once. */
+export const SCRIPT_QUEUE_PER_TENANT = 200;
+
+const BUSY: RunScriptResult = {
+  ok: false,
+  error: { kind: 'busy', message: `${SCRIPT_QUEUE_PER_TENANT} scripts of this tenant already wait for a script thread; try again later` },
+  logs: [],
+  logsTruncated: false,
+  durationMs: 0,
+};
+
 /**
- * A few long-lived threads that run action scripts one at a time each, so a script that spins
- * until its deadline never blocks the worker's event loop. A thread that overstays its script's
- * deadline is terminated and replaced; callers beyond the pool size wait their turn.
+ * A few long-lived threads that run scripts one at a time each, so a script that spins until its
+ * deadline never blocks the worker's event loop. A thread that overstays its script's deadline
+ * is terminated and replaced. Threads are shared fairly between tenants (instances): one tenant
+ * runs at most size - 1 scripts at once (all of them when the pool has one thread), so a thread
+ * stays for the others; waiting scripts are served tenant by tenant in turn, and at most
+ * SCRIPT_QUEUE_PER_TENANT of one tenant wait, so one tenant cannot starve another.
+ *
+ * The one entry point is `run(tenant, job)`: pass the instance id as the tenant.
  */
 export class ScriptThreadPool {
   private readonly idle: Worker[] = [];
-  private readonly waiting: ((thread: Worker) => void)[] = [];
+  private readonly waiting = new Map<string, ((thread: Worker) => void)[]>();
+  private readonly running = new Map<string, number>();
+  /** Tenants with waiting scripts, in the order they are served. */
+  private readonly turn: string[] = [];
   private started = 0;
 
   constructor(private readonly size: number) {}
 
-  async run(input: ActionThreadInput): Promise<RunScriptResult> {
-    const thread = await this.acquire();
+  /** How many scripts one tenant may run at once. */
+  get perTenant(): number {
+    return Math.max(1, this.size - 1);
+  }
+
+  async run(tenant: string, job: ScriptJob): Promise<RunScriptResult> {
+    const thread = await this.acquire(tenant);
+    if (thread === undefined) return BUSY;
     const started = Date.now();
     return new Promise((resolve, reject) => {
       const done = () => {
@@ -96,31 +127,44 @@ export class ScriptThreadPool {
       };
       const onMessage = (result: RunScriptResult) => {
         done();
-        this.release(thread);
+        this.release(tenant, thread);
         resolve(result);
       };
       const onExit = (code: number) => {
         done();
-        this.replace();
+        this.replace(tenant);
         reject(new Error(`the script thread exited with code ${code} before it answered`));
       };
       const kill = setTimeout(() => {
         done();
         void thread.terminate();
-        this.replace();
+        this.replace(tenant);
         resolve({ ok: false, error: { kind: 'timeout', message: 'the script ran past its timeout and was stopped' }, logs: [], logsTruncated: false, durationMs: Date.now() - started });
-      }, input.timeoutMs + THREAD_GRACE_MS);
+      }, job.input.timeoutMs + THREAD_GRACE_MS);
       thread.on('message', onMessage);
       thread.on('exit', onExit);
-      thread.postMessage(input);
+      thread.postMessage(job);
     });
   }
 
-  private acquire(): Promise<Worker> {
-    const thread = this.idle.pop();
-    if (thread !== undefined) return Promise.resolve(thread);
-    if (this.started < this.size) return Promise.resolve(this.spawn());
-    return new Promise((resolve) => this.waiting.push(resolve));
+  /** A thread for the tenant now, a promise of one when it waits its turn, or undefined when its queue is full. */
+  private acquire(tenant: string): Promise<Worker | undefined> {
+    const queue = this.waiting.get(tenant) ?? [];
+    if ((this.running.get(tenant) ?? 0) < this.perTenant && queue.length === 0) {
+      const thread = this.idle.pop() ?? (this.started < this.size ? this.spawn() : undefined);
+      if (thread !== undefined) {
+        this.running.set(tenant, (this.running.get(tenant) ?? 0) + 1);
+        return Promise.resolve(thread);
+      }
+    }
+    if (queue.length >= SCRIPT_QUEUE_PER_TENANT) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      if (queue.length === 0) {
+        this.waiting.set(tenant, queue);
+        this.turn.push(tenant);
+      }
+      queue.push(resolve);
+    });
   }
 
   private spawn(): Worker {
@@ -139,17 +183,30 @@ export class ScriptThreadPool {
     return thread;
   }
 
-  private release(thread: Worker): void {
-    const next = this.waiting.shift();
-    if (next !== undefined) next(thread);
-    else this.idle.push(thread);
+  private release(tenant: string, thread: Worker): void {
+    this.running.set(tenant, (this.running.get(tenant) ?? 1) - 1);
+    if (!this.handOver(() => thread)) this.idle.push(thread);
   }
 
-  /** A thread died or was terminated: its slot goes to the next waiter, or back to the pool. */
-  private replace(): void {
+  /** A thread died or was terminated: its slot goes to the next in turn, or back to the pool. */
+  private replace(tenant: string): void {
+    this.running.set(tenant, (this.running.get(tenant) ?? 1) - 1);
     this.started--;
-    const next = this.waiting.shift();
-    if (next !== undefined) next(this.spawn());
+    this.handOver(() => this.spawn());
+  }
+
+  /** Gives a thread to the first tenant in turn that waits and is under its share; false when none. */
+  private handOver(thread: () => Worker): boolean {
+    const i = this.turn.findIndex((t) => (this.running.get(t) ?? 0) < this.perTenant);
+    if (i < 0) return false;
+    const [tenant] = this.turn.splice(i, 1) as [string];
+    const queue = this.waiting.get(tenant)!;
+    const next = queue.shift()!;
+    if (queue.length > 0) this.turn.push(tenant); // the back of the line, behind the others
+    else this.waiting.delete(tenant);
+    this.running.set(tenant, (this.running.get(tenant) ?? 0) + 1);
+    next(thread());
+    return true;
   }
 
   async close(): Promise<void> {

@@ -67,8 +67,9 @@ export function coreCommandActivities(ctx: AppCtx) {
       return retryPage({ ...ctx, tenant }, input);
     },
 
-    async deliverCommandReply(input: { instanceId: string; url: string; body: unknown }): Promise<number> {
-      const key = replySigningKey(ctx.config.masterKey!, input.instanceId);
+    /** Signed with the reply key of the command's owner (orgId is absent in workflows started before orgs had their own). */
+    async deliverCommandReply(input: { instanceId: string; orgId?: string | null; url: string; body: unknown }): Promise<number> {
+      const key = await replySigningKey(ctx.db, ctx.config, input.instanceId, input.orgId ?? null);
       try {
         return await postReply(policy, input.url, key, input.body);
       } catch (err) {

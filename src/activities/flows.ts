@@ -44,16 +44,19 @@ export function flowActivities(ctx: AppCtx) {
       const result =
         version === undefined
           ? { ok: false as const, error: { kind: 'runtime' as const, message: `action version ${input.step.version} no longer exists` }, logs: [], logsTruncated: false }
-          : await threads.run({
-              name: version.name,
-              script: version.script,
-              timeoutMs: input.step.timeoutMs,
-              memoryBytes: ctx.config.actions.memoryBytes,
-              maxContextBytes: FLOW_RUN_LIMITS.contextBytes,
-              flowType: input.flowType,
-              trigger: input.trigger,
-              context: input.context,
-              allowlist: ctx.config.outboundAllowlist,
+          : await threads.run(input.instanceId, {
+              kind: 'action',
+              input: {
+                name: version.name,
+                script: version.script,
+                timeoutMs: input.step.timeoutMs,
+                memoryBytes: ctx.config.actions.memoryBytes,
+                maxContextBytes: FLOW_RUN_LIMITS.contextBytes,
+                flowType: input.flowType,
+                trigger: input.trigger,
+                context: input.context,
+                allowlist: ctx.config.outboundAllowlist,
+              },
             });
       const contextOut = result.ok ? asContext(result.value) : undefined;
       const error: SandboxError | null = result.ok

@@ -2,6 +2,7 @@
 // address policy at call time (DNS may have changed since the target was saved). 4xx and refused
 // addresses are final; connection errors, timeouts and 5xx are retried by the activity policy.
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { masterKeys } from '../config/config';
 import type { AppCtx } from '../context';
 import { transaction } from '../db/db';
 import { recordRunEnded } from '../flows/run-records';
@@ -42,14 +43,14 @@ export function targetActivities(ctx: AppCtx) {
       await recordExecutionRunStarted(ctx.db, input);
     },
 
-    async recordExecutionRunEnded(input: { instanceId: string; runId: string; state: 'succeeded' | 'failed'; body: unknown; error: Record<string, unknown> | null }): Promise<void> {
-      await recordRunEnded(ctx.db, { instanceId: input.instanceId, orgId: null, runId: input.runId, state: input.state, context: { body: input.body }, error: input.error });
+    async recordExecutionRunEnded(input: { instanceId: string; orgId?: string | null; runId: string; state: 'succeeded' | 'failed'; body: unknown; error: Record<string, unknown> | null }): Promise<void> {
+      await recordRunEnded(ctx.db, { instanceId: input.instanceId, orgId: input.orgId ?? null, runId: input.runId, state: input.state, context: { body: input.body }, error: input.error });
     },
 
     async callTarget(input: CallTargetInput): Promise<CallTargetOutput> {
       const { target } = input;
       const attempt = Context.current().info.attempt;
-      const key = await transaction(ctx.db, { instanceId: input.instanceId }, (tx) => loadSigningKey(tx, ctx.config.masterKey!, input.instanceId, target.id));
+      const key = await transaction(ctx.db, { instanceId: input.instanceId }, (tx) => loadSigningKey(tx, masterKeys(ctx.config), input.instanceId, target.id));
       const startedAt = new Date();
       const record = (state: 'succeeded' | 'failed', statusCode: number | null, error: string | null, response: unknown = null) =>
         recordCall(ctx.db, {

@@ -1,7 +1,8 @@
 // Failure-rate alerts over runs. Each alert has one timer workflow (alert:<instance>:<id>) that
 // evaluates it every `evaluateEverySeconds`; an alert fires at most once per window, through its
 // notify target with a signed payload. The firing is claimed in the same transaction that checks
-// the window, so a repeated evaluation cannot fire twice.
+// the window, so a repeated evaluation cannot fire twice. An alert belongs to one org or to the
+// instance: an org's alert counts that org's runs only and notifies one of that org's targets.
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { AppCtx, TenantCtx } from '../context';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
@@ -11,7 +12,9 @@ import { newId } from '../ids';
 import { createAddressPolicy } from '../net/address-policy';
 import { CadenzaInstance, CadenzaKind } from '../temporal/search-attributes';
 import { postSigned } from '../targets/post';
-import { loadSigningKey } from '../targets/targets';
+import { loadSigningKey, ownsTarget } from '../targets/targets';
+import { orgKey, visibleOrgKey, visibleSql } from '../tenancy/scope';
+import { masterKeys } from '../config/config';
 
 export const ALERT_LIMITS = { minWindowSeconds: 10, maxWindowSeconds: 7 * 24 * 3600, minEvaluateSeconds: 1, maxEvaluateSeconds: 3600, defaultEvaluateSeconds: 60, notifyTimeoutMs: 10_000, historyItems: 100 };
 
@@ -31,6 +34,8 @@ export interface AlertInput {
 
 export interface Alert {
   id: string;
+  /** The owning org; null for the instance's alerts (which count every org's runs). */
+  orgId: string | null;
   name: string;
   scope: AlertScope;
   scopeId: string | null;
@@ -58,6 +63,8 @@ export interface AlertFiring {
 interface AlertRow {
   instance_id: string;
   id: string;
+  org_id: string | null;
+  org_key: string;
   name: string;
   scope: AlertScope;
   scope_id: string | null;
@@ -76,6 +83,7 @@ interface AlertRow {
 
 const toAlert = (r: AlertRow): Alert => ({
   id: r.id,
+  orgId: r.org_id,
   name: r.name,
   scope: r.scope,
   scopeId: r.scope_id,
@@ -106,24 +114,26 @@ function checkInput(input: AlertInput): void {
 
 export async function addAlert(ctx: TenantCtx, input: AlertInput): Promise<Alert> {
   checkInput(input);
-  const { instanceId, actor } = ctx.tenant;
+  const { instanceId, actor, orgId } = ctx.tenant;
   const id = newId('alr');
   const row = await transaction(ctx.db, ctx.tenant, async (tx) => {
-    const { rowCount } = await tx.query('SELECT 1 FROM targets WHERE instance_id = $1 AND id = $2', [instanceId, input.notifyTargetId]);
-    if (rowCount === 0) throw ValidationError.field('body.notifyTargetId', `no target '${input.notifyTargetId}' in this instance`);
+    if (!(await ownsTarget(tx, instanceId, orgKey(orgId), input.notifyTargetId))) {
+      throw ValidationError.field('body.notifyTargetId', `no target '${input.notifyTargetId}' of this ${orgId === null ? 'instance' : 'org'}`);
+    }
     let out: AlertRow | undefined;
     await push(tx, instanceId, actor, [
       {
         aggregateType: 'alert',
         aggregateId: id,
+        orgId,
         type: 'alert.added',
         expectedSequence: 0,
         payload: { ...input },
         project: async (ptx, e) => {
           const res = await ptx.query<AlertRow>(
-            `INSERT INTO alerts (instance_id, id, name, scope, scope_id, failure_rate_threshold, window_seconds, min_runs, evaluate_every_seconds, notify_target_id, state, created_at, created_by)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'ok', $11, $12) RETURNING *`,
-            [instanceId, id, input.name, input.scope, input.scopeId ?? null, input.failureRateThreshold, input.window, input.minRuns, input.evaluateEverySeconds ?? ALERT_LIMITS.defaultEvaluateSeconds, input.notifyTargetId, e.createdAt, e.creator],
+            `INSERT INTO alerts (instance_id, org_id, id, name, scope, scope_id, failure_rate_threshold, window_seconds, min_runs, evaluate_every_seconds, notify_target_id, state, created_at, created_by)
+             VALUES ($1, $13, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'ok', $11, $12) RETURNING *`,
+            [instanceId, id, input.name, input.scope, input.scopeId ?? null, input.failureRateThreshold, input.window, input.minRuns, input.evaluateEverySeconds ?? ALERT_LIMITS.defaultEvaluateSeconds, input.notifyTargetId, e.createdAt, e.creator, orgId],
           );
           out = res.rows[0];
         },
@@ -156,15 +166,16 @@ async function startAlertWorkflow(ctx: TenantCtx, instanceId: string, alertId: s
   }
 }
 
-async function loadAlert(tx: Tx, instanceId: string, id: string): Promise<AlertRow> {
-  const { rows } = await tx.query<AlertRow>('SELECT * FROM alerts WHERE instance_id = $1 AND id = $2', [instanceId, id]);
+/** An alert the caller may see; any other answers 404. */
+async function loadVisible(tx: Tx, ctx: TenantCtx, id: string): Promise<AlertRow> {
+  const { rows } = await tx.query<AlertRow>(`SELECT * FROM alerts WHERE instance_id = $1 AND id = $2 AND ${visibleSql(3)}`, [ctx.tenant.instanceId, id, visibleOrgKey(ctx.tenant)]);
   if (rows[0] === undefined) throw new NotFoundError('alert', id);
   return rows[0];
 }
 
 export async function getAlert(ctx: TenantCtx, id: string): Promise<Alert & { history: AlertFiring[] }> {
   return transaction(ctx.db, ctx.tenant, async (tx) => {
-    const alert = toAlert(await loadAlert(tx, ctx.tenant.instanceId, id));
+    const alert = toAlert(await loadVisible(tx, ctx, id));
     const { rows } = await tx.query<{ fired_at: Date; failure_rate: number; runs: number; notify_status: number | null; notify_error: string | null }>(
       'SELECT * FROM alert_firings WHERE instance_id = $1 AND alert_id = $2 ORDER BY fired_at DESC LIMIT $3',
       [ctx.tenant.instanceId, id, ALERT_LIMITS.historyItems],
@@ -175,18 +186,22 @@ export async function getAlert(ctx: TenantCtx, id: string): Promise<Alert & { hi
 
 export async function listAlerts(ctx: TenantCtx): Promise<{ items: Alert[] }> {
   return transaction(ctx.db, ctx.tenant, async (tx) => {
-    const { rows } = await tx.query<AlertRow>('SELECT * FROM alerts WHERE instance_id = $1 ORDER BY created_at, id', [ctx.tenant.instanceId]);
+    const { rows } = await tx.query<AlertRow>(`SELECT * FROM alerts WHERE instance_id = $1 AND ${visibleSql(2)} ORDER BY created_at, id`, [
+      ctx.tenant.instanceId,
+      visibleOrgKey(ctx.tenant),
+    ]);
     return { items: rows.map(toAlert) };
   });
 }
 
 export async function removeAlert(ctx: TenantCtx, id: string): Promise<void> {
   await transaction(ctx.db, ctx.tenant, async (tx) => {
-    await loadAlert(tx, ctx.tenant.instanceId, id);
+    const row = await loadVisible(tx, ctx, id);
     await push(tx, ctx.tenant.instanceId, ctx.tenant.actor, [
       {
         aggregateType: 'alert',
         aggregateId: id,
+        orgId: row.org_id,
         type: 'alert.removed',
         project: async (ptx, e) => {
           await ptx.query('DELETE FROM alert_firings WHERE instance_id = $1 AND alert_id = $2', [e.instanceId, id]);
@@ -201,17 +216,21 @@ export async function removeAlert(ctx: TenantCtx, id: string): Promise<void> {
   });
 }
 
+// An org's alert counts the calls and steps of its org's runs; the instance's counts them all.
+const ORG_RUNS = `($4::text IS NULL OR EXISTS (SELECT 1 FROM runs r WHERE r.instance_id = c.instance_id AND r.id = c.run_id AND r.org_id = $4))`;
+
 /** Runs (or calls) in the window and how many failed, for the alert's scope. */
 async function failureCounts(tx: Tx, a: AlertRow): Promise<{ total: number; failed: number }> {
   const sql: Record<AlertScope, string> = {
-    target: `SELECT count(*)::int AS total, count(*) FILTER (WHERE state = 'failed')::int AS failed FROM run_calls
-              WHERE instance_id = $1 AND ended_at >= now() - make_interval(secs => $2) AND ($3::text IS NULL OR target_id = $3)`,
-    action: `SELECT count(*)::int AS total, count(*) FILTER (WHERE state = 'failed')::int AS failed FROM run_steps
-              WHERE instance_id = $1 AND ended_at >= now() - make_interval(secs => $2) AND ($3::text IS NULL OR action_id = $3)`,
+    target: `SELECT count(*)::int AS total, count(*) FILTER (WHERE state = 'failed')::int AS failed FROM run_calls c
+              WHERE instance_id = $1 AND ended_at >= now() - make_interval(secs => $2) AND ($3::text IS NULL OR target_id = $3) AND ${ORG_RUNS}`,
+    action: `SELECT count(*)::int AS total, count(*) FILTER (WHERE state = 'failed')::int AS failed FROM run_steps c
+              WHERE instance_id = $1 AND ended_at >= now() - make_interval(secs => $2) AND ($3::text IS NULL OR action_id = $3) AND ${ORG_RUNS}`,
     flow: `SELECT count(*)::int AS total, count(*) FILTER (WHERE state = 'failed')::int AS failed FROM runs
-              WHERE instance_id = $1 AND kind = 'flow' AND state <> 'running' AND ended_at >= now() - make_interval(secs => $2) AND ($3::text IS NULL OR flow_type = $3)`,
+              WHERE instance_id = $1 AND kind = 'flow' AND state <> 'running' AND ended_at >= now() - make_interval(secs => $2) AND ($3::text IS NULL OR flow_type = $3)
+                AND ($4::text IS NULL OR org_id = $4)`,
   };
-  const { rows } = await tx.query<{ total: number; failed: number }>(sql[a.scope], [a.instance_id, a.window_seconds, a.scope_id]);
+  const { rows } = await tx.query<{ total: number; failed: number }>(sql[a.scope], [a.instance_id, a.window_seconds, a.scope_id, a.org_id]);
   return rows[0] ?? { total: 0, failed: 0 };
 }
 
@@ -239,6 +258,7 @@ export async function evaluateAlert(ctx: AppCtx, instanceId: string, alertId: st
         {
           aggregateType: 'alert',
           aggregateId: alertId,
+          orgId: a.org_id,
           type: 'alert.fired',
           payload: { failureRate: rate, runs: total },
           project: async (ptx) => {
@@ -265,9 +285,13 @@ async function notify(ctx: AppCtx, a: AlertRow, rate: number, runs: number, fire
   let error: string | null = null;
   try {
     const target = await transaction(ctx.db, { instanceId: a.instance_id }, async (tx) => {
-      const { rows } = await tx.query<{ endpoint: string; timeout_ms: number }>('SELECT endpoint, timeout_ms FROM targets WHERE instance_id = $1 AND id = $2', [a.instance_id, a.notify_target_id]);
+      const { rows } = await tx.query<{ endpoint: string; timeout_ms: number }>('SELECT endpoint, timeout_ms FROM targets WHERE instance_id = $1 AND org_key = $2 AND id = $3', [
+        a.instance_id,
+        a.org_key,
+        a.notify_target_id,
+      ]);
       if (rows[0] === undefined) throw new Error(`notify target '${a.notify_target_id}' no longer exists`);
-      return { ...rows[0], key: await loadSigningKey(tx, ctx.config.masterKey!, a.instance_id, a.notify_target_id) };
+      return { ...rows[0], key: await loadSigningKey(tx, masterKeys(ctx.config), a.instance_id, a.notify_target_id) };
     });
     const res = await postSigned(createAddressPolicy(ctx.config.outboundAllowlist), target.endpoint, target.key, body, Math.min(target.timeout_ms, ALERT_LIMITS.notifyTimeoutMs));
     status = res.status;

@@ -208,8 +208,16 @@ export class CadenzaClient {
     return this.request('GET', '/v1/commands/counts', undefined, filter);
   }
 
+  /** The whole audit trail, read a page (500 events) at a time. */
   async audit(domain: string, commandId: string): Promise<AuditEntry[]> {
-    return (await this.request<{ items: AuditEntry[] }>('GET', `/v1/commands/${seg(domain)}/${seg(commandId)}/audit`)).items;
+    const out: AuditEntry[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.request<Page<AuditEntry>>('GET', `/v1/commands/${seg(domain)}/${seg(commandId)}/audit`, undefined, { limit: 500, cursor });
+      out.push(...page.items);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+    return out;
   }
 
   getBatch(batchId: string): Promise<{ batchId: string; status: string; total: number; counts: Record<CommandStatus, number>; completedAt: string | null }> {

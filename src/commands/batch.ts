@@ -5,9 +5,13 @@ import type { TenantCtx } from '../context';
 import { ConcurrencyError, ConflictError, ValidationError } from '../errors';
 import { transaction } from '../db/db';
 import { push } from '../eventstore/eventstore';
-import { applyPreSend, planPreSend, checkReplyAddress, checkReplyTo, insertCommand, resolvePolicy, startOrDefer, validateSend, type SendInput } from './send';
-import type { CommandRow } from './queries';
-import type { RetryPolicy } from './model';
+import { mapBounded } from '../bounded';
+import { applyHook, matchOperationHooks, type OperationHooks } from '../targets/execute';
+import { domainPolicies } from './domains';
+import { batchAggregateId } from './model';
+import { toCommand, type CommandRow } from './queries';
+import { checkReplyTarget, checkReplyTo } from './replies';
+import { applyPreSend, applySendCommandExecution, insertCommand, planPreSend, resolvePolicy, startOrDefer, validateSend, type SendInput } from './send';
 
 export interface BatchInput {
   batchId?: string;
@@ -32,25 +36,38 @@ function checkDuplicates(commands: SendInput[]): void {
   });
 }
 
-/** preSend for each command, the actions planned once for the whole batch. */
-async function preSendAll(ctx: TenantCtx, commands: SendInput[]): Promise<{ input: SendInput; runId: string | null }[]> {
-  const steps = await transaction(ctx.db, ctx.tenant, (tx) => planPreSend(tx, ctx));
-  const out: { input: SendInput; runId: string | null }[] = [];
-  for (const c of commands) out.push(await applyPreSend(ctx, c, steps));
-  return out;
+/** How many commands of a batch run their preSend actions, SendCommand executions or start at once. */
+const BATCH_CONCURRENCY = 16;
+
+/**
+ * Each command as `POST /v1/commands` would store it: its preSend actions (planned once for the
+ * batch), then the request/SendCommand executions, so a vetoing target cannot be sidestepped by
+ * batching; one veto refuses the whole batch before anything is stored.
+ */
+async function prepareAll(ctx: TenantCtx, commands: SendInput[]): Promise<{ prepared: { input: SendInput; runId: string | null }[]; hooks: OperationHooks }> {
+  const { steps, hooks } = await transaction(ctx.db, ctx.tenant, async (tx) => ({
+    steps: await planPreSend(tx, ctx),
+    hooks: await matchOperationHooks(tx, ctx.tenant.instanceId, ctx.tenant.orgId, 'SendCommand'),
+  }));
+  const prepared = await mapBounded(commands, BATCH_CONCURRENCY, async (c) => {
+    const preSent = await applyPreSend(ctx, c, steps);
+    return { input: await applySendCommandExecution(ctx, hooks, preSent.input), runId: preSent.runId };
+  });
+  return { prepared, hooks };
 }
 
 export async function sendBatch(ctx: TenantCtx, input: BatchInput): Promise<BatchResult> {
   const max = ctx.config.limits.batchMaxCommands;
   if (input.commands.length > max) throw ValidationError.field('body.commands', `must hold at most ${max} commands`);
   input.commands.forEach((c, i) => validateSend(ctx, c, `body.commands[${i}]`));
-  checkReplyTo(ctx.tenant.instanceId, input.replyTo, 'body.replyTo');
+  checkReplyTo(input.replyTo, 'body.replyTo');
   checkDuplicates(input.commands);
-  await checkReplyAddress(ctx, input.replyTo, 'body.replyTo');
-  for (const [i, c] of input.commands.entries()) await checkReplyAddress(ctx, c.replyTo, `body.commands[${i}].replyTo`);
-  const prepared = await preSendAll(ctx, input.commands);
+  await checkReplyTarget(ctx, input.replyTo, 'body.replyTo');
+  for (const [i, c] of input.commands.entries()) await checkReplyTarget(ctx, c.replyTo, `body.commands[${i}].replyTo`);
+  const { prepared, hooks } = await prepareAll(ctx, input.commands);
   const batchId = input.batchId ?? crypto.randomUUID();
   const { tenant } = ctx;
+  const aggregateId = batchAggregateId(batchId, tenant.orgId);
 
   let rows: CommandRow[];
   try {
@@ -58,11 +75,11 @@ export async function sendBatch(ctx: TenantCtx, input: BatchInput): Promise<Batc
       await push(tx, tenant.instanceId, tenant.actor, [
         {
           aggregateType: 'batch',
-          aggregateId: batchId,
+          aggregateId,
           orgId: tenant.orgId,
           type: 'batch.created',
           expectedSequence: 0,
-          payload: { total: input.commands.length, replyTo: input.replyTo ?? null },
+          payload: { batchId, total: input.commands.length, replyTo: input.replyTo ?? null },
           project: async (ptx, e) => {
             await ptx.query(
               `INSERT INTO batches (instance_id, org_id, batch_id, status, total, reply_to, created_at) VALUES ($1, $2, $3, 'IN_PROGRESS', $4, $5, $6)`,
@@ -71,12 +88,7 @@ export async function sendBatch(ctx: TenantCtx, input: BatchInput): Promise<Batc
           },
         },
       ]);
-      const policies = new Map<string, Partial<RetryPolicy> | undefined>();
-      const { rows: domainRows } = await tx.query<{ domain: string; policy: Partial<RetryPolicy> }>(
-        'SELECT domain, policy FROM command_domains WHERE instance_id = $1 AND domain = ANY($2)',
-        [tenant.instanceId, [...new Set(input.commands.map((c) => c.domain))]],
-      );
-      for (const d of domainRows) policies.set(d.domain, d.policy);
+      const policies = await domainPolicies(tx, tenant.instanceId, tenant.orgId, prepared.map((c) => c.input.domain));
       const inserted: CommandRow[] = [];
       for (const [i, c] of prepared.entries()) {
         const request = input.commands[i]!;
@@ -88,16 +100,13 @@ export async function sendBatch(ctx: TenantCtx, input: BatchInput): Promise<Batc
     });
   } catch (err) {
     // The batch.created event claims sequence 1 of the batch: taken means the id is taken.
-    if (err instanceof ConcurrencyError && err.extra.aggregate === `batch ${batchId}`) throw new ConflictError(`batch ${batchId} already exists`);
+    if (err instanceof ConcurrencyError && err.extra.aggregate === `batch ${aggregateId}`) throw new ConflictError(`batch ${batchId} already exists`);
     throw err;
   }
 
-  // Start with bounded concurrency; a start that fails is left to the dispatcher.
-  const queue = [...rows];
-  await Promise.all(
-    Array.from({ length: 16 }, async () => {
-      for (let r = queue.shift(); r !== undefined; r = queue.shift()) await startOrDefer(ctx, r);
-    }),
-  );
+  // A start that fails is left to the dispatcher.
+  await mapBounded(rows, BATCH_CONCURRENCY, (r) => startOrDefer(ctx, r));
+  // response/SendCommand for each stored command: a failing target with interruptOnError answers 424.
+  await mapBounded(rows, BATCH_CONCURRENCY, (r) => applyHook(ctx, hooks.response, toCommand(r)));
   return { batchId, total: rows.length, commands: rows.map((r) => ({ domain: r.domain, commandId: r.command_id })) };
 }

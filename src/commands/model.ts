@@ -157,10 +157,17 @@ export interface BulkRetryProgress {
   failed: { domain: string; commandId: string; error: string }[];
 }
 
-export const commandWorkflowId = (instanceId: string, domain: string, commandId: string): string =>
-  `command:${instanceId}:${domain}:${commandId}`;
+/** Where a command lives: its instance, and its org for org commands (ids are unique per org). */
+const tenantPath = (instanceId: string, orgId: string | null): string => (orgId === null ? instanceId : `${instanceId}/${orgId}`);
 
-export const commandAggregateId = (domain: string, commandId: string): string => `${domain}/${commandId}`;
+export const commandWorkflowId = (instanceId: string, domain: string, commandId: string, orgId: string | null = null): string =>
+  `command:${tenantPath(instanceId, orgId)}:${domain}:${commandId}`;
+
+/** The command's event stream; without an org, also the key of a command within one run or org. */
+export const commandAggregateId = (domain: string, commandId: string, orgId: string | null = null): string =>
+  orgId === null ? `${domain}/${commandId}` : `${orgId}/${domain}/${commandId}`;
+
+export const batchAggregateId = (batchId: string, orgId: string | null): string => (orgId === null ? batchId : `${orgId}/${batchId}`);
 
 export const handlerTaskQueue = (taskQueue: string, domain: string): string => `${taskQueue}-handlers-${domain}`;
 

@@ -9,7 +9,7 @@ import { newId } from '../ids';
 import { NotFoundError } from '../errors';
 import { CadenzaInstance, CadenzaKind, CadenzaOrg } from '../temporal/search-attributes';
 import { commandWorkflowId, type BulkRetryInput, type BulkRetryProgress, type CommandSnapshot, type OperatorInput } from './model';
-import { findCommandRow, getCommand, listTroubleshooting, type CommandView, type TroubleshootingFilter } from './queries';
+import { findCommandRow, listTroubleshooting, toCommand, type CommandView, type TroubleshootingFilter } from './queries';
 
 export type OperatorAction = 'retry' | 'cancel' | 'complete';
 
@@ -23,7 +23,7 @@ export async function operate(
   input: { reason?: string; result?: unknown },
 ): Promise<CommandView> {
   const row = await findCommandRow(ctx, domain, commandId);
-  const handle = ctx.temporal.client.workflow.getHandle(commandWorkflowId(ctx.tenant.instanceId, domain, commandId));
+  const handle = ctx.temporal.client.workflow.getHandle(commandWorkflowId(ctx.tenant.instanceId, domain, commandId, row.org_id));
   try {
     await handle.executeUpdate<CommandSnapshot, [OperatorInput]>(UPDATES[action], {
       args: [{ ...input, operator: ctx.tenant.actor }],
@@ -39,7 +39,7 @@ export async function operate(
     }
     throw err;
   }
-  return getCommand(ctx, domain, commandId);
+  return toCommand(await findCommandRow({ ...ctx, tenant: { ...ctx.tenant, orgId: row.org_id } }, domain, commandId));
 }
 
 type BulkRetryPage = { matched: number; retried: number; failed: BulkRetryProgress['failed']; nextCursor: string | null };

@@ -3,7 +3,9 @@
 // that runs twice (a worker crash mid-task) records nothing twice.
 import { transaction, type Db, type Tx } from '../db/db';
 import { push } from '../eventstore/eventstore';
+import { orgKey } from '../tenancy/scope';
 import {
+  batchAggregateId,
   COMMAND_EVENTS,
   commandAggregateId,
   type BatchReply,
@@ -61,16 +63,16 @@ const COLUMN: Record<keyof TransitionSet, string> = {
 
 const JSON_COLUMNS = new Set(['last_error', 'result']);
 
-async function updateCommandRow(tx: Tx, input: Pick<TransitionInput, 'instanceId' | 'domain' | 'commandId' | 'set'>, at: Date): Promise<void> {
-  const assignments = ['updated_at = $4', 'dispatched_at = COALESCE(dispatched_at, $4)'];
-  const values: unknown[] = [input.instanceId, input.domain, input.commandId, at];
+async function updateCommandRow(tx: Tx, input: Pick<TransitionInput, 'instanceId' | 'orgId' | 'domain' | 'commandId' | 'set'>, at: Date): Promise<void> {
+  const assignments = ['updated_at = $5', 'dispatched_at = COALESCE(dispatched_at, $5)'];
+  const values: unknown[] = [input.instanceId, orgKey(input.orgId), input.domain, input.commandId, at];
   for (const [key, value] of Object.entries(input.set) as [keyof TransitionSet, unknown][]) {
     if (value === undefined) continue;
     const column = COLUMN[key];
     values.push(JSON_COLUMNS.has(column) && value !== null ? JSON.stringify(value) : value);
     assignments.push(`${column} = $${values.length}`);
   }
-  await tx.query(`UPDATE commands SET ${assignments.join(', ')} WHERE instance_id = $1 AND domain = $2 AND command_id = $3`, values);
+  await tx.query(`UPDATE commands SET ${assignments.join(', ')} WHERE instance_id = $1 AND org_key = $2 AND domain = $3 AND command_id = $4`, values);
 }
 
 interface BatchRow {
@@ -91,8 +93,8 @@ async function countBatchOutcome(tx: Tx, input: TransitionInput, at: Date): Prom
   if (batch === null || batch.outcome === null) return null;
   const column = OUTCOME_COLUMN[batch.outcome];
   const { rows } = await tx.query<BatchRow>(
-    `UPDATE batches SET ${column} = ${column} + 1 WHERE instance_id = $1 AND batch_id = $2 RETURNING *`,
-    [input.instanceId, batch.batchId],
+    `UPDATE batches SET ${column} = ${column} + 1 WHERE instance_id = $1 AND org_key = $2 AND batch_id = $3 RETURNING *`,
+    [input.instanceId, orgKey(input.orgId), batch.batchId],
   );
   const row = rows[0];
   if (row === undefined || row.status !== 'IN_PROGRESS') return null;
@@ -107,16 +109,17 @@ async function countBatchOutcome(tx: Tx, input: TransitionInput, at: Date): Prom
     canceled: row.canceled_count,
     replyTo: row.reply_to,
   };
+  const aggregateId = batchAggregateId(row.batch_id, input.orgId);
   await push(tx, input.instanceId, 'system', [
     {
       aggregateType: 'batch',
-      aggregateId: row.batch_id,
+      aggregateId,
       orgId: input.orgId,
       type: 'batch.completed',
-      eventId: `batch:${row.batch_id}:completed`,
+      eventId: `batch:${aggregateId}:completed`,
       payload: { status, total: row.total, completed: row.completed_count, failed: row.failed_count, canceled: row.canceled_count },
       project: async (ptx) => {
-        await ptx.query('UPDATE batches SET status = $3, completed_at = $4 WHERE instance_id = $1 AND batch_id = $2', [input.instanceId, row.batch_id, status, at]);
+        await ptx.query('UPDATE batches SET status = $4, completed_at = $5 WHERE instance_id = $1 AND org_key = $2 AND batch_id = $3', [input.instanceId, orgKey(input.orgId), row.batch_id, status, at]);
       },
     },
   ]);
@@ -133,7 +136,7 @@ export async function recordTransition<R = never>(
   andRead?: (tx: Tx) => Promise<R>,
 ): Promise<TransitionOutcome & { read?: R }> {
   return transaction(db, { instanceId: input.instanceId }, async (tx) => {
-    const aggregateId = commandAggregateId(input.domain, input.commandId);
+    const aggregateId = commandAggregateId(input.domain, input.commandId, input.orgId);
     const events = input.events.map((e, i) => ({
       aggregateType: 'command',
       aggregateId,
@@ -166,7 +169,7 @@ export interface StartedInput {
  * activity, keyed by the attempt, so a redelivered task records it once.
  */
 export async function recordStarted(db: Db, input: StartedInput): Promise<void> {
-  const aggregateId = commandAggregateId(input.domain, input.commandId);
+  const aggregateId = commandAggregateId(input.domain, input.commandId, input.orgId);
   await transaction(db, { instanceId: input.instanceId }, (tx) =>
     push(tx, input.instanceId, 'system', [
       {
@@ -196,10 +199,10 @@ async function batchStateIfDone(tx: Tx, input: TransitionInput): Promise<BatchCo
   const sameTx = await tx.query(
     `SELECT 1 FROM events b JOIN events c ON c.tx_id = b.tx_id AND c.instance_id = b.instance_id
       WHERE b.instance_id = $1 AND b.event_id = $2 AND c.event_id = $3`,
-    [input.instanceId, `batch:${input.batch.batchId}:completed`, `command:${commandAggregateId(input.domain, input.commandId)}:${input.step}:0`],
+    [input.instanceId, `batch:${batchAggregateId(input.batch.batchId, input.orgId)}:completed`, `command:${commandAggregateId(input.domain, input.commandId, input.orgId)}:${input.step}:0`],
   );
   if (sameTx.rowCount === 0) return null;
-  const { rows } = await tx.query<BatchRow>('SELECT * FROM batches WHERE instance_id = $1 AND batch_id = $2', [input.instanceId, input.batch.batchId]);
+  const { rows } = await tx.query<BatchRow>('SELECT * FROM batches WHERE instance_id = $1 AND org_key = $2 AND batch_id = $3', [input.instanceId, orgKey(input.orgId), input.batch.batchId]);
   const row = rows[0]!;
   return {
     batchId: row.batch_id,

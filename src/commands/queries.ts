@@ -1,11 +1,14 @@
 // The read side of the command bus: commands, counts, the audit trail, the troubleshooting
 // queue and batches. Every query is tenant-scoped; an org-scoped caller sees its org only.
 import type { TenantCtx } from '../context';
-import { NotFoundError } from '../errors';
+import { CadenzaError, NotFoundError } from '../errors';
 import { transaction } from '../db/db';
 import { readAggregate } from '../eventstore/eventstore';
-import { decodeCursor, toPage, type Page } from '../pagination';
-import { commandAggregateId, COMMAND_STATUSES, type CommandError, type CommandStatus, type RetryPolicy, type TsqReason } from './model';
+import { decodeCursor, toPage, type CursorShape, type Page } from '../pagination';
+import { visibleOrgKey, visibleSql } from '../tenancy/scope';
+import { commandAggregateId, commandWorkflowId, COMMAND_STATUSES, type CommandError, type CommandStatus, type RetryPolicy, type TsqReason } from './model';
+
+const COMMAND_CURSOR: CursorShape = ['time', 'text', 'text'];
 
 export interface CommandRow {
   instance_id: string;
@@ -73,7 +76,7 @@ export function toCommand(r: CommandRow): CommandView {
     nextAttemptAt: r.next_attempt_at?.toISOString() ?? null,
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
-    workflowId: `command:${r.instance_id}:${r.domain}:${r.command_id}`,
+    workflowId: commandWorkflowId(r.instance_id, r.domain, r.command_id, r.org_id),
   };
 }
 
@@ -81,17 +84,31 @@ export async function getCommand(ctx: TenantCtx, domain: string, commandId: stri
   return toCommand(await findCommandRow(ctx, domain, commandId));
 }
 
+/**
+ * The command the caller names. Ids are unique per org: an org call finds its org's command; an
+ * instance-wide call without an org finds the one command of that id in any org, and asks for
+ * X-Cadenza-Org when several orgs use the id.
+ */
 export async function findCommandRow(ctx: TenantCtx, domain: string, commandId: string): Promise<CommandRow> {
   const { tenant } = ctx;
-  const row = await transaction(ctx.db, tenant, async (tx) => {
-    const { rows } = await tx.query<CommandRow>(
-      `SELECT * FROM commands WHERE instance_id = $1 AND domain = $2 AND command_id = $3 AND ($4::text IS NULL OR org_id = $4)`,
-      [tenant.instanceId, domain, commandId, tenant.orgId],
-    );
-    return rows[0];
+  const rows = await transaction(ctx.db, tenant, async (tx) => {
+    const res = await tx.query<CommandRow>(`SELECT * FROM commands WHERE instance_id = $1 AND domain = $2 AND command_id = $3 AND ${visibleSql(4)} LIMIT 2`, [
+      tenant.instanceId,
+      domain,
+      commandId,
+      visibleOrgKey(tenant),
+    ]);
+    return res.rows;
   });
-  if (row === undefined) throw new NotFoundError('command', `${domain}/${commandId}`);
-  return row;
+  if (rows[0] === undefined) throw new NotFoundError('command', `${domain}/${commandId}`);
+  if (rows.length > 1) throw ambiguous('command', `${domain}/${commandId}`);
+  return rows[0];
+}
+
+function ambiguous(what: string, id: string): CadenzaError {
+  return new CadenzaError('conflict', `several orgs have a ${what} '${id}'; name one with the X-Cadenza-Org header`, [
+    { field: 'headers.x-cadenza-org', message: 'is required: this id is used in several orgs' },
+  ]);
 }
 
 export interface CommandFilter {
@@ -108,13 +125,13 @@ export interface CommandFilter {
 
 /** Newest first, keyset-paginated on (created_at, domain, command_id), served by the indexes. */
 export async function listCommands(ctx: TenantCtx, f: CommandFilter): Promise<Page<CommandView>> {
-  const after = decodeCursor(f.cursor);
+  const after = decodeCursor(f.cursor, COMMAND_CURSOR);
   const { tenant } = ctx;
   return transaction(ctx.db, tenant, async (tx) => {
     const { rows } = await tx.query<CommandRow>(
       `SELECT * FROM commands
         WHERE instance_id = $1
-          AND ($2::text IS NULL OR org_id = $2)
+          AND ${visibleSql(2)}
           AND ($3::text IS NULL OR status = $3)
           AND ($4::text IS NULL OR domain = $4)
           AND ($5::text IS NULL OR type = $5)
@@ -127,7 +144,7 @@ export async function listCommands(ctx: TenantCtx, f: CommandFilter): Promise<Pa
         LIMIT $13`,
       [
         tenant.instanceId,
-        tenant.orgId,
+        visibleOrgKey(tenant),
         f.status ?? null,
         f.domain ?? null,
         f.type ?? null,
@@ -150,9 +167,9 @@ export async function countCommands(ctx: TenantCtx, f: { domain?: string; type?:
   const rows = await transaction(ctx.db, tenant, async (tx) => {
     const res = await tx.query<{ status: CommandStatus; n: number }>(
       `SELECT status, count(*)::int AS n FROM commands
-        WHERE instance_id = $1 AND ($2::text IS NULL OR org_id = $2) AND ($3::text IS NULL OR domain = $3) AND ($4::text IS NULL OR type = $4)
+        WHERE instance_id = $1 AND ${visibleSql(2)} AND ($3::text IS NULL OR domain = $3) AND ($4::text IS NULL OR type = $4)
         GROUP BY status`,
-      [tenant.instanceId, tenant.orgId, f.domain ?? null, f.type ?? null],
+      [tenant.instanceId, visibleOrgKey(tenant), f.domain ?? null, f.type ?? null],
     );
     return res.rows;
   });
@@ -169,10 +186,15 @@ export interface AuditEntry {
   createdAt: string;
 }
 
-export async function commandAudit(ctx: TenantCtx, domain: string, commandId: string): Promise<AuditEntry[]> {
-  await findCommandRow(ctx, domain, commandId);
-  const events = await transaction(ctx.db, ctx.tenant, (tx) => readAggregate(tx, ctx.tenant.instanceId, 'command', commandAggregateId(domain, commandId)));
-  return events.map((e) => ({ sequence: e.sequence, type: e.type, payload: e.payload, creator: e.creator, createdAt: e.createdAt.toISOString() }));
+/** A command's audit trail in order, a page at a time (the cursor is the last sequence served). */
+export async function commandAudit(ctx: TenantCtx, domain: string, commandId: string, page: { limit: number; cursor?: string }): Promise<Page<AuditEntry>> {
+  const after = decodeCursor(page.cursor, ['int']);
+  const row = await findCommandRow(ctx, domain, commandId);
+  const events = await transaction(ctx.db, ctx.tenant, (tx) =>
+    readAggregate(tx, ctx.tenant.instanceId, 'command', commandAggregateId(domain, commandId, row.org_id), { afterSequence: (after?.[0] as number) ?? 0, limit: page.limit + 1 }),
+  );
+  const toEntry = (e: (typeof events)[number]): AuditEntry => ({ sequence: e.sequence, type: e.type, payload: e.payload, creator: e.creator, createdAt: e.createdAt.toISOString() });
+  return toPage(events, page.limit, toEntry, (e) => [e.sequence]);
 }
 
 /** The troubleshooting queue: newest entries first, with payload, last error and attempts. */
@@ -183,20 +205,20 @@ export interface TroubleshootingFilter {
 }
 
 export async function listTroubleshooting(ctx: TenantCtx, f: TroubleshootingFilter & { limit: number; cursor?: string }): Promise<Page<CommandView>> {
-  const after = decodeCursor(f.cursor);
+  const after = decodeCursor(f.cursor, COMMAND_CURSOR);
   const { tenant } = ctx;
   return transaction(ctx.db, tenant, async (tx) => {
     const { rows } = await tx.query<CommandRow>(
       `SELECT * FROM commands
         WHERE instance_id = $1 AND status = 'IN_TROUBLESHOOTING_QUEUE'
-          AND ($2::text IS NULL OR org_id = $2)
+          AND ${visibleSql(2)}
           AND ($3::text IS NULL OR domain = $3)
           AND ($4::text IS NULL OR type = $4)
           AND ($5::text IS NULL OR tsq_reason = $5)
           AND ($6::timestamptz IS NULL OR (updated_at, domain, command_id) < ($6, $7, $8))
         ORDER BY updated_at DESC, domain DESC, command_id DESC
         LIMIT $9`,
-      [tenant.instanceId, tenant.orgId, f.domain ?? null, f.type ?? null, f.tsqReason ?? null, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, f.limit + 1],
+      [tenant.instanceId, visibleOrgKey(tenant), f.domain ?? null, f.type ?? null, f.tsqReason ?? null, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, f.limit + 1],
     );
     return toPage(rows, f.limit, toCommand, (r) => [r.updated_at.toISOString(), r.domain, r.command_id]);
   });
@@ -218,10 +240,10 @@ export async function countTroubleshooting(ctx: TenantCtx): Promise<{ items: Tro
   const rows = await transaction(ctx.db, tenant, async (tx) => {
     const res = await tx.query<{ domain: string; type: string; tsq_reason: TsqReason; n: number }>(
       `SELECT domain, type, tsq_reason, count(*)::int AS n FROM commands
-        WHERE instance_id = $1 AND status = 'IN_TROUBLESHOOTING_QUEUE' AND ($2::text IS NULL OR org_id = $2)
+        WHERE instance_id = $1 AND status = 'IN_TROUBLESHOOTING_QUEUE' AND ${visibleSql(2)}
         GROUP BY domain, type, tsq_reason
         ORDER BY n DESC, domain, type, tsq_reason`,
-      [tenant.instanceId, tenant.orgId],
+      [tenant.instanceId, visibleOrgKey(tenant)],
     );
     return res.rows;
   });
@@ -245,14 +267,15 @@ export interface BatchView {
 export async function getBatch(ctx: TenantCtx, batchId: string): Promise<BatchView> {
   const { tenant } = ctx;
   const found = await transaction(ctx.db, tenant, async (tx) => {
-    const { rows } = await tx.query<{ batch_id: string; status: string; total: number; reply_to: string | null; created_at: Date; completed_at: Date | null }>(
-      'SELECT * FROM batches WHERE instance_id = $1 AND batch_id = $2 AND ($3::text IS NULL OR org_id = $3)',
-      [tenant.instanceId, batchId, tenant.orgId],
+    const { rows } = await tx.query<{ batch_id: string; org_key: string; status: string; total: number; reply_to: string | null; created_at: Date; completed_at: Date | null }>(
+      `SELECT * FROM batches WHERE instance_id = $1 AND batch_id = $2 AND ${visibleSql(3)} LIMIT 2`,
+      [tenant.instanceId, batchId, visibleOrgKey(tenant)],
     );
     if (rows[0] === undefined) return undefined;
+    if (rows.length > 1) throw ambiguous('batch', batchId);
     const counts = await tx.query<{ status: CommandStatus; n: number }>(
-      'SELECT status, count(*)::int AS n FROM commands WHERE instance_id = $1 AND batch_id = $2 GROUP BY status',
-      [tenant.instanceId, batchId],
+      'SELECT status, count(*)::int AS n FROM commands WHERE instance_id = $1 AND org_key = $2 AND batch_id = $3 GROUP BY status',
+      [tenant.instanceId, rows[0].org_key, batchId],
     );
     return { batch: rows[0], counts: counts.rows };
   });

@@ -3,23 +3,24 @@
 // a different body is a conflict. If the start fails, the dispatcher starts it later.
 import crypto from 'node:crypto';
 import type { TenantCtx } from '../context';
-import { ConcurrencyError, ConflictError, PayloadTooLargeError, ValidationError } from '../errors';
+import { ConcurrencyError, ConflictError, PayloadTooLargeError } from '../errors';
 import { transaction, type Tx } from '../db/db';
 import { push } from '../eventstore/eventstore';
 import { canonicalJson, sha256Hex } from '../ids';
+import { orgKey } from '../tenancy/scope';
 import { toCommand, type CommandRow, type CommandView } from './queries';
 import {
   COMMAND_EVENTS,
   commandAggregateId,
   DEFAULT_POLICY,
-  TEMPORAL_REPLY_PREFIX,
   type CommandWorkflowInput,
   type RetryPolicy,
 } from './model';
+import { domainPolicies } from './domains';
+import { checkReplyTarget, checkReplyTo } from './replies';
 import { startCommandWorkflow } from './start';
 import { planRunSteps, type RunStepPlan } from '../flows/flows';
 import { runFlowTrigger } from '../flows/runs';
-import { createAddressPolicy, OutboundAddressRefused } from '../net/address-policy';
 import { applyHook, matchOperationHooks, type OperationHooks } from '../targets/execute';
 
 export interface SendInput {
@@ -38,34 +39,6 @@ export interface SendResult {
   command: CommandView;
   /** false when an identical command with this id existed already. */
   created: boolean;
-}
-
-/** The replyTo forms: an http(s) URL, or temporal:<workflowId> of this instance's own workflows. */
-export function checkReplyTo(instanceId: string, replyTo: string | undefined, field: string): void {
-  if (replyTo === undefined) return;
-  if (replyTo.startsWith(TEMPORAL_REPLY_PREFIX)) {
-    const workflowId = replyTo.slice(TEMPORAL_REPLY_PREFIX.length);
-    const m = /^(command|flow|execution|dag):([^:]+):/.exec(workflowId);
-    if (workflowId === '' || (m !== null && m[2] !== instanceId)) throw ValidationError.field(field, "must name a workflow of this instance (temporal:<workflowId>)");
-    return;
-  }
-  let url: URL;
-  try {
-    url = new URL(replyTo);
-  } catch {
-    throw ValidationError.field(field, 'must be an http(s) URL or temporal:<workflowId>');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw ValidationError.field(field, 'must be an http(s) URL or temporal:<workflowId>');
-}
-
-/** An HTTP replyTo must pass the outbound address policy (checked again at delivery: DNS may change). */
-export async function checkReplyAddress(ctx: TenantCtx, replyTo: string | undefined, field: string): Promise<void> {
-  if (replyTo === undefined || replyTo.startsWith(TEMPORAL_REPLY_PREFIX)) return;
-  try {
-    await createAddressPolicy(ctx.config.outboundAllowlist).resolve(new URL(replyTo).hostname);
-  } catch (err) {
-    throw ValidationError.field(field, err instanceof OutboundAddressRefused ? err.message : `cannot be resolved (${(err as Error).message})`);
-  }
 }
 
 export function payloadBytes(payload: unknown): number {
@@ -104,19 +77,11 @@ export function workflowInput(row: CommandRow): CommandWorkflowInput {
   };
 }
 
-async function domainPolicy(tx: Tx, instanceId: string, domain: string): Promise<Partial<RetryPolicy> | undefined> {
-  const { rows } = await tx.query<{ policy: Partial<RetryPolicy> }>('SELECT policy FROM command_domains WHERE instance_id = $1 AND domain = $2', [
-    instanceId,
-    domain,
-  ]);
-  return rows[0]?.policy;
-}
-
 const INSERT_COMMAND = `
   INSERT INTO commands (instance_id, org_id, domain, command_id, type, status, correlation_id, reply_to, batch_id,
                         payload, request_hash, policy, max_attempts, created_at, updated_at)
   VALUES ($1, $2, $3, $4, $5, 'PENDING', $6, $7, $8, $9, $10, $11, $12, $13, $13)
-  ON CONFLICT (instance_id, domain, command_id) DO NOTHING
+  ON CONFLICT (instance_id, org_key, domain, command_id) DO NOTHING
   RETURNING *`;
 
 /** Inserts one command and its SENT event in an open transaction; undefined if the id exists. */
@@ -131,7 +96,7 @@ export async function insertCommand(
   const { tenant } = ctx;
   const commandId = input.commandId ?? crypto.randomUUID();
   const correlationId = input.correlationId ?? crypto.randomUUID();
-  const aggregateId = commandAggregateId(input.domain, commandId);
+  const aggregateId = commandAggregateId(input.domain, commandId, tenant.orgId);
   let row: CommandRow | undefined;
   await push(tx, tenant.instanceId, tenant.actor, [
     {
@@ -168,11 +133,17 @@ export function validateSend(ctx: TenantCtx, input: SendInput, prefix = 'body'):
   const limit = ctx.config.limits.commandPayloadBytes;
   const size = payloadBytes(input.payload);
   if (size > limit) throw new PayloadTooLargeError(`${prefix}.payload`, limit, size);
-  checkReplyTo(ctx.tenant.instanceId, input.replyTo, `${prefix}.replyTo`);
+  checkReplyTo(input.replyTo, `${prefix}.replyTo`);
 }
 
-async function existing(tx: Tx, instanceId: string, domain: string, commandId: string): Promise<CommandRow | undefined> {
-  const { rows } = await tx.query<CommandRow>('SELECT * FROM commands WHERE instance_id = $1 AND domain = $2 AND command_id = $3', [instanceId, domain, commandId]);
+/** The caller's own command with this id: ids are unique per org, so other orgs' never answer. */
+async function existing(tx: Tx, ctx: TenantCtx, domain: string, commandId: string): Promise<CommandRow | undefined> {
+  const { rows } = await tx.query<CommandRow>('SELECT * FROM commands WHERE instance_id = $1 AND org_key = $2 AND domain = $3 AND command_id = $4', [
+    ctx.tenant.instanceId,
+    orgKey(ctx.tenant.orgId),
+    domain,
+    commandId,
+  ]);
   return rows[0];
 }
 
@@ -217,11 +188,11 @@ interface SendPlan {
 }
 
 function planSend(ctx: TenantCtx, request: SendInput): Promise<SendPlan> {
-  const { instanceId } = ctx.tenant;
+  const { instanceId, orgId } = ctx.tenant;
   return transaction(ctx.db, ctx.tenant, async (tx) => ({
-    found: request.commandId === undefined ? undefined : await existing(tx, instanceId, request.domain, request.commandId),
+    found: request.commandId === undefined ? undefined : await existing(tx, ctx, request.domain, request.commandId),
     preSendSteps: await planPreSend(tx, ctx),
-    hooks: await matchOperationHooks(tx, instanceId, 'SendCommand'),
+    hooks: await matchOperationHooks(tx, instanceId, orgId, 'SendCommand'),
   }));
 }
 
@@ -254,7 +225,7 @@ export async function sendCommand(ctx: TenantCtx, request: SendInput): Promise<S
   validateSend(ctx, request);
   const plan = await planSend(ctx, request);
   if (plan.found !== undefined) return answerResend(ctx, plan.found, request);
-  await checkReplyAddress(ctx, request.replyTo, 'body.replyTo');
+  await checkReplyTarget(ctx, request.replyTo, 'body.replyTo');
   const preSent = await applyPreSend(ctx, request, plan.preSendSteps);
   const { runId: preSendRunId } = preSent;
   const { hooks } = plan;
@@ -262,10 +233,11 @@ export async function sendCommand(ctx: TenantCtx, request: SendInput): Promise<S
   const { tenant } = ctx;
   const attempt = () =>
     transaction(ctx.db, tenant, async (tx) => {
-      const policy = resolvePolicy(input, await domainPolicy(tx, tenant.instanceId, input.domain));
+      const policies = await domainPolicies(tx, tenant.instanceId, tenant.orgId, [input.domain]);
+      const policy = resolvePolicy(input, policies.get(input.domain));
       const row = await insertCommand(tx, ctx, input, null, policy, { hashOf: request, preSendRunId });
       if (row !== undefined) return { row, created: true };
-      const found = (await existing(tx, tenant.instanceId, input.domain, input.commandId!))!;
+      const found = (await existing(tx, ctx, input.domain, input.commandId!))!;
       assertSameRequest(found, request);
       return { row: found, created: false };
     });

@@ -8,7 +8,7 @@ import { CadenzaInstance, CadenzaKind, CadenzaOrg, CommandDomain, CommandStatus,
 import { commandWorkflowId, type CommandWorkflowInput } from './model';
 
 export async function startCommandWorkflow(temporal: TemporalDeps, input: CommandWorkflowInput): Promise<void> {
-  const workflowId = commandWorkflowId(input.instanceId, input.domain, input.commandId);
+  const workflowId = commandWorkflowId(input.instanceId, input.domain, input.commandId, input.orgId);
   try {
     await temporal.client.workflow.start('commandWorkflow', {
       workflowId,

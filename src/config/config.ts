@@ -2,6 +2,7 @@
 // `variables` below (the README table is generated from the same list), parsed once at
 // start, and each mistake becomes one message that names the variable.
 import path from 'node:path';
+import type { MasterKeys } from '../crypto/secrets';
 import { parseAllowlist } from '../net/address-policy';
 
 export type ProcessRole = 'start' | 'api' | 'worker' | 'migrate';
@@ -28,6 +29,8 @@ export interface Config {
   temporal: TemporalConfig;
   /** 32-byte key for secrets at rest (AES-256-GCM); generated under the data folder in embedded mode. */
   masterKey: Buffer | undefined;
+  /** Earlier master keys: stored secrets encrypted under them still open until `cadenza keys rotate-master`. */
+  previousMasterKeys: Buffer[];
   worker: {
     handlersDir: string | undefined;
     demoHandlers: boolean;
@@ -87,6 +90,7 @@ export const variables: VariableDoc[] = [
   { name: 'CADENZA_TASK_QUEUE', default: 'cadenza', description: 'Temporal task queue of Cadenza workflows; handler queues are named <queue>-handlers-<domain>.' },
   { name: 'CADENZA_LOG_LEVEL', default: 'info', description: 'trace, debug, info, warn, error or silent.' },
   { name: 'CADENZA_MASTER_KEY', default: 'generated in the data folder', description: '32 bytes, base64 or hex, that encrypt stored secrets. Required for `cadenza api` and `cadenza worker`.' },
+  { name: 'CADENZA_MASTER_KEY_PREVIOUS', default: 'none', description: 'Comma-separated earlier master keys, while `cadenza keys rotate-master` moves stored secrets to CADENZA_MASTER_KEY.' },
   { name: 'CADENZA_DB_POOL_MAX', default: '10', description: 'PostgreSQL connections per process.' },
   { name: 'CADENZA_HANDLERS_DIR', default: 'none', description: 'Folder of command handler modules loaded by the worker.' },
   { name: 'CADENZA_DEMO_HANDLERS', default: 'true for `cadenza start`, else false', description: 'Register the built-in `demo` domain (echo, flaky, reject, slow).' },
@@ -261,6 +265,11 @@ export function loadConfig(env: Env, role: ProcessRole): Config {
   } else if (needsTemporal) {
     r.require('CADENZA_MASTER_KEY', `for \`cadenza ${role}\` (generate one with \`openssl rand -base64 32\`)`);
   }
+  const previousMasterKeys = (r.str('CADENZA_MASTER_KEY_PREVIOUS') ?? '').split(',').map((k) => k.trim()).filter((k) => k !== '').map((k, i) => {
+    const key = parseMasterKey(k);
+    if (key === undefined) r.problems.push(`CADENZA_MASTER_KEY_PREVIOUS entry ${i + 1} must be 32 bytes as 64 hex characters or base64`);
+    return key ?? Buffer.alloc(32);
+  });
 
   const config: Config = {
     dataDir: path.resolve(r.str('CADENZA_DATA_DIR') ?? '.data'),
@@ -277,6 +286,7 @@ export function loadConfig(env: Env, role: ProcessRole): Config {
     },
     temporal: readTemporal(r),
     masterKey,
+    previousMasterKeys,
     worker: readWorker(r, role),
     workflows: { pluginsDir: r.str('CADENZA_PLUGINS_DIR'), historyEventLimit: r.int('CADENZA_WORKFLOW_HISTORY_EVENTS', 10_000, 20, 40_000) },
     limits: {
@@ -294,6 +304,12 @@ export function loadConfig(env: Env, role: ProcessRole): Config {
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
+}
+
+/** The master keys that open stored secrets; the API and workers need CADENZA_MASTER_KEY. */
+export function masterKeys(config: Pick<Config, 'masterKey' | 'previousMasterKeys'>): MasterKeys {
+  if (config.masterKey === undefined) throw new Error('CADENZA_MASTER_KEY is not configured');
+  return { current: config.masterKey, previous: config.previousMasterKeys };
 }
 
 export function publicUrl(config: Config, port = config.api.port): string {

@@ -10,7 +10,7 @@ import type { DagIssue } from '../dsl/validate';
 import { NotFoundError, ValidationError } from '../errors';
 import { push } from '../eventstore/eventstore';
 import { newId } from '../ids';
-import { decodeCursor, toPage, type Page } from '../pagination';
+import { decodeCursor, TIME_ID, toPage, type Page } from '../pagination';
 import { compareSemver, isSemver } from './semver';
 
 export interface WorkflowSummary {
@@ -223,7 +223,7 @@ export interface ListInput {
 }
 
 export async function listWorkflows(ctx: TenantCtx, input: ListInput): Promise<Page<WorkflowSummary>> {
-  const after = decodeCursor(input.cursor);
+  const after = decodeCursor(input.cursor, TIME_ID);
   return transaction(ctx.db, ctx.tenant, async (tx) => {
     const { rows } = await tx.query<DefinitionRow>(
       `SELECT * FROM workflow_definitions
@@ -239,7 +239,7 @@ export async function listWorkflows(ctx: TenantCtx, input: ListInput): Promise<P
 }
 
 export async function listVersions(ctx: TenantCtx, id: string, input: { limit: number; cursor?: string }): Promise<Page<Omit<WorkflowVersion, 'definition'>>> {
-  const after = decodeCursor(input.cursor);
+  const after = decodeCursor(input.cursor, ['int']);
   return transaction(ctx.db, ctx.tenant, async (tx) => {
     await findDefinition(tx, ctx, id);
     const { rows } = await tx.query<VersionRow>(

@@ -8,7 +8,7 @@ import type { Plan } from '../dsl/plan';
 import type { DagDefinition } from '../dsl/types';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { newId } from '../ids';
-import { decodeCursor, encodeCursor, type Page } from '../pagination';
+import { decodeCursor, encodeCursor, TIME_ID, type Page } from '../pagination';
 import { eagerStart } from '../temporal/eager-start';
 import { CadenzaInstance, CadenzaKind, CadenzaOrg } from '../temporal/search-attributes';
 import { dagSignal, dagWorkflowId, type DagRunInput, type ReusedOutput } from '../workflows/dag-contract';
@@ -185,7 +185,7 @@ export interface RunQuery {
 
 /** The runs of one workflow (404 when the caller cannot see it), or of every workflow (workflowId null). */
 export async function listRuns(ctx: TenantCtx, workflowId: string | null, query: RunQuery): Promise<Page<Run>> {
-  const after = decodeCursor(query.cursor);
+  const after = decodeCursor(query.cursor, TIME_ID);
   return transaction(ctx.db, ctx.tenant, async (tx) => {
     // Runs stay readable after a soft delete, so only the org scope is checked here.
     if (workflowId !== null) {

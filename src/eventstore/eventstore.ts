@@ -5,6 +5,16 @@ import crypto from 'node:crypto';
 import { ConcurrencyError } from '../errors';
 import { pgCode, pgConstraint, type Tx } from '../db/db';
 
+/**
+ * Cadenza's own aggregate types. External events (POST /v1/events) may not name them, and are
+ * stored under their own namespace, `external.<aggregateType>`, so they never enter an internal
+ * stream (test/unit/eventstore.test.ts checks that every type the code appends is listed).
+ */
+export const INTERNAL_AGGREGATE_TYPES: readonly string[] = [
+  'action', 'alert', 'batch', 'command', 'command_domain', 'execution', 'flow', 'instance', 'key', 'org', 'run', 'target', 'workflow', 'workflow_run',
+];
+export const EXTERNAL_AGGREGATE_PREFIX = 'external.';
+
 export interface StoredEvent<P = Record<string, unknown>> {
   position: string;
   instanceId: string;
@@ -112,11 +122,17 @@ async function insertEvent(tx: Tx, instanceId: string, creator: string, e: NewEv
   }
 }
 
-/** The events of one aggregate, in sequence order. */
-export async function readAggregate(tx: Tx, instanceId: string, aggregateType: string, aggregateId: string): Promise<StoredEvent[]> {
+/** The events of one aggregate in sequence order, a page at a time: after a sequence, at most `limit`. */
+export async function readAggregate(
+  tx: Tx,
+  instanceId: string,
+  aggregateType: string,
+  aggregateId: string,
+  page: { afterSequence: number; limit: number },
+): Promise<StoredEvent[]> {
   const { rows } = await tx.query<EventRow>(
-    `SELECT * FROM events WHERE instance_id = $1 AND aggregate_type = $2 AND aggregate_id = $3 ORDER BY sequence`,
-    [instanceId, aggregateType, aggregateId],
+    `SELECT * FROM events WHERE instance_id = $1 AND aggregate_type = $2 AND aggregate_id = $3 AND sequence > $4 ORDER BY sequence LIMIT $5`,
+    [instanceId, aggregateType, aggregateId, page.afterSequence, page.limit],
   );
   return rows.map(toStoredEvent);
 }

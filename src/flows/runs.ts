@@ -8,7 +8,7 @@ import { CadenzaError, NotFoundError, QuotaExceededError, UnavailableError, Vali
 import { transaction, type Tx } from '../db/db';
 import { push } from '../eventstore/eventstore';
 import { newId } from '../ids';
-import { decodeCursor, toPage, type Page } from '../pagination';
+import { decodeCursor, TIME_ID, toPage, type Page } from '../pagination';
 import { eagerStart } from '../temporal/eager-start';
 import { CadenzaInstance, CadenzaKind, CadenzaOrg } from '../temporal/search-attributes';
 import type { FlowRunInput, FlowRunOutcome } from '../workflows/flow-run';
@@ -306,7 +306,7 @@ export async function listRuns(
   ctx: TenantCtx,
   input: { limit: number; cursor?: string; state?: Run['state']; kind?: string; since?: string },
 ): Promise<Page<Run>> {
-  const after = decodeCursor(input.cursor);
+  const after = decodeCursor(input.cursor, TIME_ID);
   return transaction(ctx.db, ctx.tenant, async (tx) => {
     const { rows } = await tx.query<RunRow>(
       `SELECT * FROM runs

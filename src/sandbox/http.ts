@@ -6,7 +6,8 @@ import https from 'node:https';
 import type { AddressPolicy } from '../net/address-policy';
 import type { HostFunction } from './sandbox';
 
-export const FETCH_LIMITS = { requestBodyBytes: 256 * 1024, responseBodyBytes: 1024 * 1024 };
+/** Per call; `concurrentPerRun` calls of one script run at once, the rest wait their turn (within the run's deadline). */
+export const FETCH_LIMITS = { requestBodyBytes: 256 * 1024, responseBodyBytes: 1024 * 1024, concurrentPerRun: 4 };
 
 export interface FetchResponse {
   status: number;
@@ -21,9 +22,48 @@ interface FetchInit {
   body?: unknown;
 }
 
-/** The host function behind `api.http.fetch(url, { method, headers, body })`. */
+/** The host function behind `api.http.fetch(url, { method, headers, body })`; make one per script run. */
 export function fetchHostFunction(policy: AddressPolicy): HostFunction {
-  return async ([url, init], call) => fetchThroughPolicy(policy, String(url), (init ?? {}) as FetchInit, call.signal);
+  const slots = new Slots(FETCH_LIMITS.concurrentPerRun);
+  return async ([url, init], call) => {
+    await slots.take(call.signal);
+    try {
+      return await fetchThroughPolicy(policy, String(url), (init ?? {}) as FetchInit, call.signal);
+    } finally {
+      slots.give();
+    }
+  };
+}
+
+/** A counting semaphore whose waiters give up when their signal aborts. */
+class Slots {
+  private readonly waiting: (() => void)[] = [];
+  constructor(private free: number) {}
+
+  take(signal: AbortSignal): Promise<void> {
+    if (this.free > 0) {
+      this.free--;
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      const go = () => {
+        signal.removeEventListener('abort', stop);
+        resolve();
+      };
+      const stop = () => {
+        this.waiting.splice(this.waiting.indexOf(go), 1);
+        reject(new Error('fetch: aborted at the script deadline'));
+      };
+      this.waiting.push(go);
+      signal.addEventListener('abort', stop, { once: true });
+    });
+  }
+
+  give(): void {
+    const next = this.waiting.shift();
+    if (next !== undefined) next();
+    else this.free++;
+  }
 }
 
 export async function fetchThroughPolicy(policy: AddressPolicy, rawUrl: string, init: FetchInit, signal: AbortSignal): Promise<FetchResponse> {
@@ -34,13 +74,16 @@ export async function fetchThroughPolicy(policy: AddressPolicy, rawUrl: string, 
     throw new Error(`fetch: '${rawUrl}' is not a valid URL`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('fetch: only http and https URLs are allowed');
-  const address = await policy.resolve(url.hostname);
+  const address = await policy.resolve(url.hostname, signal);
   const body = init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body);
   if (body !== undefined && Buffer.byteLength(body) > FETCH_LIMITS.requestBodyBytes) {
     throw new Error(`fetch: the request body is larger than ${FETCH_LIMITS.requestBodyBytes} bytes`);
   }
-  const headers: Record<string, string> = { ...(init.headers ?? {}) };
+  // Framing is ours to set: a script's own length or transfer encoding would contradict the body.
+  const headers = Object.fromEntries(Object.entries(init.headers ?? {}).filter(([k]) => !/^(content-length|transfer-encoding)$/i.test(k)));
   if (body !== undefined && typeof init.body !== 'string') headers['content-type'] ??= 'application/json';
+  // The body is known: say its length, since receivers that do not read chunked bodies see none.
+  if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
   return request(url, address, (init.method ?? 'GET').toUpperCase(), headers, body, signal);
 }
 

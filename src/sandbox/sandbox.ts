@@ -37,7 +37,8 @@ export interface RunScriptInput {
   maxLogBytes?: number;
 }
 
-export type SandboxErrorKind = 'syntax' | 'timeout' | 'memory' | 'output_too_large' | 'runtime' | 'not_a_function';
+/** `busy`: the script never ran, because its tenant had too many scripts waiting for a thread. */
+export type SandboxErrorKind = 'syntax' | 'timeout' | 'memory' | 'output_too_large' | 'runtime' | 'not_a_function' | 'busy';
 
 export interface SandboxError {
   kind: SandboxErrorKind;

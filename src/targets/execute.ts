@@ -6,13 +6,13 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temp
 import type { TemporalDeps, TenantCtx } from '../context';
 import { NotFoundError, TargetFailedError, UnavailableError, ValidationError } from '../errors';
 import { transaction, type Tx } from '../db/db';
-import { push } from '../eventstore/eventstore';
+import { EXTERNAL_AGGREGATE_PREFIX, INTERNAL_AGGREGATE_TYPES, push } from '../eventstore/eventstore';
 import { newId } from '../ids';
 import { getRun, startFlowTrigger } from '../flows/runs';
 import { eagerStart } from '../temporal/eager-start';
 import { CadenzaInstance, CadenzaKind } from '../temporal/search-attributes';
 import type { ExecutionRunInput, ExecutionRunOutcome } from '../workflows/execution';
-import { candidateConditions, matchExecution, type MatchedExecution } from './executions';
+import { candidateConditions, matchExecution, matchExecutions, type MatchedExecution } from './executions';
 
 export const EXECUTION_RUN_LIMITS = { callOverheadMs: 5_000, marginMs: 10_000, bodyBytes: 256 * 1024 };
 
@@ -57,10 +57,11 @@ function checkBody(body: unknown, field: string): void {
   if (size > EXECUTION_RUN_LIMITS.bodyBytes) throw ValidationError.field(field, `is ${size} bytes; the limit is ${EXECUTION_RUN_LIMITS.bodyBytes} bytes`);
 }
 
-/** Runs the best-matching execution and waits; undefined when no execution matches. */
-async function runSync(ctx: TenantCtx, candidates: string[], body: unknown): Promise<ExecutionRunOutcome | undefined> {
-  const matched = await transaction(ctx.db, ctx.tenant, (tx) => matchExecution(tx, ctx.tenant.instanceId, candidates));
-  return matched === undefined ? undefined : runMatched(ctx, matched, body);
+/** The function a call in the caller's org runs: the org's own function/<name>, else the instance's. */
+async function matchFunction(ctx: TenantCtx, name: string): Promise<MatchedExecution | undefined> {
+  const { instanceId, orgId } = ctx.tenant;
+  const candidates = candidateConditions('function', name);
+  return transaction(ctx.db, ctx.tenant, async (tx) => (orgId === null ? undefined : await matchExecution(tx, instanceId, orgId, candidates)) ?? matchExecution(tx, instanceId, null, candidates));
 }
 
 async function runMatched(ctx: TenantCtx, matched: MatchedExecution, body: unknown): Promise<ExecutionRunOutcome | undefined> {
@@ -68,7 +69,9 @@ async function runMatched(ctx: TenantCtx, matched: MatchedExecution, body: unkno
   const { instanceId } = ctx.tenant;
   const runId = newId('run');
   const workflowId = executionWorkflowId(instanceId, runId, matched.executionId);
-  const input: ExecutionRunInput = { instanceId, runId, executionId: matched.executionId, condition: matched.condition, mode: 'sync', body, targets: matched.targets, retryOf: null, retryKey: null, createdBy: ctx.tenant.actor };
+  const input: ExecutionRunInput = {
+    instanceId, orgId: matched.orgId, runId, executionId: matched.executionId, condition: matched.condition, mode: 'sync', body, targets: matched.targets, retryOf: null, retryKey: null, createdBy: ctx.tenant.actor,
+  };
   const bound = syncBoundMs(matched);
   try {
     return await ctx.temporal.client.workflow.execute('executionWorkflow', runOptions(ctx.temporal, workflowId, input, bound));
@@ -89,7 +92,8 @@ export async function callFunction(ctx: TenantCtx, name: string, payload: unknow
   checkBody(payload, 'body.payload');
   const hooks = await operationHooks(ctx, 'CallFunction');
   const request = await applyHook(ctx, hooks.request, { name, payload });
-  const outcome = await runSync(ctx, candidateConditions('function', name), payloadOf(request, payload));
+  const matched = await matchFunction(ctx, name);
+  const outcome = matched === undefined ? undefined : await runMatched(ctx, matched, payloadOf(request, payload));
   if (outcome === undefined) throw new NotFoundError('function', name);
   return applyHook(ctx, hooks.response, { runId: outcome.runId, body: failIfInterrupted(outcome) });
 }
@@ -99,46 +103,73 @@ function payloadOf(body: unknown, fallback: unknown): unknown {
   return typeof body === 'object' && body !== null && 'payload' in body ? (body as { payload: unknown }).payload : fallback;
 }
 
+/** The request/ and response/ executions of an operation: the instance's, then the caller's org's. */
 export interface OperationHooks {
-  request?: MatchedExecution;
-  response?: MatchedExecution;
+  request: MatchedExecution[];
+  response: MatchedExecution[];
 }
 
 /**
  * The request/<operation> and response/<operation> executions of one of Cadenza's own API
- * operations, matched once per call: one query when the instance has none (the common case).
+ * operations, matched once per call: one query when none could match (the common case).
  */
 export async function operationHooks(ctx: TenantCtx, operation: string): Promise<OperationHooks> {
-  return transaction(ctx.db, ctx.tenant, (tx) => matchOperationHooks(tx, ctx.tenant.instanceId, operation));
+  return transaction(ctx.db, ctx.tenant, (tx) => matchOperationHooks(tx, ctx.tenant.instanceId, ctx.tenant.orgId, operation));
 }
 
-/** operationHooks in the caller's transaction. */
-export async function matchOperationHooks(tx: Tx, instanceId: string, operation: string): Promise<OperationHooks> {
+/** operationHooks in the caller's transaction, for a call in `orgId` (null: at instance level). */
+export async function matchOperationHooks(tx: Tx, instanceId: string, orgId: string | null, operation: string): Promise<OperationHooks> {
   const request = candidateConditions('request', operation);
   const response = candidateConditions('response', operation);
-  const { rowCount } = await tx.query('SELECT 1 FROM executions WHERE instance_id = $1 AND condition = ANY($2) LIMIT 1', [instanceId, [...request, ...response]]);
-  if (rowCount === 0) return {};
-  return { request: await matchExecution(tx, instanceId, request), response: await matchExecution(tx, instanceId, response) };
+  const { rowCount } = await tx.query("SELECT 1 FROM executions WHERE instance_id = $1 AND org_key IN ('', $2) AND condition = ANY($3) LIMIT 1", [
+    instanceId,
+    orgId ?? '',
+    [...request, ...response],
+  ]);
+  if (rowCount === 0) return { request: [], response: [] };
+  return { request: await matchExecutions(tx, instanceId, orgId, request), response: await matchExecutions(tx, instanceId, orgId, response) };
 }
 
-/** Runs a hook: call targets may rewrite the body, a failing target with interruptOnError vetoes it (TargetFailedError, 424). */
-export async function applyHook<B>(ctx: TenantCtx, matched: MatchedExecution | undefined, body: B): Promise<B> {
-  if (matched === undefined) return body;
-  const outcome = await runMatched(ctx, matched, body);
-  return outcome === undefined ? body : (failIfInterrupted(outcome) as B);
+/**
+ * Runs a hook's executions in order: call targets may rewrite the body, each seeing the last
+ * one's; a failing target with interruptOnError vetoes it (TargetFailedError, 424).
+ */
+export async function applyHook<B>(ctx: TenantCtx, matched: MatchedExecution[], body: B): Promise<B> {
+  let out = body;
+  for (const m of matched) {
+    const outcome = await runMatched(ctx, m, out);
+    if (outcome !== undefined) out = failIfInterrupted(outcome) as B;
+  }
+  return out;
 }
 
-/** Ingests an external event: an ordinary event in the log, delivered by the event dispatcher (request/ and response/PushEvent around it). */
+/**
+ * External events may not pass for Cadenza's own: their aggregate type and the first part of
+ * their type must not be an internal aggregate type (a 422 naming the field).
+ */
+function checkExternalEvent(input: { type: string; aggregateType: string }): void {
+  if (INTERNAL_AGGREGATE_TYPES.includes(input.aggregateType) || input.aggregateType.startsWith(EXTERNAL_AGGREGATE_PREFIX)) {
+    throw ValidationError.field('body.aggregateType', `'${input.aggregateType}' is reserved for Cadenza's own events`);
+  }
+  const group = input.type.split('.')[0]!;
+  if (INTERNAL_AGGREGATE_TYPES.includes(group)) throw ValidationError.field('body.type', `types starting with '${group}.' are reserved for Cadenza's own events`);
+}
+
+/**
+ * Ingests an external event: stored under `external.<aggregateType>` in the caller's org and
+ * delivered by the event dispatcher (request/ and response/PushEvent around it).
+ */
 export async function pushExternalEvent(ctx: TenantCtx, input: { type: string; aggregateType: string; aggregateId: string; payload: Record<string, unknown> }): Promise<{ eventId: string; position: string }> {
   checkBody(input.payload, 'body.payload');
-  if (input.aggregateType === 'run') throw ValidationError.field('body.aggregateType', "'run' is reserved for Cadenza's run trace");
+  checkExternalEvent(input);
   const hooks = await operationHooks(ctx, 'PushEvent');
   const payload = payloadOf(await applyHook(ctx, hooks.request, input), input.payload);
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw ValidationError.field('body.payload', 'a request/PushEvent target returned a payload that is not an object');
   checkBody(payload, 'body.payload');
   const eventId = newId('evt');
+  const aggregateType = EXTERNAL_AGGREGATE_PREFIX + input.aggregateType;
   const [stored] = await transaction(ctx.db, ctx.tenant, (tx) =>
-    push(tx, ctx.tenant.instanceId, ctx.tenant.actor, [{ aggregateType: input.aggregateType, aggregateId: input.aggregateId, type: input.type, payload, eventId, orgId: ctx.tenant.orgId }]),
+    push(tx, ctx.tenant.instanceId, ctx.tenant.actor, [{ aggregateType, aggregateId: input.aggregateId, type: input.type, payload, eventId, orgId: ctx.tenant.orgId }]),
   );
   return applyHook(ctx, hooks.response, { eventId, position: stored!.position });
 }
@@ -158,11 +189,11 @@ export async function retryRun(ctx: TenantCtx, runId: string, key: string): Prom
     return { runId: started.runId, retryOf: runId, created: true };
   }
   const stored = original.contextIn as { body?: unknown; mode?: ExecutionRunInput['mode'] };
-  const matched = await transaction(ctx.db, ctx.tenant, (tx) => matchExecution(tx, ctx.tenant.instanceId, [original.triggerType]));
+  const matched = await transaction(ctx.db, ctx.tenant, (tx) => matchExecution(tx, ctx.tenant.instanceId, original.orgId, [original.triggerType]));
   if (matched === undefined) throw ValidationError.field('runId', `the execution '${original.triggerType}' no longer exists`);
   const newRunId = eventRunId(`retry:${runId}:${key}`);
   const input: ExecutionRunInput = {
-    instanceId: ctx.tenant.instanceId, runId: newRunId, executionId: matched.executionId, condition: matched.condition,
+    instanceId: ctx.tenant.instanceId, orgId: matched.orgId, runId: newRunId, executionId: matched.executionId, condition: matched.condition,
     mode: stored.mode === 'sync' ? 'sync' : 'event', body: stored.body ?? null, targets: matched.targets, retryOf: runId, retryKey: key, createdBy: ctx.tenant.actor,
   };
   await startExecutionRun(ctx.temporal, executionWorkflowId(ctx.tenant.instanceId, `retry-${newRunId}`, matched.executionId), input);

@@ -9,6 +9,8 @@ const ACTOR = 'execution-run';
 
 export interface ExecutionRunStart {
   instanceId: string;
+  /** The execution's owner; null for the instance's (and for runs started before executions had owners). */
+  orgId?: string | null;
   runId: string;
   workflowId: string;
   executionId: string;
@@ -26,15 +28,16 @@ export async function recordExecutionRunStarted(db: Db, r: ExecutionRunStart): P
       {
         aggregateType: 'run',
         aggregateId: r.runId,
+        orgId: r.orgId ?? null,
         eventId: `${r.runId}:started`,
         type: 'run.started',
         payload: { kind: 'execution', condition: r.condition, executionId: r.executionId, workflowId: r.workflowId, retryOf: r.retryOf },
         project: async (ptx, e) => {
           await ptx.query(
             `INSERT INTO runs (instance_id, id, org_id, kind, flow_type, trigger_type, state, workflow_id, context_in, started_at, created_by, execution_id, retry_of, retry_key)
-             VALUES ($1, $2, NULL, 'execution', 'execution', $3, 'running', $4, $5, $6, $7, $8, $9, $10)
+             VALUES ($1, $2, $11, 'execution', 'execution', $3, 'running', $4, $5, $6, $7, $8, $9, $10)
              ON CONFLICT (instance_id, id) DO NOTHING`,
-            [e.instanceId, r.runId, r.condition, r.workflowId, JSON.stringify({ body: r.body, mode: r.mode }), e.createdAt, e.creator, r.executionId, r.retryOf, r.retryKey],
+            [e.instanceId, r.runId, r.condition, r.workflowId, JSON.stringify({ body: r.body, mode: r.mode }), e.createdAt, e.creator, r.executionId, r.retryOf, r.retryKey, r.orgId ?? null],
           );
         },
       },

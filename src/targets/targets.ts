@@ -1,15 +1,18 @@
 // Targets: HTTP endpoints that executions call, signed with a per-target key. The key is
 // generated on create and on rotation, returned once, and stored only encrypted. Events carry
-// no key material. Targets are instance-level, like Zitadel's Actions v2 targets.
+// no key material. A target belongs to one org or to the instance (see tenancy/scope.ts), and
+// only executions and alerts of the same owner may use it.
 import crypto from 'node:crypto';
 import type { TenantCtx } from '../context';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { pgCode, pgConstraint, transaction, type Tx } from '../db/db';
 import { push } from '../eventstore/eventstore';
-import { decryptSecret, encryptSecret } from '../crypto/secrets';
+import { masterKeys } from '../config/config';
+import { decryptSecret, encryptSecret, type MasterKeys } from '../crypto/secrets';
 import { newId } from '../ids';
 import { createAddressPolicy, OutboundAddressRefused } from '../net/address-policy';
-import { decodeCursor, toPage, type Page } from '../pagination';
+import { decodeCursor, TIME_ID, toPage, type Page } from '../pagination';
+import { visibleOrgKey, visibleSql } from '../tenancy/scope';
 
 export const TARGET_LIMITS = { maxTimeoutSeconds: 270, defaultTimeoutSeconds: 10, maxRetryAttempts: 20, maxRetryIntervalSeconds: 3600 };
 
@@ -27,6 +30,8 @@ export const DEFAULT_RETRY: TargetRetryPolicy = { maxAttempts: 5, initialInterva
 
 export interface Target {
   id: string;
+  /** The owning org; null for the instance's own targets. */
+  orgId: string | null;
   name: string;
   type: TargetType;
   endpoint: string;
@@ -49,6 +54,7 @@ export interface TargetInput {
 
 interface TargetRow {
   id: string;
+  org_id: string | null;
   name: string;
   type: TargetType;
   endpoint: string;
@@ -63,6 +69,7 @@ interface TargetRow {
 
 const toTarget = (r: TargetRow): Target => ({
   id: r.id,
+  orgId: r.org_id,
   name: r.name,
   type: r.type,
   endpoint: r.endpoint,
@@ -76,10 +83,8 @@ const toTarget = (r: TargetRow): Target => ({
 
 const newSigningKey = () => `sk_${crypto.randomBytes(32).toString('base64url')}`;
 
-function masterKey(ctx: { config: { masterKey: Buffer | undefined } }): Buffer {
-  if (ctx.config.masterKey === undefined) throw new Error('CADENZA_MASTER_KEY is not configured');
-  return ctx.config.masterKey;
-}
+/** The associated data of a stored signing key: it opens on its own target's row only. */
+export const signingKeyOwner = (instanceId: string, targetId: string) => `target:${instanceId}:${targetId}`;
 
 /** The endpoint must be an http(s) URL whose addresses pass the policy now (and again at call time). */
 export async function checkEndpoint(ctx: TenantCtx, endpoint: string, field = 'body.endpoint'): Promise<void> {
@@ -113,22 +118,23 @@ export async function addTarget(ctx: TenantCtx, input: TargetInput): Promise<{ t
   await checkEndpoint(ctx, input.endpoint);
   const id = newId('tgt');
   const signingKey = newSigningKey();
-  const encrypted = encryptSecret(masterKey(ctx), signingKey);
-  const { instanceId, actor } = ctx.tenant;
+  const { instanceId, actor, orgId } = ctx.tenant;
+  const encrypted = encryptSecret(masterKeys(ctx.config), signingKey, signingKeyOwner(instanceId, id));
   const row = await transaction(ctx.db, ctx.tenant, async (tx) => {
     let out: TargetRow | undefined;
     await push(tx, instanceId, actor, [
       {
         aggregateType: 'target',
         aggregateId: id,
+        orgId,
         type: 'target.added',
         expectedSequence: 0,
         payload: { name: input.name, type: input.type, endpoint: input.endpoint, timeoutMs, interruptOnError: input.interruptOnError ?? false, retryPolicy: input.retryPolicy ?? null },
         project: async (ptx, e) => {
           const res = await ptx.query<TargetRow>(
-            `INSERT INTO targets (instance_id, id, name, type, endpoint, timeout_ms, interrupt_on_error, retry_policy, signing_key_enc, created_at, created_by, changed_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $10) RETURNING *`,
-            [instanceId, id, input.name, input.type, input.endpoint, timeoutMs, input.interruptOnError ?? false, input.retryPolicy ? JSON.stringify(input.retryPolicy) : null, encrypted, e.createdAt, e.creator],
+            `INSERT INTO targets (instance_id, org_id, id, name, type, endpoint, timeout_ms, interrupt_on_error, retry_policy, signing_key_enc, created_at, created_by, changed_at)
+             VALUES ($1, $12, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $10) RETURNING *`,
+            [instanceId, id, input.name, input.type, input.endpoint, timeoutMs, input.interruptOnError ?? false, input.retryPolicy ? JSON.stringify(input.retryPolicy) : null, encrypted, e.createdAt, e.creator, orgId],
           );
           out = res.rows[0];
         },
@@ -150,6 +156,7 @@ export async function changeTarget(ctx: TenantCtx, id: string, input: Partial<Ta
       {
         aggregateType: 'target',
         aggregateId: id,
+        orgId: current.orgId,
         type: 'target.changed',
         payload: { name: next.name, type: next.type, endpoint: next.endpoint, timeoutMs, interruptOnError: next.interruptOnError, retryPolicy: next.retryPolicy },
         project: async (ptx, e) => {
@@ -171,13 +178,14 @@ export async function changeTarget(ctx: TenantCtx, id: string, input: Partial<Ta
 /** A new signing key, returned once; the old one stops verifying at once. */
 export async function rotateSigningKey(ctx: TenantCtx, id: string): Promise<{ signingKey: string }> {
   const signingKey = newSigningKey();
-  const encrypted = encryptSecret(masterKey(ctx), signingKey);
+  const encrypted = encryptSecret(masterKeys(ctx.config), signingKey, signingKeyOwner(ctx.tenant.instanceId, id));
   await transaction(ctx.db, ctx.tenant, async (tx) => {
-    await loadRow(tx, ctx.tenant.instanceId, id);
+    const row = await loadVisible(tx, ctx, id);
     await push(tx, ctx.tenant.instanceId, ctx.tenant.actor, [
       {
         aggregateType: 'target',
         aggregateId: id,
+        orgId: row.org_id,
         type: 'target.signing_key_rotated',
         project: async (ptx, e) => {
           await ptx.query('UPDATE targets SET signing_key_enc = $3, changed_at = $4 WHERE instance_id = $1 AND id = $2', [e.instanceId, id, encrypted, e.createdAt]);
@@ -190,11 +198,12 @@ export async function rotateSigningKey(ctx: TenantCtx, id: string): Promise<{ si
 
 export async function removeTarget(ctx: TenantCtx, id: string): Promise<void> {
   await transaction(ctx.db, ctx.tenant, async (tx) => {
-    await loadRow(tx, ctx.tenant.instanceId, id);
+    const row = await loadVisible(tx, ctx, id);
     await push(tx, ctx.tenant.instanceId, ctx.tenant.actor, [
       {
         aggregateType: 'target',
         aggregateId: id,
+        orgId: row.org_id,
         type: 'target.removed',
         project: async (ptx, e) => {
           await ptx.query('DELETE FROM targets WHERE instance_id = $1 AND id = $2', [e.instanceId, id]);
@@ -204,23 +213,24 @@ export async function removeTarget(ctx: TenantCtx, id: string): Promise<void> {
   });
 }
 
-async function loadRow(tx: Tx, instanceId: string, id: string): Promise<TargetRow> {
-  const { rows } = await tx.query<TargetRow>('SELECT * FROM targets WHERE instance_id = $1 AND id = $2', [instanceId, id]);
+/** A target the caller may see; any other answers 404. */
+async function loadVisible(tx: Tx, ctx: TenantCtx, id: string): Promise<TargetRow> {
+  const { rows } = await tx.query<TargetRow>(`SELECT * FROM targets WHERE instance_id = $1 AND id = $2 AND ${visibleSql(3)}`, [ctx.tenant.instanceId, id, visibleOrgKey(ctx.tenant)]);
   if (rows[0] === undefined) throw new NotFoundError('target', id);
   return rows[0];
 }
 
 export async function getTarget(ctx: TenantCtx, id: string): Promise<Target> {
-  return toTarget(await transaction(ctx.db, ctx.tenant, (tx) => loadRow(tx, ctx.tenant.instanceId, id)));
+  return toTarget(await transaction(ctx.db, ctx.tenant, (tx) => loadVisible(tx, ctx, id)));
 }
 
 export async function listTargets(ctx: TenantCtx, input: { limit: number; cursor?: string }): Promise<Page<Target>> {
-  const after = decodeCursor(input.cursor);
+  const after = decodeCursor(input.cursor, TIME_ID);
   return transaction(ctx.db, ctx.tenant, async (tx) => {
     const { rows } = await tx.query<TargetRow>(
-      `SELECT * FROM targets WHERE instance_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) > ($2, $3))
-        ORDER BY created_at, id LIMIT $4`,
-      [ctx.tenant.instanceId, after?.[0] ?? null, after?.[1] ?? null, input.limit + 1],
+      `SELECT * FROM targets WHERE instance_id = $1 AND ${visibleSql(2)} AND ($3::timestamptz IS NULL OR (created_at, id) > ($3, $4))
+        ORDER BY created_at, id LIMIT $5`,
+      [ctx.tenant.instanceId, visibleOrgKey(ctx.tenant), after?.[0] ?? null, after?.[1] ?? null, input.limit + 1],
     );
     return toPage(rows, input.limit, toTarget, (r) => [r.created_at.toISOString(), r.id]);
   });
@@ -237,8 +247,9 @@ export interface TargetSnapshot {
   retryPolicy: TargetRetryPolicy;
 }
 
-export async function loadSnapshots(tx: Tx, instanceId: string, ids: string[]): Promise<TargetSnapshot[]> {
-  const { rows } = await tx.query<TargetRow>('SELECT * FROM targets WHERE instance_id = $1 AND id = ANY($2)', [instanceId, ids]);
+/** The owner's targets of these ids, in order; ids that are gone (or another owner's) are left out. */
+export async function loadSnapshots(tx: Tx, instanceId: string, owner: string, ids: string[]): Promise<TargetSnapshot[]> {
+  const { rows } = await tx.query<TargetRow>('SELECT * FROM targets WHERE instance_id = $1 AND org_key = $2 AND id = ANY($3)', [instanceId, owner, ids]);
   const byId = new Map(rows.map((r) => [r.id, r]));
   return ids.flatMap((id) => {
     const r = byId.get(id);
@@ -248,8 +259,14 @@ export async function loadSnapshots(tx: Tx, instanceId: string, ids: string[]): 
 }
 
 /** The current signing key in plaintext, for the call activity only. */
-export async function loadSigningKey(tx: Tx, key: Buffer, instanceId: string, id: string): Promise<string> {
+export async function loadSigningKey(tx: Tx, keys: MasterKeys, instanceId: string, id: string): Promise<string> {
   const { rows } = await tx.query<{ signing_key_enc: string }>('SELECT signing_key_enc FROM targets WHERE instance_id = $1 AND id = $2', [instanceId, id]);
   if (rows[0] === undefined) throw new NotFoundError('target', id);
-  return decryptSecret(key, rows[0].signing_key_enc);
+  return decryptSecret(keys, rows[0].signing_key_enc, signingKeyOwner(instanceId, id));
+}
+
+/** Does the owner (org key, '' for the instance) have this target? For alerts' notify targets. */
+export async function ownsTarget(tx: Tx, instanceId: string, owner: string, id: string): Promise<boolean> {
+  const { rowCount } = await tx.query('SELECT 1 FROM targets WHERE instance_id = $1 AND org_key = $2 AND id = $3', [instanceId, owner, id]);
+  return rowCount === 1;
 }

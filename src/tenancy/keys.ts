@@ -6,7 +6,7 @@ import { ConflictError, ForbiddenError, NotFoundError } from '../errors';
 import { pgCode, transaction, type Db, type Tx } from '../db/db';
 import { push } from '../eventstore/eventstore';
 import { newId, sha256Hex } from '../ids';
-import { decodeCursor, toPage, type Page } from '../pagination';
+import { decodeCursor, TIME_ID, toPage, type Page } from '../pagination';
 import { findOrg } from './orgs';
 
 export interface ApiKey {
@@ -98,7 +98,7 @@ export async function createKey(ctx: TenantCtx, input: { name: string; role: Rol
 }
 
 export async function listKeys(ctx: TenantCtx, input: { limit: number; cursor?: string }): Promise<Page<ApiKey>> {
-  const after = decodeCursor(input.cursor);
+  const after = decodeCursor(input.cursor, TIME_ID);
   return transaction(ctx.db, ctx.tenant, async (tx) => {
     const { rows } = await tx.query<KeyRow>(
       `SELECT * FROM api_keys

@@ -3,7 +3,7 @@ import { ConflictError, ForbiddenError, NotFoundError } from '../errors';
 import { pgCode, transaction, type Tx } from '../db/db';
 import { push } from '../eventstore/eventstore';
 import { newId } from '../ids';
-import { decodeCursor, toPage, type Page } from '../pagination';
+import { decodeCursor, TIME_ID, toPage, type Page } from '../pagination';
 
 export interface Org {
   id: string;
@@ -53,7 +53,7 @@ export async function addOrg(ctx: TenantCtx, input: { name: string }): Promise<O
 }
 
 export async function listOrgs(ctx: TenantCtx, input: { limit: number; cursor?: string }): Promise<Page<Org>> {
-  const after = decodeCursor(input.cursor);
+  const after = decodeCursor(input.cursor, TIME_ID);
   return transaction(ctx.db, ctx.tenant, async (tx) => {
     const { rows } = await tx.query<OrgRow>(
       `SELECT * FROM orgs

@@ -5,6 +5,7 @@
 import type { AppCtx } from '../context';
 import type { CommandWorkflowInput, RetryPolicy } from '../commands/model';
 import { startCommandWorkflow } from '../commands/start';
+import { orgKey } from '../tenancy/scope';
 import { runAsLeader, type Leader } from './leader';
 
 const INTERVAL_MS = 2_000;
@@ -53,8 +54,9 @@ export async function dispatchOnce(ctx: AppCtx): Promise<number> {
       policy: r.policy,
     };
     await startCommandWorkflow(ctx.temporal, input);
-    await ctx.db.query('UPDATE commands SET dispatched_at = now() WHERE instance_id = $1 AND domain = $2 AND command_id = $3', [
+    await ctx.db.query('UPDATE commands SET dispatched_at = now() WHERE instance_id = $1 AND org_key = $2 AND domain = $3 AND command_id = $4', [
       r.instance_id,
+      orgKey(r.org_id),
       r.domain,
       r.command_id,
     ]);

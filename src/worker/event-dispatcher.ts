@@ -1,12 +1,12 @@
 // The event outbox: one worker at a time (runAsLeader) reads the
 // events log in commit order past a durable checkpoint, matches each event against its
-// instance's executions, and starts one run per (event, execution) with the idempotent id
+// instance's executions and its org's (never another org's), and starts one run per (event, execution) with the idempotent id
 // execution:<instance>:<eventId>:<executionId>, targets snapshotted now. Only transactions
 // older than every in-flight one are read (tx_id < xmin), so no event is skipped; the
 // checkpoint moves after the starts, and a start repeated after a crash reuses the workflow.
 import type { AppCtx } from '../context';
 import { SYSTEM, transaction } from '../db/db';
-import { candidateConditions, matchExecution, type MatchedExecution } from '../targets/executions';
+import { candidateConditions, matchExecutions, type MatchedExecution } from '../targets/executions';
 import { eventRunId, executionWorkflowId, startExecutionRun } from '../targets/execute';
 import { runAsLeader, type Leader } from './leader';
 
@@ -24,6 +24,7 @@ interface EventRow {
   tx_id: string;
   position: string;
   instance_id: string;
+  org_id: string | null;
   aggregate_type: string;
   aggregate_id: string;
   type: string;
@@ -61,20 +62,20 @@ async function readCheckpoint(ctx: AppCtx): Promise<{ txId: string; position: st
 export async function dispatchEventsOnce(ctx: AppCtx): Promise<number> {
   const cp = await readCheckpoint(ctx);
   const { rows } = await ctx.db.query<EventRow>(
-    `SELECT tx_id::text, position::text, instance_id, aggregate_type, aggregate_id, type, payload, created_at, event_id
+    `SELECT tx_id::text, position::text, instance_id, org_id, aggregate_type, aggregate_id, type, payload, created_at, event_id
        FROM events
       WHERE (tx_id, position) > ($1::xid8, $2::bigint) AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
       ORDER BY tx_id, position LIMIT $3`,
     [cp.txId, cp.position, BATCH],
   );
   // Most instances have no event executions: one query tells which do. Events of one type in
-  // one instance match the same execution: look it up once per batch.
+  // one org match the same executions: look them up once per batch.
   const listening = await instancesWithEventExecutions(ctx, rows);
-  const matches = new Map<string, Promise<MatchedExecution | undefined>>();
+  const matches = new Map<string, Promise<MatchedExecution[]>>();
   const match = (e: EventRow) => {
-    if (!listening.has(e.instance_id)) return Promise.resolve(undefined);
-    const key = JSON.stringify([e.instance_id, e.type]);
-    if (!matches.has(key)) matches.set(key, transaction(ctx.db, SYSTEM, (tx) => matchExecution(tx, e.instance_id, candidateConditions('event', e.type))));
+    if (!listening.has(e.instance_id)) return Promise.resolve([]);
+    const key = JSON.stringify([e.instance_id, e.org_id, e.type]);
+    if (!matches.has(key)) matches.set(key, transaction(ctx.db, SYSTEM, (tx) => matchExecutions(tx, e.instance_id, e.org_id, candidateConditions('event', e.type))));
     return matches.get(key)!;
   };
   for (const e of rows) await deliver(ctx, e, match);
@@ -93,14 +94,15 @@ async function instancesWithEventExecutions(ctx: AppCtx, rows: EventRow[]): Prom
   return new Set(found.map((r) => r.instance_id));
 }
 
-async function deliver(ctx: AppCtx, e: EventRow, match: (e: EventRow) => Promise<MatchedExecution | undefined>): Promise<void> {
+async function deliver(ctx: AppCtx, e: EventRow, match: (e: EventRow) => Promise<MatchedExecution[]>): Promise<void> {
   if (NOT_DELIVERED.includes(e.aggregate_type)) return;
-  const matched = await match(e);
-  if (matched === undefined || matched.targets.length === 0) return;
-  const workflowId = executionWorkflowId(e.instance_id, e.event_id, matched.executionId);
   const body = { eventId: e.event_id, type: e.type, aggregateType: e.aggregate_type, aggregateId: e.aggregate_id, payload: e.payload, createdAt: e.created_at.toISOString() };
-  await startExecutionRun(ctx.temporal, workflowId, {
-    instanceId: e.instance_id, runId: eventRunId(workflowId), executionId: matched.executionId, condition: matched.condition,
-    mode: 'event', body, targets: matched.targets, retryOf: null, retryKey: null, createdBy: 'event-dispatcher',
-  });
+  for (const matched of await match(e)) {
+    if (matched.targets.length === 0) continue;
+    const workflowId = executionWorkflowId(e.instance_id, e.event_id, matched.executionId);
+    await startExecutionRun(ctx.temporal, workflowId, {
+      instanceId: e.instance_id, orgId: matched.orgId, runId: eventRunId(workflowId), executionId: matched.executionId, condition: matched.condition,
+      mode: 'event', body, targets: matched.targets, retryOf: null, retryKey: null, createdBy: 'event-dispatcher',
+    });
+  }
 }

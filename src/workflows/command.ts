@@ -236,7 +236,7 @@ export async function commandWorkflow(input: CommandWorkflowInput): Promise<Comm
       if (kind === 'commandReply') await target.signal(commandReplySignal, body as CommandReply);
       else await target.signal(batchReplySignal, body as BatchReply);
     } else {
-      await deliverCommandReply({ instanceId: input.instanceId, url: replyTo, body });
+      await deliverCommandReply({ instanceId: input.instanceId, orgId: input.orgId, url: replyTo, body });
     }
   }
 

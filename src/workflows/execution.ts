@@ -8,6 +8,8 @@ import type { TargetSnapshot } from '../targets/targets';
 
 export interface ExecutionRunInput {
   instanceId: string;
+  /** The execution's owner, whose run this is: an org, or null for the instance (absent in runs started before orgs owned executions). */
+  orgId?: string | null;
   runId: string;
   executionId: string;
   condition: string;
@@ -53,7 +55,8 @@ function targetError(target: TargetSnapshot, err: unknown): TargetError {
 export async function executionWorkflow(input: ExecutionRunInput): Promise<ExecutionRunOutcome> {
   const { instanceId, runId } = input;
   const workflowId = workflowInfo().workflowId;
-  await records.recordExecutionRunStarted({ instanceId, runId, workflowId, executionId: input.executionId, condition: input.condition, body: input.body, mode: input.mode, retryOf: input.retryOf, retryKey: input.retryKey, createdBy: input.createdBy });
+  const orgId = input.orgId ?? null;
+  await records.recordExecutionRunStarted({ instanceId, orgId, runId, workflowId, executionId: input.executionId, condition: input.condition, body: input.body, mode: input.mode, retryOf: input.retryOf, retryKey: input.retryKey, createdBy: input.createdBy });
   let body = input.body;
   for (const [position, target] of input.targets.entries()) {
     if (target.type === 'async' && input.mode !== 'async') {
@@ -71,10 +74,10 @@ export async function executionWorkflow(input: ExecutionRunInput): Promise<Execu
     } catch (err) {
       if (!target.interruptOnError) continue;
       const error = targetError(target, err);
-      await records.recordExecutionRunEnded({ instanceId, runId, state: 'failed', body, error: { ...error } });
+      await records.recordExecutionRunEnded({ instanceId, orgId, runId, state: 'failed', body, error: { ...error } });
       return { state: 'failed', runId, body, error };
     }
   }
-  await records.recordExecutionRunEnded({ instanceId, runId, state: 'succeeded', body, error: null });
+  await records.recordExecutionRunEnded({ instanceId, orgId, runId, state: 'succeeded', body, error: null });
   return { state: 'succeeded', runId, body };
 }

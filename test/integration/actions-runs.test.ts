@@ -181,8 +181,8 @@ describe('flow runs', () => {
     expect(res.body.context.reply).toEqual({ greeting: 'hello from the receiver', path: '/hook' });
     expect(res.body.context.reached).toBeUndefined();
     expect(res.body.steps[0].logs.map((l: { message: string }) => l.message)).toEqual([
-      expect.stringContaining('169.254.169.254 is a linkLocal address'),
-      expect.stringContaining('10.0.0.1 is a private address'),
+      expect.stringContaining('outbound call to 169.254.169.254 refused: its address is not allowed'),
+      expect.stringContaining('outbound call to 10.0.0.1 refused: its address is not allowed'),
     ]);
   });
 

@@ -3,7 +3,8 @@ import crypto from 'node:crypto';
 import { promisify } from 'node:util';
 import type { CadenzaClient, Command } from '../../src/client';
 import { verifySignature } from '../../src/client/signature';
-import { call, CLI, newTenant, startHarness, startWorkerProcess, waitFor, type Harness, type WorkerProcess } from '../helpers/harness';
+import { connect, node, trigger, workflow } from '../helpers/dag';
+import { call, CLI, newTenant, startHarness, startWorkerProcess, waitFor, type Harness, type TestTenant, type WorkerProcess } from '../helpers/harness';
 import { startReceiver, type Receiver } from '../helpers/receiver';
 
 const run = promisify(execFile);
@@ -29,6 +30,16 @@ const terminal = (c: Command) => ['COMPLETED', 'FAILED', 'CANCELED'].includes(c.
 const inTsq = (c: Command) => c.status === 'IN_TROUBLESHOOTING_QUEUE';
 const types = async (client: CadenzaClient, domain: string, commandId: string) => (await client.audit(domain, commandId)).map((e) => e.type);
 const count = (list: string[], type: string) => list.filter((t) => t === type).length;
+
+/** A workflow run of the tenant (or of one org) that waits for a signal, so it stays running. */
+async function waitingRun(t: TestTenant, orgId?: string): Promise<{ id: string; temporalWorkflowId: string }> {
+  const key = orgId === undefined ? t.adminKey : await t.key('admin', orgId);
+  const definition = workflow('waits', [trigger(), node('Wait', 'cadenza.waitForSignal', 1, { signalName: 'go', timeoutSeconds: 600 })], connect(['Start', 'Wait']));
+  const created = await call(h, 'POST', '/v1/workflows', { key, body: { definition } });
+  const started = await call(h, 'POST', `/v1/workflows/${created.body.id}/execute`, { key, body: { input: {} } });
+  expect(started.status).toBe(202);
+  return (await call(h, 'GET', `/v1/workflow-runs/${started.body.id}`, { key })).body;
+}
 
 async function sendToTsq(client: CadenzaClient, extra: Record<string, unknown> = {}): Promise<Command> {
   const commandId = id();
@@ -201,17 +212,43 @@ describe('the troubleshooting queue', () => {
 });
 
 describe('replies', () => {
-  it('signals commandReply to a temporal:<workflowId> replyTo, and audits the delivery', async () => {
+  it('signals commandReply to a temporal:<workflowId> replyTo naming a workflow run of its org, and audits the delivery', async () => {
     const t = await newTenant(h);
     const client = await t.client('operator');
-    // Any running workflow of the instance can receive it; a command parked in the TSQ is one.
-    const manager = await sendToTsq(client);
+    const run = await waitingRun(t);
     const commandId = id();
-    await client.sendCommand({ domain: 'demo', type: 'echo', commandId, payload: { to: 'manager' }, replyTo: `temporal:${manager.workflowId}` });
+    await client.sendCommand({ domain: 'demo', type: 'echo', commandId, payload: { to: 'run' }, replyTo: `temporal:${run.temporalWorkflowId}` });
     await waitFor(async () => (await types(client, 'demo', commandId)).includes('command.reply_sent'), { what: 'REPLY_SENT' });
-    const history = await h.ctx.temporal.client.workflow.getHandle(manager.workflowId).fetchHistory();
+    const history = await h.ctx.temporal.client.workflow.getHandle(run.temporalWorkflowId).fetchHistory();
     const signal = history.events!.find((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'commandReply');
     expect(signal).toBeDefined();
+  });
+
+  it("refuses a temporal: replyTo naming another tenant's workflow or any other workflow, with one answer that reveals nothing", async () => {
+    const a = await newTenant(h);
+    const b = await newTenant(h);
+    const org1 = await (await a.client()).createOrg('one');
+    const org2 = await (await a.client()).createOrg('two');
+    const parked = await sendToTsq(await b.client('operator'));
+    const otherOrgRun = await waitingRun(a, org2.id);
+    const sender = await a.key('operator', org1.id);
+    const refusals = [
+      parked.workflowId, // a command workflow of another instance
+      `alert:${b.instanceId}:alr_0000000000000000`, // an alert evaluator of another instance
+      `bulk:${a.instanceId}:bulk_0000000000000000`, // a bulk retry, not a workflow run
+      otherOrgRun.temporalWorkflowId, // another org's workflow run in the same instance
+      `dag:${a.instanceId}:wf_none:run_none`, // no such run
+      'my-process-manager', // not Cadenza's
+    ];
+    const answers = [];
+    for (const target of refusals) {
+      const res = await call(h, 'POST', '/v1/commands', { key: sender, body: { domain: 'demo', type: 'echo', commandId: id(), replyTo: `temporal:${target}` } });
+      answers.push({ status: res.status, errors: res.body.errors });
+    }
+    const refusal = { status: 422, errors: [{ field: 'body.replyTo', message: 'must be an http(s) URL, or temporal:<workflowId> of a workflow run of your org' }] };
+    expect(answers).toEqual(refusals.map(() => refusal));
+    const sent = await call(h, 'GET', '/v1/commands', { key: sender });
+    expect(sent.body.items).toEqual([]);
   });
 
   it('retries an HTTP reply that answers 503 until it is delivered', async () => {

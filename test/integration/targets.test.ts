@@ -310,7 +310,7 @@ describe('event delivery', () => {
       return runs.length === 1 && runs[0]!.state === 'succeeded' ? runs : undefined;
     }, { what: 'the delivery run' });
     expect(r.received).toHaveLength(3);
-    expect(r.received[2]!.body).toMatchObject({ type: 'order.placed', aggregateType: 'order', payload: { total: 10 } });
+    expect(r.received[2]!.body).toMatchObject({ type: 'order.placed', aggregateType: 'external.order', payload: { total: 10 } });
     const trace = await call(h, 'GET', `/v1/runs/${run!.id}`, { key: t.adminKey });
     expect(trace.body.calls.map((c: { attempt: number; statusCode: number }) => [c.attempt, c.statusCode])).toEqual([[1, 503], [2, 503], [3, 200]]);
   });
@@ -428,6 +428,33 @@ describe('event delivery', () => {
     expect(types(exact)).toEqual(['shop.order.paid']);
     expect(types(group)).toEqual(['shop.cart.emptied']);
     expect(types(all).filter((x) => x.startsWith('shop.'))).toEqual([]);
+  });
+
+  it("delivers an org's events to its own executions and the instance's, never to another org's (finding 1)", async () => {
+    const t = await newTenant(h);
+    const admin = await t.client();
+    const [org1, org2] = [await admin.createOrg('one'), await admin.createOrg('two')];
+    const keys = { one: await t.key('admin', org1.id), two: await t.key('admin', org2.id) };
+    const [one, two, instance] = await Promise.all([receiver(), receiver(), receiver()]);
+    const subscribe = async (key: string, r: Receiver) => {
+      const made = await call(h, 'POST', '/v1/targets', { key, body: { name: `t-${crypto.randomBytes(3).toString('hex')}`, type: 'webhook', endpoint: r.url, timeoutSeconds: 5, retryPolicy: fast } });
+      expect((await call(h, 'PUT', '/v1/executions', { key, body: { condition: 'event/order.*', targets: [{ target: made.body.id }] } })).status).toBe(200);
+    };
+    await subscribe(keys.one, one);
+    await subscribe(keys.two, two);
+    await subscribe(t.adminKey, instance);
+    const push = (key: string, aggregateId: string) => call(h, 'POST', '/v1/events', { key, body: { type: 'order.placed', aggregateType: 'order', aggregateId, payload: {} } });
+    await push(keys.one, 'from-one');
+    await push(keys.two, 'from-two');
+    const ids = (r: Receiver) => r.received.map((x) => x.body.aggregateId as string).sort();
+    await waitFor(() => ids(instance).length >= 2 && one.received.length >= 1 && two.received.length >= 1, { what: 'the deliveries' });
+    expect(ids(one)).toEqual(['from-one']);
+    expect(ids(two)).toEqual(['from-two']);
+    expect(ids(instance)).toEqual(['from-one', 'from-two']);
+    expect(one.received[0]!.body.aggregateType).toBe('external.order');
+    // Each run belongs to its execution's owner: org one sees its own run, not the instance's.
+    const runs = await call(h, 'GET', '/v1/runs?kind=execution', { key: keys.one });
+    expect(runs.body.items.map((r: { orgId: string | null }) => r.orgId)).toEqual([org1.id]);
   });
 
   it('delivers every event of a burst exactly once across a dispatcher restart', async () => {

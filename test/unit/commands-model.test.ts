@@ -1,6 +1,6 @@
 import { signatureHeader, verifySignature } from '../../src/client/signature';
 import { backoffFor, DEFAULT_POLICY } from '../../src/commands/model';
-import { checkReplyTo } from '../../src/commands/send';
+import { checkReplyTo } from '../../src/commands/replies';
 import { ValidationError } from '../../src/errors';
 
 describe('retry backoff', () => {
@@ -32,23 +32,21 @@ describe('Cadenza-Signature', () => {
 describe('replyTo', () => {
   const refused = (replyTo: string) => {
     try {
-      checkReplyTo('acme', replyTo, 'body.replyTo');
+      checkReplyTo(replyTo, 'body.replyTo');
       return undefined;
     } catch (err) {
       return err instanceof ValidationError ? err.issues[0]!.field : 'other';
     }
   };
 
-  it('accepts http(s) URLs and workflows of the same instance', () => {
+  it('accepts http(s) URLs and temporal:<workflowId> by syntax (whose workflow it is, is checked at send time)', () => {
     expect(refused('https://example.com/hook')).toBeUndefined();
-    expect(refused('temporal:my-process-manager')).toBeUndefined();
-    expect(refused('temporal:command:acme:billing:7')).toBeUndefined();
+    expect(refused('temporal:dag:acme:wf_1:run_1')).toBeUndefined();
   });
 
-  it("refuses other schemes and another instance's workflows, naming the field", () => {
+  it('refuses other schemes and an empty workflow id, naming the field', () => {
     expect(refused('ftp://example.com')).toBe('body.replyTo');
     expect(refused('not a url')).toBe('body.replyTo');
-    expect(refused('temporal:command:other:billing:7')).toBe('body.replyTo');
     expect(refused('temporal:')).toBe('body.replyTo');
   });
 });

@@ -116,7 +116,7 @@ describe('sandbox', () => {
 describe('outbound address policy', () => {
   const resolveTo = (addresses: string[]) => async () => addresses;
 
-  it.each(['127.0.0.1', '10.0.0.1', '172.16.3.4', '192.168.1.1', '169.254.169.254', '0.0.0.0', '::1', '::', 'fe80::1', 'fd00::1', '::ffff:10.0.0.1'])(
+  it.each(['127.0.0.1', '10.0.0.1', '172.16.3.4', '192.168.1.1', '169.254.169.254', '0.0.0.0', '::1', '::', 'fe80::1', 'fd00::1', '::ffff:10.0.0.1', '[::127.0.0.1]', '::a9fe:a9fe', '::10.0.0.1'])(
     'refuses %s',
     async (address) => {
       await expect(createAddressPolicy([]).resolve(address)).rejects.toBeInstanceOf(OutboundAddressRefused);
@@ -127,8 +127,37 @@ describe('outbound address policy', () => {
     expect(await createAddressPolicy([]).resolve('93.184.216.34')).toBe('93.184.216.34');
   });
 
-  it('refuses a name that resolves to a private address', async () => {
-    await expect(createAddressPolicy([], resolveTo(['93.184.216.34', '10.1.2.3'])).resolve('example.test')).rejects.toThrow(/10\.1\.2\.3 is a private address/);
+  it('refuses a name that resolves to a private address, without telling the address', async () => {
+    const refusal = createAddressPolicy([], resolveTo(['93.184.216.34', '10.1.2.3'])).resolve('example.test');
+    await expect(refusal).rejects.toThrow('outbound call to example.test refused: its address is not allowed (allow it with CADENZA_OUTBOUND_ALLOWLIST)');
+    await expect(refusal).rejects.toMatchObject({ address: '10.1.2.3', range: 'private' });
+  });
+
+  it('judges IPv4-compatible IPv6 addresses as the IPv4 address they carry', async () => {
+    expect(await createAddressPolicy(['127.0.0.1']).resolve('[::127.0.0.1]')).toBe('::127.0.0.1');
+    await expect(createAddressPolicy([]).resolve('::7f00:1')).rejects.toMatchObject({ range: 'loopback' });
+  });
+
+  it('gives a lookup a deadline and stops waiting for it when the caller gives up', async () => {
+    let seen: AbortSignal | undefined;
+    const never = (_host: string, signal: AbortSignal) => {
+      seen = signal;
+      return new Promise<string[]>((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('lookup cancelled'))));
+    };
+    const caller = new AbortController();
+    const pending = createAddressPolicy([], never).resolve('slow.example', caller.signal);
+    caller.abort();
+    await expect(pending).rejects.toThrow('lookup cancelled');
+    expect(seen!.aborted).toBe(true);
+    // Without a caller's signal the lookup still has its own deadline.
+    void createAddressPolicy([], never).resolve('slow.example').catch(() => undefined);
+    expect(seen!.aborted).toBe(false);
+  });
+
+  it('cancels a real DNS lookup with the caller signal', async () => {
+    const caller = new AbortController();
+    caller.abort();
+    await expect(createAddressPolicy([]).resolve('cadenza.invalid', caller.signal)).rejects.toThrow();
   });
 
   it('lets the allowlist permit CIDRs, single addresses and host names', async () => {
@@ -144,8 +173,21 @@ describe('api.http.fetch in the sandbox', () => {
   let server: http.Server;
   let port: number;
   beforeAll(async () => {
+    let inFlight = 0;
     server = http.createServer((req, res) => {
       if (req.url === '/slow') return; // never answers
+      if (req.url?.startsWith('/count')) {
+        inFlight++;
+        const seen = { inFlight, length: req.headers['content-length'] ?? null, chunked: req.headers['transfer-encoding'] === 'chunked' };
+        req.resume();
+        // Answer once a few calls had the chance to overlap.
+        setImmediate(() => setImmediate(() => {
+          inFlight--;
+          res.setHeader('content-type', 'application/json');
+          res.end(JSON.stringify(seen));
+        }));
+        return;
+      }
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
@@ -171,6 +213,19 @@ describe('api.http.fetch in the sandbox', () => {
   it.each(['http://169.254.169.254/latest/meta-data', 'http://10.0.0.1/', `http://127.0.0.1:1/`])('refuses %s without an allowlist', async (url) => {
     const r = await runScript({ source: script, entry: 'main', args: [url], host: { http: { fetch: fetchHostFunction(createAddressPolicy([])) } }, timeoutMs: 2000 });
     expect(r).toMatchObject({ ok: true, value: expect.stringMatching(/^refused: .*refused/) });
+  });
+
+  it('runs at most four fetches of one script at once and sends Content-Length', async () => {
+    const source = `async function main(url, api) {
+      const all = await Promise.all(Array.from({ length: 10 }, (_, i) => api.http.fetch(url + '/' + i, { method: 'POST', body: { i } })));
+      return all.map((r) => JSON.parse(r.text));
+    }`;
+    const r = await runScript({ source, entry: 'main', args: [`http://127.0.0.1:${port}/count`], host: { http: { fetch: fetchHostFunction(createAddressPolicy(['127.0.0.1'])) } }, timeoutMs: 5000 });
+    expect(r.ok).toBe(true);
+    const answers = (r as { value: { inFlight: number; length: string | null; chunked: boolean }[] }).value;
+    expect(answers).toHaveLength(10);
+    expect(Math.max(...answers.map((a) => a.inFlight))).toBeLessThanOrEqual(4);
+    expect(answers.every((a) => a.length !== null && !a.chunked)).toBe(true);
   });
 
   it('aborts a fetch at the script deadline', async () => {

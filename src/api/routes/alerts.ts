@@ -6,6 +6,7 @@ import { z } from '../schema';
 const Alert = z
   .object({
     id: z.string(),
+    orgId: z.string().nullable().openapi({ description: "The owning org; null for the instance's alerts, which count every org's runs." }),
     name: z.string(),
     scope: z.enum(['target', 'action', 'flow']),
     scopeId: z.string().nullable(),

@@ -191,11 +191,12 @@ export const commandRoutes = [
   route({
     method: 'get',
     path: '/v1/commands/reply-signing-key',
-    summary: "The key that signs this instance's HTTP replies (Cadenza-Signature)",
+    summary: "The key that signs the HTTP replies of the caller's org's commands (Cadenza-Signature)",
+    description: "An org's commands are signed with the org's key; instance-level commands (an instance-wide key without X-Cadenza-Org) with the instance's.",
     tags: ['commands'],
     auth: 'admin',
-    responses: { 200: { description: 'The key', schema: z.object({ key: z.string() }) } },
-    handler: async (ctx) => ({ status: 200, body: { key: replySigningKey(ctx.config.masterKey!, ctx.tenant.instanceId) } }),
+    responses: { 200: { description: 'The key', schema: z.object({ key: z.string(), orgId: z.string().nullable() }) } },
+    handler: async (ctx) => ({ status: 200, body: { key: await replySigningKey(ctx.db, ctx.config, ctx.tenant.instanceId, ctx.tenant.orgId), orgId: ctx.tenant.orgId } }),
   }),
   route({
     method: 'get',
@@ -214,8 +215,9 @@ export const commandRoutes = [
     tags: ['commands'],
     auth: 'viewer',
     params: CommandKey,
-    responses: { 200: { description: 'Its events', schema: z.object({ items: z.array(AuditEntry) }) } },
-    handler: async (ctx, { params }) => ({ status: 200, body: { items: await commandAudit(ctx, params.domain, params.commandId) } }),
+    query: PageQuery,
+    responses: { 200: { description: 'A page of its events', schema: pageOf(AuditEntry, 'AuditPage') } },
+    handler: async (ctx, { params, query }) => ({ status: 200, body: await commandAudit(ctx, params.domain, params.commandId, query) }),
   }),
   route({
     method: 'get',

@@ -1,5 +1,6 @@
 // Targets, executions, functions, external events and run retry (Actions v2 model). Targets
-// and executions are instance-level; an org key acts on its instance's.
+// and executions belong to the org the call acts in, or to the instance for an instance-wide
+// key without X-Cadenza-Org (see tenancy/scope.ts).
 import { callFunction, pushExternalEvent, retryRun } from '../../targets/execute';
 import { getExecution, listExecutions, removeExecution, setExecution } from '../../targets/executions';
 import { addTarget, changeTarget, getTarget, listTargets, removeTarget, rotateSigningKey, TARGET_LIMITS } from '../../targets/targets';
@@ -14,9 +15,11 @@ const RetryPolicy = z
     maxIntervalSeconds: z.number().positive().max(TARGET_LIMITS.maxRetryIntervalSeconds),
   })
   .openapi('TargetRetryPolicy', { description: 'Event delivery only. Connection errors, timeouts and 5xx are retried; 4xx is not.' });
+const OwnerOrg = z.string().nullable().openapi({ description: "The owning org; null for the instance's own." });
 const Target = z
   .object({
     id: z.string(),
+    orgId: OwnerOrg,
     name: z.string(),
     type: z.enum(['webhook', 'call', 'async']),
     endpoint: z.string(),
@@ -45,7 +48,7 @@ const TargetParams = z.object({ targetId: z.string().min(1).max(100) });
 
 const Entry = z.union([z.strictObject({ target: z.string().min(1).max(100) }), z.strictObject({ include: z.string().min(1).max(300) })]);
 const Execution = z
-  .object({ id: z.string(), condition: z.string(), targets: z.array(Entry), changedAt: z.string(), changedBy: z.string() })
+  .object({ id: z.string(), orgId: OwnerOrg, condition: z.string(), targets: z.array(Entry), changedAt: z.string(), changedBy: z.string() })
   .openapi('Execution');
 const SetExecution = z.strictObject({ condition: z.string().min(1).max(300), targets: z.array(Entry) }).openapi('SetExecution');
 const ConditionQuery = z.object({ condition: z.string().min(1).max(300) });
