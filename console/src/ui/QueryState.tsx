@@ -1,5 +1,5 @@
 // Loading and error states, the same on every page.
-import type { UseQueryResult } from '@tanstack/react-query';
+import type { UseInfiniteQueryResult, UseQueryResult } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { ApiError } from '../api/client';
 
@@ -35,7 +35,7 @@ export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () =>
 }
 
 /** Renders the data of a query, or its loading or error state. */
-export function Query<T>({ q, label, children }: { q: UseQueryResult<T>; label?: string; children: (data: T) => ReactNode }) {
+export function Query<T>({ q, label, children }: { q: UseQueryResult<T> | UseInfiniteQueryResult<T>; label?: string; children: (data: T) => ReactNode }) {
   if (q.isPending) return <Loading label={label} />;
   if (q.isError) return <ErrorState error={q.error} onRetry={() => void q.refetch()} />;
   return <>{children(q.data)}</>;

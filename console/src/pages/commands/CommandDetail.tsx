@@ -1,6 +1,6 @@
 // One command: why it is where it is (status, reason, last error), what it carries, every
 // transition with who made it, and the operator's actions while it sits in the queue.
-import { useQuery } from '@tanstack/react-query';
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import { api, unwrap } from '../../api/client';
 import { useCan, useTemporalLink } from '../../app/me';
@@ -13,6 +13,7 @@ import { Timeline } from '../../ui/Timeline';
 import { OperatorActions } from './OperatorActions';
 
 const SETTLED = ['COMPLETED', 'FAILED', 'CANCELED', 'IN_TROUBLESHOOTING_QUEUE'];
+const AUDIT_PAGE = 200;
 
 export function CommandDetail() {
   const { domain = '', commandId = '' } = useParams();
@@ -23,9 +24,12 @@ export function CommandDetail() {
     // A command on its way changes within seconds: follow it until it settles.
     refetchInterval: (q) => (q.state.data && SETTLED.includes(q.state.data.status) ? false : 1_000),
   });
-  const audit = useQuery({
+  // The audit trail comes a page at a time, oldest first; later pages load on request.
+  const audit = useInfiniteQuery({
     queryKey: ['audit', domain, commandId, command.data?.updatedAt],
-    queryFn: () => unwrap(api.GET('/v1/commands/{domain}/{commandId}/audit', { params: { path } })),
+    queryFn: ({ pageParam }) => unwrap(api.GET('/v1/commands/{domain}/{commandId}/audit', { params: { path, query: { limit: AUDIT_PAGE, cursor: pageParam } } })),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
     enabled: command.isSuccess,
   });
   const canOperate = useCan('operator');
@@ -100,7 +104,16 @@ export function CommandDetail() {
       </div>
       <Section title="Audit trail">
         <Query q={audit} label="Reading the audit trail">
-          {(a) => <Timeline entries={a.items} />}
+          {(a) => (
+            <>
+              <Timeline entries={a.pages.flatMap((p) => p.items)} />
+              {audit.hasNextPage && (
+                <button type="button" className="btn" disabled={audit.isFetchingNextPage} onClick={() => void audit.fetchNextPage()}>
+                  {audit.isFetchingNextPage ? 'Loading…' : 'Show later transitions'}
+                </button>
+              )}
+            </>
+          )}
         </Query>
       </Section>
     </Page>
