@@ -7,11 +7,12 @@ BUILD_STAMP := dist/.build-stamp
 SOURCES := $(shell find src -type f -name '*.ts' 2>/dev/null)
 CONSOLE_SOURCES := $(shell find console -type f -not -path 'console/generated/*' 2>/dev/null)
 
-.PHONY: help start test deps tools build typecheck bench bench-quick clean
+.PHONY: help start test fuzz deps tools build typecheck bench bench-quick clean
 
 help:
 	@echo "make start        run Cadenza on its embedded defaults (Temporal dev server + PostgreSQL)"
 	@echo "make test         run the whole test suite (installs included)"
+	@echo "make fuzz         fuzz the API from its OpenAPI document with Schemathesis (a few minutes)"
 	@echo "make bench        run the benchmarks (bench/README.md); make bench-quick for a 2-minute check"
 
 start: deps build
@@ -19,6 +20,9 @@ start: deps build
 
 test: deps build typecheck
 	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" CADENZA_TEST_CHROMIUM="$$(scripts/ensure-chromium.sh)" npx jest
+
+fuzz: deps build
+	@CADENZA_FUZZ=1 TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" SCHEMATHESIS_PATH="$$(scripts/ensure-schemathesis.sh)" npx jest test/fuzz
 
 deps: $(NODE_STAMP) tools
 

@@ -5,6 +5,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // The Schemathesis fuzz run is `make fuzz` (CADENZA_FUZZ=1).
+  testPathIgnorePatterns: process.env.CADENZA_FUZZ === '1' ? ['/node_modules/'] : ['/node_modules/', '/test/fuzz/'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   globalSetup: '<rootDir>/test/setup/global-setup.js',
   globalTeardown: '<rootDir>/test/setup/global-teardown.js',

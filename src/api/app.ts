@@ -8,7 +8,7 @@ import { mountConsole } from './console';
 import { mountDocs } from './docs';
 import { buildOpenApi } from './openapi';
 import { problem, problemFromError, sendProblem } from './problem';
-import { bodyParserError, mountRoute, type AnyRoute } from './route';
+import { bodyParserError, expressPath, mountRoute, type AnyRoute } from './route';
 import { allRoutes } from './routes';
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,100}$/;
@@ -65,6 +65,7 @@ export function createApp(ctx: AppCtx, options: AppOptions = {}): Express {
 
   const router = express.Router();
   for (const r of routes) mountRoute(router, ctx, r);
+  mountMethodNotAllowed(router, routes);
   const openapi = buildOpenApi(routes, options.serverUrl ?? publicUrl(ctx.config));
   router.get('/openapi.json', (_req, res) => {
     res.json(openapi);
@@ -78,6 +79,19 @@ export function createApp(ctx: AppCtx, options: AppOptions = {}): Express {
   });
   app.use(errorHandler);
   return app;
+}
+
+/** A path the API serves, asked with a method it does not support: 405 with the methods it does. */
+function mountMethodNotAllowed(router: express.Router, routes: AnyRoute[]): void {
+  const methods = new Map<string, Set<string>>();
+  for (const r of routes) (methods.get(r.path) ?? methods.set(r.path, new Set()).get(r.path)!).add(r.method.toUpperCase());
+  for (const [path, allowed] of methods) {
+    const allow = [...allowed, ...(allowed.has('GET') ? ['HEAD'] : [])].join(', ');
+    router.all(expressPath(path), (req, res) => {
+      res.setHeader('Allow', allow);
+      sendProblem(res, problem(405, 'method-not-allowed', `${req.method} is not supported on ${req.path}; use ${allow}`));
+    });
+  }
 }
 
 const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {

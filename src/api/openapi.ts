@@ -15,11 +15,31 @@ const ProblemSchema = z
   })
   .openapi('Problem', { description: 'RFC 9457 problem details. `errors` names each invalid field.' });
 
-const COMMON_ERRORS: Record<number, string> = {
+/** What any route that needs a key may answer besides its own statuses. */
+const TENANT_ERRORS: Record<number, string> = {
+  400: 'Malformed input, or X-Cadenza-Org missing where an org must be named; `errors` names the field',
   401: 'No API key, or an unknown or revoked one',
-  403: 'The key lacks the role this needs',
+  403: "The key lacks the role this needs, or an org key called an instance-level route",
+  404: 'Not found in the caller\'s tenant, or X-Cadenza-Org names no org of the instance',
   422: 'A field is invalid; `errors` names it',
+  503: 'PostgreSQL or Temporal is unavailable; retry later',
 };
+
+/** What a route that reads a JSON body may answer besides. */
+const BODY_ERRORS: Record<number, string> = {
+  413: 'The body is larger than the route accepts',
+  415: 'The body is not JSON',
+};
+
+const OrgHeader = z.object({
+  'x-cadenza-org': z
+    .string()
+    .max(100)
+    .optional()
+    .openapi({ description: 'With an instance-wide key: the org the call acts in (an unknown org answers 404). An org key may only name its own org.' }),
+});
+
+const problemContent = { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } };
 
 export function buildOpenApi(routes: AnyRoute[], serverUrl: string): unknown {
   const registry = new OpenAPIRegistry();
@@ -32,14 +52,12 @@ export function buildOpenApi(routes: AnyRoute[], serverUrl: string): unknown {
   for (const r of routes) {
     const responses: Record<string, unknown> = {};
     for (const [status, spec] of Object.entries(r.responses)) {
-      responses[status] = spec.schema
-        ? { description: spec.description, content: { 'application/json': { schema: spec.schema } } }
-        : { description: spec.description };
+      // Errors are problem+json; a route's own error statuses say why in their description.
+      if (Number(status) >= 400) responses[status] = { description: spec.description, content: problemContent };
+      else responses[status] = spec.schema ? { description: spec.description, content: { 'application/json': { schema: spec.schema } } } : { description: spec.description };
     }
-    const errors = r.auth === 'public' ? {} : COMMON_ERRORS;
-    for (const [status, description] of Object.entries(errors)) {
-      responses[status] ??= { description, content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } } };
-    }
+    const errors = { ...(r.auth === 'public' ? {} : TENANT_ERRORS), ...(r.body === undefined ? {} : BODY_ERRORS) };
+    for (const [status, description] of Object.entries(errors)) responses[status] ??= { description, content: problemContent };
     registry.registerPath({
       method: r.method,
       path: r.path,
@@ -50,7 +68,8 @@ export function buildOpenApi(routes: AnyRoute[], serverUrl: string): unknown {
       request: {
         params: r.params,
         query: r.query,
-        body: r.body ? { content: { 'application/json': { schema: r.body } } } : undefined,
+        headers: r.auth === 'public' ? undefined : OrgHeader,
+        body: r.body ? { required: true, content: { 'application/json': { schema: r.body } } } : undefined,
       },
       responses: responses as never,
     });
@@ -60,8 +79,11 @@ export function buildOpenApi(routes: AnyRoute[], serverUrl: string): unknown {
     info: {
       title: 'Cadenza API',
       version: '1',
-      description: 'Commands with a troubleshooting queue, action flows and workflows on Temporal. Errors are RFC 9457 problem+json.',
+      description:
+        'Commands with a troubleshooting queue, action flows and workflows on Temporal. Errors are RFC 9457 problem+json. ' +
+        'A method a path does not support answers 405 with an Allow header. No string may hold U+0000 (PostgreSQL cannot store it): such a request answers 422 naming the field.',
     },
     servers: [{ url: serverUrl }],
   });
 }
+

@@ -72,8 +72,22 @@ export function expressPath(openApiPath: string): string {
   return openApiPath.replace(/\{([^}]+)\}/g, ':$1');
 }
 
+/** The path of the first string holding U+0000, which PostgreSQL cannot store, or undefined. */
+export function nulPath(value: unknown, at: string): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? at : undefined;
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const [k, v] of Object.entries(value)) {
+    if (k.includes('\u0000')) return at;
+    const found = nulPath(v, Array.isArray(value) ? `${at}[${k}]` : `${at}.${k}`);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
 function parsePart<T extends z.ZodType>(schema: T | undefined, value: unknown, prefix: string): z.infer<T> {
   if (schema === undefined) return {} as z.infer<T>;
+  const nul = nulPath(value, prefix);
+  if (nul !== undefined) throw ValidationError.field(nul, 'must not contain the NUL character (U+0000)');
   const result = schema.safeParse(value);
   if (!result.success) throw new ValidationError(zodIssues(result.error, prefix));
   return result.data;

@@ -7,6 +7,9 @@ extendZodWithOpenApi(z);
 
 export { z };
 
+/** Text with something besides spaces, trimmed. */
+export const words = (max: number) => z.string().regex(/\S/, 'must not be blank').max(max).trim();
+
 export const PageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50).openapi({ description: 'Page size, 1 to 500.' }),
   cursor: z.string().max(1000).optional().openapi({ description: 'nextCursor from the previous page.' }),

@@ -6,7 +6,8 @@ import { Command, Option } from 'commander';
 import { startApi } from '../api/server';
 import { openAppCtx } from '../app-context';
 import { CadenzaApiError, CadenzaClient, type BulkRetry } from '../client';
-import { ConfigError, loadConfig, publicUrl, type ProcessRole } from '../config/config';
+import { ConfigError, loadConfig, masterKeys, publicUrl, type ProcessRole } from '../config/config';
+import { rotateMasterKey } from '../crypto/rotate';
 import { createDb } from '../db/db';
 import { migrate } from '../db/migrate';
 import { runStart } from '../embedded/start';
@@ -97,6 +98,17 @@ async function runMigrate(): Promise<void> {
   }
 }
 
+async function runRotateMaster(): Promise<void> {
+  const { config } = configFor('migrate');
+  const db = createDb(config.database.url!, 2, 'cadenza-keys');
+  try {
+    const report = await rotateMasterKey(db, masterKeys(config));
+    console.log(`Re-encrypted ${report.targets} target signing keys and ${report.replyKeys} reply signing keys (${report.alreadyCurrent} were current).`);
+  } finally {
+    await db.end();
+  }
+}
+
 interface ApiOpts {
   url?: string;
   key?: string;
@@ -177,6 +189,10 @@ export function buildProgram(): Command {
   withApiOptions(keys.command('revoke').description('Revoke a key').argument('<keyId>')).action(async (keyId: string, o: ApiOpts) => {
     print(await apiClient(o).revokeKey(keyId));
   });
+  keys
+    .command('rotate-master')
+    .description('Re-encrypt every stored secret under CADENZA_MASTER_KEY (the old key in CADENZA_MASTER_KEY_PREVIOUS); needs DATABASE_URL')
+    .action(runRotateMaster);
 
   const tsq = program.command('tsq').description('Work the troubleshooting queue');
   withApiOptions(tsq.command('list').description('List commands in the queue, newest first'))

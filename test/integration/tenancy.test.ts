@@ -182,6 +182,14 @@ describe('external events have their own namespace (finding 4)', () => {
     expect(audit.body.items.map((e: { type: string }) => e.type)).not.toContain('command.operator_complete');
   });
 
+  it('refuses a string holding U+0000, which PostgreSQL cannot store, with 422 naming the field (the fuzz run found a 500)', async () => {
+    const t = await newTenant(h);
+    const res = await call(h, 'POST', '/v1/events', { key: t.adminKey, body: { type: 'order.placed', aggregateType: 'or\u0000der', aggregateId: 'o-1', payload: { note: 'a\u0000b' } } });
+    expect(res).toMatchObject({ status: 422, body: { errors: [{ field: 'body.aggregateType' }] } });
+    const nested = await send(t.adminKey, { commandId: id(), payload: { deep: ['x', { y: 'a\u0000b' }] } });
+    expect(nested).toMatchObject({ status: 422, body: { errors: [{ field: 'body.payload.deep[1].y' }] } });
+  });
+
   it('pages the audit trail', async () => {
     const t = await newTenant(h);
     const commandId = id();

@@ -16,9 +16,11 @@ describe('script thread pool', () => {
 
   it("keeps a thread for other tenants: one tenant's queue of spinning scripts does not delay another's", async () => {
     pool = new ScriptThreadPool(2);
+    // Both threads started (and their sandboxes loaded) first, so the test is about turns only.
+    await Promise.all([pool.run('tenant-a', quick(0)), pool.run('tenant-b', quick(0))]);
     const order: string[] = [];
     const track = (name: string, p: Promise<RunScriptResult>) => p.then((r) => order.push(`${name}:${r.ok ? 'ok' : r.error.kind}`));
-    const noisy = Array.from({ length: 4 }, (_, i) => track(`a${i}`, pool.run('tenant-a', spin(300))));
+    const noisy = Array.from({ length: 4 }, (_, i) => track(`a${i}`, pool.run('tenant-a', spin(1000))));
     const quiet = track('b', pool.run('tenant-b', quick(1)));
     await Promise.all([...noisy, quiet]);
     expect(order[0]).toBe('b:ok');

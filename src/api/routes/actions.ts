@@ -14,6 +14,7 @@ import {
 } from '../../actions/actions';
 import { instanceOwner, orgOwner, type Owner } from '../../actions/owner';
 import type { TenantCtx } from '../../context';
+import { FLOW_CATALOGUE } from '../../flows/catalogue';
 import { clearFlow, getFlow, listFlows, removeTriggerAction, setTriggerActions } from '../../flows/flows';
 import { FLOW_RUN_LIMITS, runFlowTrigger } from '../../flows/runs';
 import { route, type AnyRoute } from '../route';
@@ -51,7 +52,11 @@ const ActionVersion = z
     createdBy: z.string(),
   })
   .openapi('ActionVersion');
-const name = z.string().min(1).max(200).openapi({ description: 'Unique per owner; the script defines a function of this name.' });
+const name = z
+  .string()
+  .regex(/^[A-Za-z_$][A-Za-z0-9_$]*$/, 'must be a JavaScript identifier (letters, digits, _ and $)')
+  .max(200)
+  .openapi({ description: 'Unique per owner; the script defines a function of this name.' });
 const script = z.string().min(1).openapi({ description: 'JavaScript defining `function <name>(ctx, api)`; at most 40,000 bytes.' });
 const timeoutSeconds = z.number().positive().openapi({ description: 'Run time limit, 10 s by default, at most CADENZA_ACTION_MAX_TIMEOUT_SECONDS.' });
 const CreateAction = z.strictObject({ name, script, timeoutSeconds: timeoutSeconds.optional(), allowedToFail: z.boolean().optional() }).openapi('CreateAction');
@@ -60,7 +65,7 @@ const ChangeAction = z
   .openapi('ChangeAction');
 const Rollback = z.strictObject({ version: z.number().int().positive() }).openapi('RollbackAction');
 const ActionParams = z.object({ actionId: z.string().min(1).max(100) });
-const VersionParams = ActionParams.extend({ version: z.coerce.number().int().positive() });
+const VersionParams = ActionParams.extend({ version: z.coerce.number().int().positive().max(2_147_483_647) });
 const ListActionsQuery = PageQuery.extend({ state: z.enum(['active', 'inactive']).optional() });
 
 const Flow = z
@@ -78,12 +83,16 @@ const Flow = z
     ),
   })
   .openapi('Flow');
-const FlowParams = z.object({ flowType: z.string().min(1).max(100) });
-const TriggerParams = FlowParams.extend({ triggerType: z.string().min(1).max(100) });
+const FLOW_TYPES = FLOW_CATALOGUE.map((f) => f.type) as [string, ...string[]];
+const TRIGGER_TYPES = [...new Set(FLOW_CATALOGUE.flatMap((f) => f.triggers.map((t) => t.type)))] as [string, ...string[]];
+const FlowParams = z.object({ flowType: z.enum(FLOW_TYPES).openapi({ description: 'A flow type of the flow catalogue.' }) });
+const TriggerParams = FlowParams.extend({
+  triggerType: z.enum(TRIGGER_TYPES).openapi({ description: `A trigger type of the flow type: ${FLOW_CATALOGUE.map((f) => `${f.type}: ${f.triggers.map((t) => t.type).join(', ')}`).join('; ')}. Another flow's trigger answers 422.` }),
+});
 const TriggerActionParams = TriggerParams.extend({ actionId: z.string().min(1).max(100) });
 const SetTrigger = z.strictObject({ actionIds: z.array(z.string().min(1).max(100)) }).openapi('SetTriggerActions');
 const RunFlow = z.strictObject({ context: z.record(z.string(), z.unknown()).default({}) }).openapi('RunFlow');
-const FlowRunResult = z.object({ runId: z.string(), context: z.record(z.string(), z.unknown()), steps: z.array(RunStep) }).openapi('FlowRunResult');
+const FlowRunResult = z.object({ runId: z.string().nullable().openapi({ description: 'Null when the trigger has no active action: nothing ran.' }), context: z.record(z.string(), z.unknown()), steps: z.array(RunStep) }).openapi('FlowRunResult');
 
 interface Level {
   actions: string;
@@ -273,7 +282,7 @@ function flowRoutesFor(l: Level): AnyRoute[] {
       tags: [l.tag],
       auth: 'admin',
       params: TriggerActionParams,
-      responses: { 200: { description: 'The flow', schema: Flow }, 404: { description: 'The action is not bound to the trigger' } },
+      responses: { 200: { description: 'The flow', schema: Flow }, 404: { description: 'The action is not bound to the trigger' }, 422: { description: 'The trigger is not one of the flow type' } },
       handler: async (ctx, { params }) => ({
         status: 200,
         body: await removeTriggerAction(ctx, l.owner(ctx), params.flowType, params.triggerType, params.actionId),

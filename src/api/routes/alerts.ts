@@ -30,10 +30,10 @@ const CreateAlert = z
     scope: z.enum(['target', 'action', 'flow']),
     scopeId: z.string().min(1).max(200).nullable().optional().openapi({ description: 'A target id, action id or flow type; the whole scope when absent.' }),
     failureRateThreshold: z.number().gt(0).max(1).openapi({ description: 'Failed share of runs (calls for targets) in the window, more than 0 and at most 1.' }),
-    window: z.number().int().openapi({ description: `Seconds, ${ALERT_LIMITS.minWindowSeconds} to ${ALERT_LIMITS.maxWindowSeconds}. The alert fires at most once per window.` }),
+    window: z.number().int().min(ALERT_LIMITS.minWindowSeconds).max(ALERT_LIMITS.maxWindowSeconds).openapi({ description: `Seconds, ${ALERT_LIMITS.minWindowSeconds} to ${ALERT_LIMITS.maxWindowSeconds}. The alert fires at most once per window.` }),
     minRuns: z.number().int().min(1).max(1_000_000),
     notifyTargetId: z.string().min(1).max(100),
-    evaluateEverySeconds: z.number().int().optional().openapi({ description: `${ALERT_LIMITS.minEvaluateSeconds} to ${ALERT_LIMITS.maxEvaluateSeconds} s; ${ALERT_LIMITS.defaultEvaluateSeconds} s by default.` }),
+    evaluateEverySeconds: z.number().int().min(ALERT_LIMITS.minEvaluateSeconds).max(ALERT_LIMITS.maxEvaluateSeconds).optional().openapi({ description: `${ALERT_LIMITS.minEvaluateSeconds} to ${ALERT_LIMITS.maxEvaluateSeconds} s; ${ALERT_LIMITS.defaultEvaluateSeconds} s by default.` }),
   })
   .openapi('CreateAlert');
 const AlertParams = z.object({ alertId: z.string().min(1).max(100) });

@@ -6,7 +6,7 @@ import { commandAudit, countCommands, countTroubleshooting, getBatch, getCommand
 import { replySigningKey } from '../../commands/replies';
 import { sendCommand } from '../../commands/send';
 import { route } from '../route';
-import { PageQuery, pageOf, z } from '../schema';
+import { PageQuery, pageOf, z, words } from '../schema';
 
 const Domain = z.string().regex(DOMAIN_RE, 'must be lowercase letters, digits, "_" or "-", starting with a letter (at most 63)');
 const Type = z.string().regex(TYPE_RE, 'must be letters, digits, "_", "." or "-", starting with a letter (at most 128)');
@@ -96,7 +96,7 @@ const Batch = z
   })
   .openapi('Batch');
 const OperatorBody = z.strictObject({ reason: z.string().min(1).max(1000).optional() });
-const CancelBody = z.strictObject({ reason: z.string().trim().min(1).max(1000) });
+const CancelBody = z.strictObject({ reason: words(1000) });
 const CompleteBody = z.strictObject({ reason: z.string().min(1).max(1000).optional(), result: z.unknown().optional() });
 const BulkRetryBody = z
   .strictObject({
@@ -150,7 +150,14 @@ export const commandRoutes = [
     auth: 'operator',
     body: SendCommand,
     bodyLimitBytes: 2 * 1024 * 1024,
-    responses: { 202: { description: 'Accepted', schema: Command }, 200: { description: 'Already sent', schema: Command }, 409: { description: 'Same id, different body' }, 413: { description: 'Payload too large' } },
+    responses: {
+      202: { description: 'Accepted', schema: Command },
+      200: { description: 'Already sent', schema: Command },
+      409: { description: 'Same id, different body' },
+      413: { description: 'Payload too large' },
+      422: { description: 'Invalid command, or a replyTo that is not reachable or not a workflow run of your org; a preSend action refused it' },
+      424: { description: 'A request/SendCommand target with interruptOnError refused it' },
+    },
     handler: async (ctx, { body }) => {
       const { command, created } = await sendCommand(ctx, body);
       return { status: created ? 202 : 200, body: command, headers: { location: `/v1/commands/${command.domain}/${command.commandId}` } };
@@ -165,7 +172,12 @@ export const commandRoutes = [
     auth: 'operator',
     body: SendBatch,
     bodyLimitBytes: 16 * 1024 * 1024,
-    responses: { 202: { description: 'Accepted', schema: z.object({ batchId: z.string(), total: z.number().int(), commands: z.array(z.object({ domain: z.string(), commandId: z.string() })) }) } },
+    responses: {
+      202: { description: 'Accepted', schema: z.object({ batchId: z.string(), total: z.number().int(), commands: z.array(z.object({ domain: z.string(), commandId: z.string() })) }) },
+      409: { description: 'The batch id, or a command id, exists in your org' },
+      422: { description: 'An invalid command, too many commands, or a replyTo that is not reachable or not a workflow run of your org' },
+      424: { description: 'A request/SendCommand target with interruptOnError refused a command' },
+    },
     handler: async (ctx, { body }) => ({ status: 202, body: await sendBatch(ctx, body) }),
   }),
   route({
@@ -205,7 +217,7 @@ export const commandRoutes = [
     tags: ['commands'],
     auth: 'viewer',
     params: CommandKey,
-    responses: { 200: { description: 'The command', schema: Command } },
+    responses: { 200: { description: 'The command', schema: Command }, 409: { description: 'Several orgs use this id: name one with X-Cadenza-Org' } },
     handler: async (ctx, { params }) => ({ status: 200, body: await getCommand(ctx, params.domain, params.commandId) }),
   }),
   route({
@@ -216,7 +228,7 @@ export const commandRoutes = [
     auth: 'viewer',
     params: CommandKey,
     query: PageQuery,
-    responses: { 200: { description: 'A page of its events', schema: pageOf(AuditEntry, 'AuditPage') } },
+    responses: { 200: { description: 'A page of its events', schema: pageOf(AuditEntry, 'AuditPage') }, 409: { description: 'Several orgs use this id: name one with X-Cadenza-Org' } },
     handler: async (ctx, { params, query }) => ({ status: 200, body: await commandAudit(ctx, params.domain, params.commandId, query) }),
   }),
   route({
@@ -226,7 +238,7 @@ export const commandRoutes = [
     tags: ['commands'],
     auth: 'viewer',
     params: z.object({ batchId: z.string().min(1).max(200) }),
-    responses: { 200: { description: 'The batch', schema: Batch } },
+    responses: { 200: { description: 'The batch', schema: Batch }, 409: { description: 'Several orgs use this id: name one with X-Cadenza-Org' } },
     handler: async (ctx, { params }) => ({ status: 200, body: await getBatch(ctx, params.batchId) }),
   }),
   route({

@@ -1,6 +1,6 @@
 import { createKey, listKeys, revokeKey } from '../../tenancy/keys';
 import { route } from '../route';
-import { PageQuery, pageOf, z } from '../schema';
+import { PageQuery, pageOf, z, words } from '../schema';
 
 const Role = z.enum(['admin', 'operator', 'viewer']);
 const ApiKey = z
@@ -18,7 +18,7 @@ const ApiKey = z
 const CreatedKey = ApiKey.extend({ secret: z.string().openapi({ description: 'The key itself. Shown once; only its hash is stored.' }) }).openapi('CreatedApiKey');
 const CreateKey = z
   .strictObject({
-    name: z.string().trim().min(1).max(200),
+    name: words(200),
     role: Role,
     orgId: z.string().min(1).max(100).nullable().optional().openapi({ description: 'Scope the key to one org; omit for an instance-wide key.' }),
   })
@@ -69,7 +69,7 @@ export const keyRoutes = [
     tags: ['keys'],
     auth: 'admin',
     body: CreateKey,
-    responses: { 201: { description: 'The key and its secret', schema: CreatedKey } },
+    responses: { 201: { description: 'The key and its secret', schema: CreatedKey }, 409: { description: 'An active key has this name' } },
     handler: async (ctx, { body }) => {
       const { key, secret } = await createKey(ctx, body);
       return { status: 201, body: { ...key, secret } };

@@ -1,11 +1,11 @@
 import { addOrg, getOrg, listOrgs } from '../../tenancy/orgs';
 import { route } from '../route';
-import { PageQuery, pageOf, z } from '../schema';
+import { PageQuery, pageOf, z, words } from '../schema';
 
 const Org = z
   .object({ id: z.string(), name: z.string(), createdAt: z.string(), createdBy: z.string() })
   .openapi('Org');
-const CreateOrg = z.strictObject({ name: z.string().trim().min(1).max(200) }).openapi('CreateOrg');
+const CreateOrg = z.strictObject({ name: words(200) }).openapi('CreateOrg');
 const OrgParams = z.object({ orgId: z.string().min(1).max(100) });
 
 export const orgRoutes = [

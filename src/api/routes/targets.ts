@@ -36,7 +36,7 @@ const targetFields = {
   name: z.string().min(1).max(200),
   type: z.enum(['webhook', 'call', 'async']),
   endpoint: z.string().max(2000).openapi({ description: 'An http(s) URL that passes the outbound address policy, at save time and at call time.' }),
-  timeoutSeconds: z.number().openapi({ description: `More than 0, at most ${TARGET_LIMITS.maxTimeoutSeconds} s; ${TARGET_LIMITS.defaultTimeoutSeconds} s by default.` }),
+  timeoutSeconds: z.number().gt(0).max(TARGET_LIMITS.maxTimeoutSeconds).openapi({ description: `More than 0, at most ${TARGET_LIMITS.maxTimeoutSeconds} s; ${TARGET_LIMITS.defaultTimeoutSeconds} s by default.` }),
   interruptOnError: z.boolean(),
   retryPolicy: RetryPolicy.nullable(),
 };
@@ -50,8 +50,11 @@ const Entry = z.union([z.strictObject({ target: z.string().min(1).max(100) }), z
 const Execution = z
   .object({ id: z.string(), orgId: OwnerOrg, condition: z.string(), targets: z.array(Entry), changedAt: z.string(), changedBy: z.string() })
   .openapi('Execution');
-const SetExecution = z.strictObject({ condition: z.string().min(1).max(300), targets: z.array(Entry) }).openapi('SetExecution');
-const ConditionQuery = z.object({ condition: z.string().min(1).max(300) });
+// The grammar of conditions (see targets/executions.ts conditionProblem), so the document states it too.
+const CONDITION = /^(request|response|event)$|^(request|response)\/(SendCommand|CallFunction|PushEvent)$|^function\/[A-Za-z0-9_-]{1,100}$|^event\/[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*(\.\*)?$/;
+const Condition = z.string().max(300).regex(CONDITION, 'must be request[/<operation>], response[/<operation>], function/<name>, event, event/<type> or event/<group>.*');
+const SetExecution = z.strictObject({ condition: Condition, targets: z.array(Entry).max(20) }).openapi('SetExecution');
+const ConditionQuery = z.object({ condition: Condition });
 
 const IdempotencyKey = z.string().min(1).max(200);
 
@@ -170,7 +173,7 @@ export const targetRoutes = [
     tags: ['executions'],
     auth: 'operator',
     params: z.object({ name: z.string().min(1).max(100) }),
-    body: z.strictObject({ payload: z.unknown() }).openapi('CallFunction'),
+    body: z.strictObject({ payload: z.unknown().optional() }).openapi('CallFunction'),
     bodyLimitBytes: 256 * 1024,
     responses: { 200: { description: 'The final body and the run id', schema: z.object({ runId: z.string(), body: z.unknown() }) }, 404: { description: 'No execution for the function' }, 424: { description: 'A target failed' } },
     handler: async (ctx, { params, body }) => ({ status: 200, body: await callFunction(ctx, params.name, body.payload ?? null) }),
@@ -191,7 +194,11 @@ export const targetRoutes = [
       })
       .openapi('PushEvent'),
     bodyLimitBytes: 256 * 1024,
-    responses: { 202: { description: 'Stored', schema: z.object({ eventId: z.string(), position: z.string() }) } },
+    responses: {
+      202: { description: 'Stored', schema: z.object({ eventId: z.string(), position: z.string() }) },
+      422: { description: "An aggregate type or type reserved for Cadenza's own events, or a payload a request/PushEvent target made invalid" },
+      424: { description: 'A PushEvent target with interruptOnError refused it' },
+    },
     handler: async (ctx, { body }) => ({ status: 202, body: await pushExternalEvent(ctx, body) }),
   }),
   route({
@@ -203,7 +210,12 @@ export const targetRoutes = [
     auth: 'operator',
     params: z.object({ runId: z.string().min(1).max(100) }),
     body: z.strictObject({ idempotencyKey: IdempotencyKey }).openapi('RetryRun'),
-    responses: { 202: { description: 'The new run', schema: z.object({ runId: z.string(), retryOf: z.string(), created: z.boolean() }) }, 404: { description: 'No such run' } },
+    responses: {
+      202: { description: 'The new run', schema: z.object({ runId: z.string(), retryOf: z.string(), created: z.boolean() }) },
+      404: { description: 'No such run' },
+      422: { description: 'The run is still running, or its trigger or execution is gone' },
+      429: { description: 'The monthly action-seconds quota is used up' },
+    },
     handler: async (ctx, { params, body }) => ({ status: 202, body: await retryRun(ctx, params.runId, body.idempotencyKey) }),
   }),
 ];

@@ -3,7 +3,7 @@ import { cancelRun, executeWorkflow, getRun, listRuns, retryRun, signalRun } fro
 import { LIMITS } from '../../dsl/validate';
 import { ValidationError } from '../../errors';
 import { route } from '../route';
-import { PageQuery, pageOf, z } from '../schema';
+import { PageQuery, pageOf, z, words } from '../schema';
 
 // n8n's JSON is checked by the workflow validator (every error at once), so the route only
 // requires an object here and keeps n8n's extra fields.
@@ -11,7 +11,7 @@ const Definition = z.looseObject({}).openapi('WorkflowDefinition', { description
 const Issue = z.object({ field: z.string(), message: z.string(), node: z.string().optional() }).openapi('WorkflowIssue');
 const SaveWorkflow = z
   .strictObject({
-    name: z.string().trim().min(1).max(200).optional().openapi({ description: 'Defaults to definition.name.' }),
+    name: words(200).optional().openapi({ description: 'Defaults to definition.name.' }),
     definition: Definition,
     versionLabel: z.string().max(100).optional().openapi({ description: 'Semantic version; must be greater than the latest label.' }),
   })
@@ -161,7 +161,7 @@ export const workflowRoutes = [
     summary: 'Get one version of a workflow',
     tags: ['workflows'],
     auth: 'viewer',
-    params: WorkflowParams.extend({ version: z.coerce.number().int().min(1) }),
+    params: WorkflowParams.extend({ version: z.coerce.number().int().min(1).max(2_147_483_647) }),
     responses: { 200: { description: 'The version', schema: Version }, 404: { description: 'No such version' } },
     handler: async (ctx, { params }) => ({ status: 200, body: await getVersion(ctx, params.workflowId, params.version) }),
   }),
