@@ -269,7 +269,7 @@ function Approve({ run, signal }: { run: Run; signal: string }) {
     invalid = (err as Error).message;
   }
   const send = useMutation({
-    mutationFn: () => unwrap(api.POST('/v1/workflow-runs/{runId}/signals/{name}', { params: { path: { runId: run.id, name: signal } }, body: payload })),
+    mutationFn: () => unwrap(api.POST('/v1/workflow-runs/{runId}/signals/{name}', { params: { path: { runId: run.id, name: signal } }, body: payload ?? {} })),
     onSuccess: () => {
       void client.invalidateQueries({ queryKey: ['workflow-run', run.id] });
       setOpen(false);
