@@ -5,6 +5,7 @@ SHELL := /bin/bash
 NODE_STAMP := node_modules/.cadenza-installed
 BUILD_STAMP := dist/.build-stamp
 SOURCES := $(shell find src -type f -name '*.ts' 2>/dev/null)
+CONSOLE_SOURCES := $(shell find console -type f -not -path 'console/generated/*' 2>/dev/null)
 
 .PHONY: help start cluster test test-cluster fuzz deps tools temporal-server build typecheck bench bench-quick clean
 
@@ -25,7 +26,7 @@ cluster: deps build temporal-server
 # The suite on the dev server; then the chaos suite, which kills and restarts services of its own;
 # then the cluster suite on a self-hosted Temporal server.
 test: deps build typecheck temporal-server
-	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" npx jest
+	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" CADENZA_TEST_CHROMIUM="$$(scripts/ensure-chromium.sh)" npx jest
 	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" npx jest -c jest.chaos.config.js
 	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" npx jest -c jest.cluster.config.js
 
@@ -51,12 +52,15 @@ temporal-server:
 
 build: $(BUILD_STAMP)
 
-$(BUILD_STAMP): $(NODE_STAMP) $(SOURCES) tsconfig.json tsconfig.build.json
+# The build also builds the console (console/): its API client is generated from the OpenAPI
+# document of the code just compiled, so an API change the console does not follow fails here.
+$(BUILD_STAMP): $(NODE_STAMP) $(SOURCES) $(CONSOLE_SOURCES) tsconfig.json tsconfig.build.json
 	npm run --silent build
 	@touch $@
 
-typecheck: $(NODE_STAMP)
+typecheck: $(BUILD_STAMP)
 	npx tsc -p tsconfig.json --noEmit
+	npx tsc -p console/tsconfig.json
 
 bench: deps build
 	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" node bench/run.js $(BENCH_ARGS)

@@ -57,10 +57,12 @@ export function targetActivities(ctx: AppCtx) {
       const key = await persist(() => transaction(ctx.db, { instanceId: input.instanceId }, (tx) => loadSigningKey(tx, masterKeys(ctx.config), input.instanceId, target.id)));
       const startedAt = new Date();
       const timer = ctx.metrics.targetCalls.startTimer({ target_type: target.type });
-      const record = (state: 'succeeded' | 'failed', statusCode: number | null, error: string | null) => {
+      const record = (state: 'succeeded' | 'failed', statusCode: number | null, error: string | null, response: unknown = null) => {
         timer({ status: statusClass(statusCode) });
         const endedAt = new Date();
-        return persist(() => recordCall(ctx.db, { instanceId: input.instanceId, runId: input.runId, position: input.position, attempt, target, state, statusCode, startedAt, endedAt, error }));
+        return persist(() =>
+          recordCall(ctx.db, { instanceId: input.instanceId, runId: input.runId, position: input.position, attempt, target, state, statusCode, startedAt, endedAt, error, request: input.body, response }),
+        );
       };
       let res;
       try {
@@ -82,11 +84,11 @@ export function targetActivities(ctx: AppCtx) {
         throw ApplicationFailure.create({ type: TARGET_FAILURE.rejected, message, nonRetryable: true, details: [{ status: res.status, body: null }] });
       }
       if (res.ok) {
-        await record('succeeded', res.status, null);
+        await record('succeeded', res.status, null, body);
         return { status: res.status, body };
       }
       const clientError = res.status >= 400 && res.status < 500;
-      await record('failed', res.status, `HTTP ${res.status}`);
+      await record('failed', res.status, `HTTP ${res.status}`, body);
       throw ApplicationFailure.create({
         type: clientError ? TARGET_FAILURE.rejected : TARGET_FAILURE.failed,
         message: `answered HTTP ${res.status}`,

@@ -7,6 +7,7 @@ import type { AppCtx, Tenant } from '../context';
 import type { RequestLogWriter } from '../logstore/requests';
 import { withLogContext } from '../telemetry/log-context';
 import { tracer } from '../telemetry/tracing';
+import { mountConsole } from './console';
 import { mountDocs } from './docs';
 import { buildOpenApi } from './openapi';
 import { problem, problemFromError, sendProblem } from './problem';
@@ -80,6 +81,7 @@ export function createApp(ctx: AppCtx, options: AppOptions = {}): Express {
     res.json(openapi);
   });
   mountDocs(router);
+  mountConsole(router);
   app.use(router);
 
   app.use((req, res) => {

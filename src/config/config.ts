@@ -17,6 +17,8 @@ export interface TemporalConfig {
   cliPath: string | undefined;
   embeddedPort: number;
   embeddedUiPort: number;
+  /** The Temporal Web UI the console links workflows to; the embedded one in embedded mode. */
+  webUiUrl: string | undefined;
 }
 
 export interface Config {
@@ -86,6 +88,7 @@ export const variables: VariableDoc[] = [
   { name: 'CADENZA_PG_PORT', default: '5433', description: 'Port of the embedded PostgreSQL (embedded mode only).' },
   { name: 'CADENZA_TEMPORAL_PORT', default: '7233', description: 'gRPC port of the embedded Temporal dev server (embedded mode only).' },
   { name: 'CADENZA_TEMPORAL_UI_PORT', default: '8233', description: 'Port of the embedded Temporal Web UI (embedded mode only).' },
+  { name: 'CADENZA_TEMPORAL_UI_URL', default: 'the embedded Web UI, else none', description: 'Temporal Web UI that the console links workflows to (`<url>/namespaces/<namespace>/workflows/<id>`).' },
   { name: 'CADENZA_TASK_QUEUE', default: 'cadenza', description: 'Temporal task queue of Cadenza workflows; handler queues are named <queue>-handlers-<domain>.' },
   { name: 'CADENZA_LOG_LEVEL', default: 'info', description: 'trace, debug, info, warn, error or silent.' },
   { name: 'CADENZA_MASTER_KEY', default: 'generated in the data folder', description: '32 bytes, base64 or hex, that encrypt stored secrets. Required for `cadenza api` and `cadenza worker`.' },
@@ -218,7 +221,14 @@ function readTemporal(r: Reader): TemporalConfig {
     cliPath: r.str('TEMPORAL_CLI_PATH'),
     embeddedPort: r.int('CADENZA_TEMPORAL_PORT', 7233, 1, 65535),
     embeddedUiPort: r.int('CADENZA_TEMPORAL_UI_PORT', 8233, 1, 65535),
+    webUiUrl: readHttpUrl(r, 'CADENZA_TEMPORAL_UI_URL'),
   };
+}
+
+function readHttpUrl(r: Reader, name: string): string | undefined {
+  const url = r.str(name);
+  if (url !== undefined && !/^https?:\/\/[^\s/]+/.test(url)) r.problems.push(`${name} must be an http(s) URL (got '${url}')`);
+  return url?.replace(/\/+$/, '');
 }
 
 function readWorker(r: Reader, role: ProcessRole): Config['worker'] {

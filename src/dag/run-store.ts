@@ -39,6 +39,8 @@ export interface RunRow {
   created_by: string;
   started_at: Date;
   finished_at: Date | null;
+  /** The workflow's current name (joined, not stored with the run). */
+  workflow_name: string;
 }
 
 export interface NodeRow {
@@ -52,15 +54,6 @@ export interface NodeRow {
   reused_from_run: string | null;
   started_at: Date | null;
   finished_at: Date | null;
-}
-
-/** Previews of inputs and outputs shown by the API are cut to this many bytes of JSON. */
-export const PREVIEW_BYTES = 4096;
-
-export function preview(value: unknown): unknown {
-  const json = JSON.stringify(value ?? null);
-  if (json.length <= PREVIEW_BYTES) return value ?? null;
-  return { truncated: true, bytes: Buffer.byteLength(json), preview: json.slice(0, PREVIEW_BYTES) };
 }
 
 export async function insertRun(
@@ -165,7 +158,8 @@ export async function upsertNode(tx: Tx, instanceId: string, runId: string, n: N
 
 export async function findRun(tx: Tx, instanceId: string, runId: string, keyOrgId: string | null): Promise<RunRow | undefined> {
   const { rows } = await tx.query<RunRow>(
-    'SELECT * FROM workflow_runs WHERE instance_id = $1 AND id = $2 AND ($3::text IS NULL OR org_id = $3)',
+    `SELECT r.*, d.name AS workflow_name FROM workflow_runs r JOIN workflow_definitions d ON d.instance_id = r.instance_id AND d.id = r.workflow_id
+      WHERE r.instance_id = $1 AND r.id = $2 AND ($3::text IS NULL OR r.org_id = $3)`,
     [instanceId, runId, keyOrgId],
   );
   return rows[0];
@@ -179,18 +173,19 @@ export async function runNodes(tx: Tx, instanceId: string, runId: string): Promi
   return rows;
 }
 
+/** Runs newest first, of one workflow or (workflowId null) of every workflow; an org key sees its org's only. */
 export async function listRunRows(
   tx: Tx,
   instanceId: string,
-  workflowId: string,
-  filter: { status?: string; after?: unknown[]; limit: number },
+  filter: { workflowId: string | null; keyOrgId: string | null; status?: string; after?: unknown[]; limit: number },
 ): Promise<RunRow[]> {
   const { rows } = await tx.query<RunRow>(
-    `SELECT * FROM workflow_runs
-      WHERE instance_id = $1 AND workflow_id = $2 AND ($3::text IS NULL OR status = $3)
-        AND ($4::timestamptz IS NULL OR (started_at, id) < ($4, $5))
-      ORDER BY started_at DESC, id DESC LIMIT $6`,
-    [instanceId, workflowId, filter.status ?? null, filter.after?.[0] ?? null, filter.after?.[1] ?? null, filter.limit],
+    `SELECT r.*, d.name AS workflow_name FROM workflow_runs r JOIN workflow_definitions d ON d.instance_id = r.instance_id AND d.id = r.workflow_id
+      WHERE r.instance_id = $1 AND ($2::text IS NULL OR r.workflow_id = $2) AND ($3::text IS NULL OR r.org_id = $3)
+        AND ($4::text IS NULL OR r.status = $4)
+        AND ($5::timestamptz IS NULL OR (r.started_at, r.id) < ($5, $6))
+      ORDER BY r.started_at DESC, r.id DESC LIMIT $7`,
+    [instanceId, filter.workflowId, filter.keyOrgId, filter.status ?? null, filter.after?.[0] ?? null, filter.after?.[1] ?? null, filter.limit],
   );
   return rows;
 }

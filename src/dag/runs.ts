@@ -12,7 +12,8 @@ import { decodeCursor, encodeCursor, TIME_ID, type Page } from '../pagination';
 import { forgetWorkflowStart, recordWorkflowStart, startPending, startRecorded, type WorkflowStart } from '../temporal/workflow-starts';
 import { dagSignal, dagWorkflowId, type DagRunInput, type ReusedOutput } from '../workflows/dag-contract';
 import { checkDefinition, findDefinition, findVersion } from './definitions';
-import { findRun, listRunRows, preview, recordRunFinished, recordRunOperation, recordRunStarted, runNodes, type NodeRow, type RunRow } from './run-store';
+import { findRun, listRunRows, recordRunFinished, recordRunOperation, recordRunStarted, runNodes, type NodeRow, type RunRow } from './run-store';
+import { preview } from '../preview';
 
 /** Largest run input (serialized JSON). */
 export const RUN_INPUT_LIMIT_BYTES = 256 * 1024;
@@ -33,6 +34,7 @@ export interface RunNode {
 export interface Run {
   id: string;
   workflowId: string;
+  workflowName: string;
   version: number;
   status: string;
   input: unknown;
@@ -49,6 +51,7 @@ export interface Run {
 const toRun = (r: RunRow): Run => ({
   id: r.id,
   workflowId: r.workflow_id,
+  workflowName: r.workflow_name,
   version: r.version,
   status: r.status,
   input: preview(r.input),
@@ -169,17 +172,26 @@ export async function getRun(ctx: TenantCtx, runId: string): Promise<Run> {
   });
 }
 
-export async function listRuns(ctx: TenantCtx, workflowId: string, query: { limit: number; cursor?: string; status?: string }): Promise<Page<Run>> {
+export interface RunQuery {
+  limit: number;
+  cursor?: string;
+  status?: string;
+}
+
+/** The runs of one workflow (404 when the caller cannot see it), or of every workflow (workflowId null). */
+export async function listRuns(ctx: TenantCtx, workflowId: string | null, query: RunQuery): Promise<Page<Run>> {
   const after = decodeCursor(query.cursor, TIME_ID);
   return transaction(ctx.db, ctx.tenant, async (tx) => {
     // Runs stay readable after a soft delete, so only the org scope is checked here.
-    const { rows: wf } = await tx.query('SELECT 1 FROM workflow_definitions WHERE instance_id = $1 AND id = $2 AND ($3::text IS NULL OR org_id = $3)', [
-      ctx.tenant.instanceId,
-      workflowId,
-      ctx.tenant.keyOrgId,
-    ]);
-    if (wf.length === 0) throw new NotFoundError('workflow', workflowId);
-    const rows = await listRunRows(tx, ctx.tenant.instanceId, workflowId, { status: query.status, after, limit: query.limit + 1 });
+    if (workflowId !== null) {
+      const { rows: wf } = await tx.query('SELECT 1 FROM workflow_definitions WHERE instance_id = $1 AND id = $2 AND ($3::text IS NULL OR org_id = $3)', [
+        ctx.tenant.instanceId,
+        workflowId,
+        ctx.tenant.keyOrgId,
+      ]);
+      if (wf.length === 0) throw new NotFoundError('workflow', workflowId);
+    }
+    const rows = await listRunRows(tx, ctx.tenant.instanceId, { workflowId, keyOrgId: ctx.tenant.keyOrgId, status: query.status, after, limit: query.limit + 1 });
     const more = rows.length > query.limit;
     const page = rows.slice(0, query.limit);
     const last = page[page.length - 1];

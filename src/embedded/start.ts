@@ -63,7 +63,7 @@ export async function runStart(baseConfig: Config, log: Logger): Promise<void> {
     const runConfig: Config = {
       ...config,
       database: { ...config.database, url: databaseUrl },
-      temporal: { ...config.temporal, address: temporalAddress },
+      temporal: { ...config.temporal, address: temporalAddress, webUiUrl: config.temporal.webUiUrl ?? embeddedWebUi(config, parts) },
     };
     await migrate(databaseUrl, log);
     const ctx = (parts.ctx = await openAppCtx(runConfig, log, 'start', { withWorker: true }));
@@ -233,15 +233,20 @@ function writeEnvFile(config: Config, dataDir: string): void {
   fs.writeFileSync(path.join(dataDir, 'cadenza.env'), `${lines.join('\n')}\n`, { mode: 0o600 });
 }
 
+function embeddedWebUi(config: Config, parts: Parts): string | undefined {
+  return parts.temporal !== undefined ? `http://localhost:${config.temporal.embeddedUiPort}` : undefined;
+}
+
 function printBanner(config: Config, parts: Parts, adminKey: string | undefined, keyFile: string): void {
   const api = publicUrl(config, parts.api!.port);
-  const ui = parts.temporal !== undefined ? `http://localhost:${config.temporal.embeddedUiPort}` : '(external Temporal: use its UI)';
+  const ui = config.temporal.webUiUrl ?? '(external Temporal: use its UI)';
   const key = adminKey ?? `(not shown: ${keyFile} is missing; create a key with \`cadenza keys create\`)`;
   const lines = [
     '',
     'Cadenza is running.',
     `  API               ${api}`,
     `  API docs          ${api}/docs`,
+    `  Console           ${api}/console`,
     `  Temporal Web UI   ${ui}`,
     `  Admin key         ${key}`,
     `                    (stored hashed; the plaintext is in ${keyFile})`,

@@ -81,6 +81,9 @@ export interface RunCall {
   endedAt: string;
   durationMs: number;
   error: string | null;
+  /** Previews of the body sent and the body answered (null when the call got no answer). */
+  request: unknown;
+  response: unknown;
 }
 
 /** A run stopped by an action that was not allowed to fail; the caller sees which and why. */
@@ -343,7 +346,20 @@ async function readSteps(tx: Tx, instanceId: string, runId: string): Promise<Run
 }
 
 async function readCalls(tx: Tx, instanceId: string, runId: string): Promise<RunCall[]> {
-  const { rows } = await tx.query<{ position: number; attempt: number; target_id: string; target_name: string; target_type: string; state: RunCall['state']; status_code: number | null; started_at: Date; ended_at: Date; error: string | null }>(
+  const { rows } = await tx.query<{
+    position: number;
+    attempt: number;
+    target_id: string;
+    target_name: string;
+    target_type: string;
+    state: RunCall['state'];
+    status_code: number | null;
+    started_at: Date;
+    ended_at: Date;
+    error: string | null;
+    request: unknown;
+    response: unknown;
+  }>(
     'SELECT * FROM run_calls WHERE instance_id = $1 AND run_id = $2 ORDER BY position, attempt',
     [instanceId, runId],
   );
@@ -359,5 +375,7 @@ async function readCalls(tx: Tx, instanceId: string, runId: string): Promise<Run
     endedAt: r.ended_at.toISOString(),
     durationMs: r.ended_at.getTime() - r.started_at.getTime(),
     error: r.error,
+    request: r.request,
+    response: r.response,
   }));
 }

@@ -119,6 +119,13 @@ describe('make start', () => {
     const ui = await fetch(uiUrl);
     expect(ui.status).toBe(200);
     expect(await ui.text()).toMatch(/<html/i);
+    // The operator console: printed, served, and linking workflows to this Web UI.
+    expect(first.output()).toContain(`${apiUrl}/console`);
+    const consolePage = await fetch(`${apiUrl}/console/troubleshooting`);
+    expect(consolePage.status).toBe(200);
+    expect(await consolePage.text()).toMatch(/<div id="root">/);
+    const me = (await (await fetch(`${apiUrl}/v1/me`, { headers })).json()) as { temporal: { webUiUrl: string } };
+    expect(me.temporal.webUiUrl).toBe(`http://localhost:${new URL(uiUrl).port}`);
 
     await readmeTour(key);
 

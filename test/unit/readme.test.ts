@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { CONSOLE_CSP } from '../../src/api/console';
 import { variables } from '../../src/config/config';
 
 const readme = fs.readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');
@@ -15,5 +16,9 @@ describe('README', () => {
     for (const v of variables) {
       expect(readme).toContain(`| \`${v.name}\` | ${v.default} | ${v.description} |`);
     }
+  });
+
+  it("quotes the console's Content-Security-Policy as the API sends it", () => {
+    expect(readme).toContain(`Content-Security-Policy: ${CONSOLE_CSP}`);
   });
 });

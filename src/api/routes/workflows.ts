@@ -31,6 +31,7 @@ const Summary = z
 const Workflow = Summary.extend({ definition: Definition }).openapi('Workflow');
 const VersionSummary = z.object({ workflowId: z.string(), version: z.number(), label: z.string().nullable(), createdAt: z.string(), createdBy: z.string() }).openapi('WorkflowVersionSummary');
 const Version = VersionSummary.extend({ definition: Definition }).openapi('WorkflowVersion');
+const RunStatus = z.enum(['running', 'completed', 'failed', 'cancelled', 'timed_out']);
 const RunNode = z
   .object({
     name: z.string(),
@@ -49,8 +50,9 @@ const Run = z
   .object({
     id: z.string(),
     workflowId: z.string(),
+    workflowName: z.string(),
     version: z.number(),
-    status: z.enum(['running', 'completed', 'failed', 'cancelled', 'timed_out']),
+    status: RunStatus,
     input: z.unknown(),
     error: z.object({ message: z.string(), node: z.string().nullable() }).nullable(),
     retryOf: z.string().nullable(),
@@ -64,6 +66,7 @@ const Run = z
   .openapi('WorkflowRun');
 
 const Id = z.string().min(1).max(100);
+const RunsQuery = PageQuery.extend({ status: RunStatus.optional() });
 const WorkflowParams = z.object({ workflowId: Id });
 const RunParams = z.object({ runId: Id });
 const DEFINITION_BODY_LIMIT = LIMITS.definitionBytes + 64 * 1024;
@@ -181,9 +184,20 @@ export const workflowRoutes = [
     tags: ['workflows'],
     auth: 'viewer',
     params: WorkflowParams,
-    query: PageQuery.extend({ status: z.enum(['running', 'completed', 'failed', 'cancelled', 'timed_out']).optional() }),
+    query: RunsQuery,
     responses: { 200: { description: 'A page of runs', schema: pageOf(Run, 'WorkflowRunPage') } },
     handler: async (ctx, { params, query }) => ({ status: 200, body: await listRuns(ctx, params.workflowId, query) }),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/workflow-runs',
+    summary: 'List the runs of every workflow, newest first',
+    description: 'Without the nodes; GET /v1/workflow-runs/{runId} has them. An org key sees the runs of its org only.',
+    tags: ['workflows'],
+    auth: 'viewer',
+    query: RunsQuery,
+    responses: { 200: { description: 'A page of runs', schema: pageOf(Run, 'WorkflowRunPage') } },
+    handler: async (ctx, { query }) => ({ status: 200, body: await listRuns(ctx, null, query) }),
   }),
   route({
     method: 'get',
