@@ -103,7 +103,7 @@ export const variables: VariableDoc[] = [
   { name: 'CADENZA_ACTION_MAX_TIMEOUT_SECONDS', default: '20', description: 'Largest timeout an action may set (the default timeout is 10 s).' },
   { name: 'CADENZA_ACTION_MEMORY_LIMIT_BYTES', default: '33554432', description: 'Memory cap of one action script run in the sandbox.' },
   { name: 'CADENZA_ACTION_QUOTA_SECONDS', default: '0 (no quota)', description: 'Action-seconds an instance may use per calendar month (UTC); flow runs over it are refused with 429.' },
-  { name: 'CADENZA_ACTION_THREADS', default: '4', description: 'Threads per worker process that run action scripts; more scripts at once wait for a free thread.' },
+  { name: 'CADENZA_ACTION_THREADS', default: '4', description: 'Threads per worker process that run scripts (action scripts, workflow expressions and Code); more scripts at once wait for a free thread.' },
   { name: 'CADENZA_OUTBOUND_ALLOWLIST', default: 'none', description: 'Comma-separated host names, IPs or CIDRs that `api.http.fetch` may reach although they are loopback, private, link-local or unique-local.' },
   { name: 'DATABASE_URL', default: 'embedded', description: 'External PostgreSQL; replaces the embedded one. Required for api, worker and migrate.' },
   { name: 'TEMPORAL_ADDRESS', default: 'embedded', description: 'External Temporal frontend (host:port); replaces the dev server. Required for api and worker.' },
