@@ -79,7 +79,6 @@ export type SandboxJob = { kind: 'action'; input: ActionThreadInput } | { kind: 
 /** What a script thread runs: a sandbox job, or a workflow node's expressions or Code. */
 export type ScriptJob = SandboxJob | { kind: 'node'; input: NodeScriptJob };
 
-
 /** A job that did not run (queue full, thread overstayed), in the shape its caller reads. */
 function notRun(job: ScriptJob, kind: 'busy' | 'timeout', message: string, durationMs: number): RunScriptResult | NodeScriptResult {
   if (job.kind === 'node') return { ok: false, error: message };
