@@ -441,7 +441,8 @@ function diamondDefinition() {
     G: to(['H', 1]),
     H: to(['I']),
   };
-  return { name: 'bench diamond', nodes, connections, settings: {} };
+  // Branches run side by side, as in the hand-written baseline (n8n itself runs one node at a time).
+  return { name: 'bench diamond', nodes, connections, settings: { maxParallel: 10 } };
 }
 
 /**

@@ -1,7 +1,9 @@
-// Activities of the DAG interpreter: run one node through the node registry, and keep the
-// run's rows in PostgreSQL. Node rows are idempotent upserts keyed by (run, node), so a retried
-// activity rewrites the same row.
+// Activities of the first DAG interpreter (dagWorkflow), kept for the runs it started: run one
+// node through the node runner, and keep the run's rows in PostgreSQL. Node rows are idempotent
+// upserts keyed by (run, node), so a retried activity rewrites the same row. recordDagNodes and
+// finishDagRun serve the n8n interpreter too.
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { ScriptThreadPool } from '../actions/script';
 import type { AppCtx, TenantCtx } from '../context';
 import { transaction } from '../db/db';
 import { CadenzaError } from '../errors';
@@ -11,11 +13,12 @@ import type { CommandView } from '../commands/queries';
 import { sendCommand } from '../commands/send';
 import type { SendCommandParams } from '../dsl/nodes/commands';
 import { recordRunFinished, recordRunStarted, upsertNode, type NodeRecord, type RunStatus } from '../dag/run-store';
+import { ExpressionError, referencedNodes } from '../dsl/expressions';
+import { CodeError, ParameterError, prepareNodeRun, runNode, type NodeRunDeps } from '../dsl/node-runner';
+import type { Plan } from '../dsl/plan';
 import { preview } from '../preview';
-import { ExpressionError } from '../dsl/expressions';
 import { nodeRegistry } from '../dsl/plugins';
-import { CodeError } from '../dsl/scripts';
-import { executeNode, resolveNodeParams, type NodePlugin } from '../dsl/registry';
+import type { RunPlan } from '../dsl/run-plan';
 import type { DagDefinition, DagNode, Item } from '../dsl/types';
 import { LIMITS, validateDefinition } from '../dsl/validate';
 import { createAddressPolicy, OutboundAddressRefused } from '../net/address-policy';
@@ -74,7 +77,33 @@ export interface PrepareRunInput {
 
 /** Errors no retry can fix: bad expressions, script errors, refused addresses. */
 function isPermanent(err: unknown): boolean {
-  return err instanceof ExpressionError || err instanceof CodeError || err instanceof OutboundAddressRefused || (err instanceof Error && err.message.startsWith('parameters after expressions'));
+  return err instanceof ExpressionError || err instanceof CodeError || err instanceof ParameterError || err instanceof OutboundAddressRefused;
+}
+
+/** The first interpreter's plan of a definition the current validator planned. */
+function legacyPlan(plan: RunPlan, def: DagDefinition): Plan {
+  const params = new Map(def.nodes.map((n) => [n.name, n.parameters ?? {}]));
+  return {
+    nodes: plan.nodes.map((n) => ({
+      name: n.name,
+      kind: n.kind === 'decoration' ? 'activity' : n.kind,
+      disabled: n.disabled,
+      outputs: n.outputs,
+      retry: n.retry,
+      timeoutMs: n.timeoutMs,
+      onError: n.onError,
+      ...(n.fallbackNode ? { fallbackNode: n.fallbackNode } : {}),
+      ...(n.wait ? { waitMs: n.wait.ms ?? 0 } : {}),
+      ...(n.signal ? { signal: n.signal } : {}),
+      ...(n.child ? { child: { workflowId: n.child.workflowId, ...(n.child.version !== undefined ? { version: n.child.version } : {}) } } : {}),
+      ...(n.command ? { command: n.command } : {}),
+      refs: [...referencedNodes(params.get(n.name))],
+    })),
+    edges: plan.edges,
+    maxParallel: plan.maxParallel,
+    ...(plan.executionTimeoutMs !== undefined ? { executionTimeoutMs: plan.executionTimeoutMs } : {}),
+    ...(plan.errorWorkflow !== undefined ? { errorWorkflow: plan.errorWorkflow } : {}),
+  };
 }
 
 /**
@@ -100,10 +129,22 @@ function isPermanentSendError(err: unknown): boolean {
   return err instanceof CadenzaError && err.kind !== 'unavailable';
 }
 
-export function dagActivities(ctx: AppCtx) {
+export function dagActivities(ctx: AppCtx, scripts: ScriptThreadPool) {
   const registry = nodeRegistry(ctx.config.workflows.pluginsDir);
   const outbound = createAddressPolicy(ctx.config.outboundAllowlist);
   const tenant = (instanceId: string) => ({ instanceId });
+
+  /** The first interpreter passed other nodes' output 0 along: they read as each node's only run. */
+  const refDeps = (instanceId: string, refs: Record<string, Item[]>, signal: AbortSignal): NodeRunDeps => ({
+    registry,
+    reader: { read: async (node) => (Object.prototype.hasOwnProperty.call(refs, node) ? { source: [], outputs: [refs[node]!] } : undefined) },
+    lastRun: (node) => (Object.prototype.hasOwnProperty.call(refs, node) ? 0 : undefined),
+    contextOf: async () => undefined,
+    scripts: (job) => scripts.run(instanceId, { kind: 'node', input: job }),
+    outbound,
+    signal,
+  });
+  const meta = (runId: string) => ({ workflow: { id: '', name: '', active: false }, execution: { id: runId, mode: 'manual' }, timezone: 'UTC' });
 
   async function record(instanceId: string, runId: string, nodes: NodeRecord[]): Promise<void> {
     await transaction(ctx.db, tenant(instanceId), async (tx) => {
@@ -119,10 +160,11 @@ export function dagActivities(ctx: AppCtx) {
       await persist(() => record(input.instanceId, input.runId, [{ name, status: 'running', attempts: attempt, inputPreview: preview(input.inputs), started: true }]));
       const beat = setInterval(() => activity.heartbeat(), HEARTBEAT_MS);
       try {
-        const plugin = registry.get(input.node.type);
-        if (plugin === undefined) throw ApplicationFailure.nonRetryable(`node type '${input.node.type}' is not registered on this worker`, 'UnknownNodeType');
         const items = await observeNode(ctx.metrics, input.node, () =>
-          executeNode(plugin, input.node.parameters, { nodeName: name, inputs: input.inputs, outbound, signal: activity.cancellationSignal }, input.refs),
+          runNode(
+            { node: input.node, inputs: input.inputs, source: [], runIndex: 0, context: {}, meta: meta(input.runId) },
+            refDeps(input.instanceId, input.refs, activity.cancellationSignal),
+          ),
         );
         const outputs: Outputs = items.map((x) => (x.length > 0 ? x : null));
         const bytes = Buffer.byteLength(JSON.stringify(outputs));
@@ -150,8 +192,6 @@ export function dagActivities(ctx: AppCtx) {
     async sendDagCommands(input: SendCommandsInput): Promise<SentCommand[]> {
       const name = input.node.name;
       await persist(() => record(input.instanceId, input.runId, [{ name, status: 'running', attempts: input.attempt, inputPreview: preview(input.inputs), started: true }]));
-      const plugin = registry.get(input.node.type) as NodePlugin<SendCommandParams> | undefined;
-      if (plugin === undefined) throw ApplicationFailure.nonRetryable(`node type '${input.node.type}' is not registered on this worker`, 'UnknownNodeType');
       const tenantCtx: TenantCtx = {
         ...ctx,
         tenant: { instanceId: input.instanceId, orgId: input.orgId, role: 'operator', actor: `workflow:${input.runId}`, keyId: null, keyOrgId: null },
@@ -160,9 +200,10 @@ export function dagActivities(ctx: AppCtx) {
       const items = input.inputs.flat().length;
       if (items > LIMITS.commandsPerNode) throw ApplicationFailure.nonRetryable(`${items} items would send ${items} commands; the limit is ${LIMITS.commandsPerNode}`, 'TooManyCommands');
       try {
-        const params = await resolveNodeParams(plugin, input.node.parameters, input.inputs, input.refs);
+        const run = await prepareNodeRun({ node: input.node, inputs: [input.inputs.flat()], source: [], runIndex: 0, context: {}, meta: meta(input.runId) }, refDeps(input.instanceId, input.refs, Context.current().cancellationSignal));
         const sent: SentCommand[] = [];
-        for (const [i, p] of params.entries()) {
+        for (let i = 0; i < run.itemCount; i++) {
+          const p = run.params(i) as SendCommandParams;
           const commandId = dagCommandId(input, i, p.commandId);
           // The run id correlates every command of the run (GET /v1/commands?correlationId=<runId>).
           const { command } = await sendCommand(tenantCtx, { domain: p.domain, type: p.type, commandId, correlationId: input.runId, payload: p.payload ?? null, replyTo });
@@ -201,9 +242,10 @@ export function dagActivities(ctx: AppCtx) {
     /** Loads and plans another workflow for Execute Workflow or an error workflow, and records its run. */
     async prepareDagRun(input: PrepareRunInput): Promise<DagRunInput> {
       return transaction(ctx.db, tenant(input.instanceId), async (tx) => {
+        // Only a workflow of the caller's own org: another org's is not found.
         const { rows } = await tx.query<{ name: string; latest_version: number; org_id: string | null }>(
-          'SELECT name, latest_version, org_id FROM workflow_definitions WHERE instance_id = $1 AND id = $2 AND deleted_at IS NULL',
-          [input.instanceId, input.workflowId],
+          'SELECT name, latest_version, org_id FROM workflow_definitions WHERE instance_id = $1 AND id = $2 AND deleted_at IS NULL AND org_id IS NOT DISTINCT FROM $3',
+          [input.instanceId, input.workflowId, input.orgId],
         );
         const wf = rows[0];
         if (wf === undefined) throw ApplicationFailure.nonRetryable(`workflow '${input.workflowId}' not found`, 'WorkflowNotFound');
@@ -237,7 +279,7 @@ export function dagActivities(ctx: AppCtx) {
           version,
           runId,
           definition: v.rows[0].definition,
-          plan: result.plan,
+          plan: legacyPlan(result.plan, v.rows[0].definition),
           input: input.input,
           historyEventLimit: ctx.config.workflows.historyEventLimit,
         };

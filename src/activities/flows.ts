@@ -3,7 +3,7 @@
 import type { AppCtx } from '../context';
 import { transaction } from '../db/db';
 import { loadVersion } from '../actions/actions';
-import { ScriptThreadPool } from '../actions/script';
+import type { ScriptThreadPool } from '../actions/script';
 import type { RunStepPlan } from '../flows/flows';
 import { recordRunEnded, recordStep, type StepRecord } from '../flows/run-records';
 import { FLOW_RUN_LIMITS } from '../flows/runs';
@@ -34,8 +34,7 @@ export interface RunEndInput {
   error: Record<string, unknown> | null;
 }
 
-export function flowActivities(ctx: AppCtx) {
-  const threads = new ScriptThreadPool(ctx.config.actions.threads);
+export function flowActivities(ctx: AppCtx, threads: ScriptThreadPool) {
   return {
     async runActionStep(input: ActionStepInput): Promise<ActionStepOutput> {
       const version = await persist(() =>

@@ -108,7 +108,7 @@ export const variables: VariableDoc[] = [
   { name: 'CADENZA_ACTION_MAX_TIMEOUT_SECONDS', default: '20', description: 'Largest timeout an action may set (the default timeout is 10 s).' },
   { name: 'CADENZA_ACTION_MEMORY_LIMIT_BYTES', default: '33554432', description: 'Memory cap of one action script run in the sandbox.' },
   { name: 'CADENZA_ACTION_QUOTA_SECONDS', default: '0 (no quota)', description: 'Action-seconds an instance may use per calendar month (UTC); flow runs over it are refused with 429.' },
-  { name: 'CADENZA_ACTION_THREADS', default: '4', description: 'Threads per worker process that run action scripts; more scripts at once wait for a free thread.' },
+  { name: 'CADENZA_ACTION_THREADS', default: '4', description: 'Threads per worker process that run scripts (action scripts, workflow expressions and Code); more scripts at once wait for a free thread.' },
   { name: 'CADENZA_OUTBOUND_ALLOWLIST', default: 'none', description: 'Comma-separated host names, IPs or CIDRs that `api.http.fetch` may reach although they are loopback, private, link-local or unique-local.' },
   { name: 'CADENZA_METRICS_PORT', default: 'none', description: 'Port of a separate /metrics listener (Prometheus text) for this process: `cadenza worker`, `cadenza api` or `cadenza start`.' },
   { name: 'CADENZA_METRICS_HOST', default: '127.0.0.1', description: 'Interface the metrics listener binds to.' },

@@ -12,7 +12,7 @@ import { CadenzaInstance, CadenzaKind, CadenzaOrg } from './search-attributes';
 import { isTemporalUnavailable } from './connection';
 
 export interface WorkflowStart {
-  workflowType: 'flowRunWorkflow' | 'dagWorkflow' | 'alertWorkflow';
+  workflowType: 'flowRunWorkflow' | 'dagWorkflow' | 'n8nWorkflow' | 'alertWorkflow';
   workflowId: string;
   /** The deployment's task queue: its dispatcher makes the start if this process cannot. */
   taskQueue: string;

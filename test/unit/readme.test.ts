@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CONSOLE_CSP } from '../../src/api/console';
 import { variables } from '../../src/config/config';
+import { nodeTable } from '../../src/dsl/catalogue';
 
 const readme = fs.readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');
 
@@ -10,6 +11,11 @@ describe('README', () => {
     const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)![1]!;
     const commands = firstBlock.split('\n').filter((l) => l.trim() !== '').map((l) => l.split('#')[0]!.trim());
     expect(commands).toEqual(['make start', 'make test']);
+  });
+
+  it('lists the node types and versions of the registry, as src/dsl/catalogue.ts writes them', () => {
+    const listed = /<!-- nodes:begin -->\n([\s\S]*?)<!-- nodes:end -->/.exec(readme)![1];
+    expect(listed).toBe(nodeTable());
   });
 
   it('documents every configuration variable with its default', () => {
