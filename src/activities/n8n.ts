@@ -5,12 +5,14 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ScriptThreadPool } from '../actions/script';
 import type { AppCtx, TenantCtx } from '../context';
-import { transaction } from '../db/db';
+import { transaction, type Tx } from '../db/db';
 import { CadenzaError } from '../errors';
 import { TEMPORAL_REPLY_PREFIX } from '../commands/model';
 import { sendCommand } from '../commands/send';
 import { contextBefore, copyNodeRun, readNodeRun, recordRunStarted, saveNodeRun, seedNodeRuns, showNodeRun, upsertNode, type NodeRecord } from '../dag/run-store';
 import { preview } from '../preview';
+import { observeNode } from '../telemetry/nodes';
+import { persist } from './persist';
 import type { TaskInput } from '../dsl/engine';
 import { ExpressionError } from '../dsl/expressions';
 import type { SendCommandParams } from '../dsl/nodes/commands';
@@ -104,14 +106,14 @@ class DefinitionCache {
     const key = JSON.stringify([instanceId, workflowId, version]);
     const hit = this.map.get(key);
     if (hit !== undefined) return hit;
-    const def = await transaction(ctx.db, { instanceId }, async (tx) => {
+    const def = await persist(() => transaction(ctx.db, { instanceId }, async (tx) => {
       const { rows } = await tx.query<{ definition: DagDefinition }>('SELECT definition FROM workflow_versions WHERE instance_id = $1 AND workflow_id = $2 AND version = $3', [
         instanceId,
         workflowId,
         version,
       ]);
       return rows[0]?.definition;
-    });
+    }));
     if (def === undefined) throw ApplicationFailure.nonRetryable(`workflow ${workflowId} has no version ${version}`, 'WorkflowNotFound');
     if (this.map.size >= this.max) this.map.delete(this.map.keys().next().value!);
     this.map.set(key, def);
@@ -132,11 +134,12 @@ export function n8nActivities(ctx: AppCtx, scripts: ScriptThreadPool) {
   const registry: NodeRegistry = nodeRegistry(ctx.config.workflows.pluginsDir);
   const outbound: AddressPolicy = createAddressPolicy(ctx.config.outboundAllowlist);
   const definitions = new DefinitionCache();
-  const tenant = (instanceId: string) => ({ instanceId });
+  /** A write or read of this run's records; it waits for PostgreSQL (heartbeating) rather than failing the attempt. */
+  const inTx = <T>(instanceId: string, fn: (tx: Tx) => Promise<T>): Promise<T> => persist(() => transaction(ctx.db, { instanceId }, fn));
 
   const reader = (instanceId: string, runId: string): RunDataReader => ({
     read: (node, run) =>
-      transaction(ctx.db, tenant(instanceId), async (tx) => {
+      inTx(instanceId, async (tx) => {
         const row = await readNodeRun(tx, instanceId, runId, node, run);
         return row === undefined ? undefined : ({ source: row.source, outputs: row.outputs.map((o) => o ?? []) } satisfies StoredRun);
       }),
@@ -150,7 +153,7 @@ export function n8nActivities(ctx: AppCtx, scripts: ScriptThreadPool) {
   }
 
   async function summary(instanceId: string, runId: string, record: NodeRecord): Promise<void> {
-    await transaction(ctx.db, tenant(instanceId), (tx) => upsertNode(tx, instanceId, runId, record));
+    await inTx(instanceId, (tx) => upsertNode(tx, instanceId, runId, record));
   }
 
   function deps(input: NodeTaskInput, signal: AbortSignal): NodeRunDeps {
@@ -159,7 +162,7 @@ export function n8nActivities(ctx: AppCtx, scripts: ScriptThreadPool) {
       registry,
       reader: reader(input.instanceId, input.runId),
       lastRun: (n) => last.get(n),
-      contextOf: (n) => transaction(ctx.db, tenant(input.instanceId), (tx) => contextBefore(tx, input.instanceId, input.runId, n, (last.get(n) ?? -1) + 1)),
+      contextOf: (n) => inTx(input.instanceId, (tx) => contextBefore(tx, input.instanceId, input.runId, n, (last.get(n) ?? -1) + 1)),
       scripts: (job) => scripts.run(input.instanceId, { kind: 'node', input: job }),
       outbound,
       signal,
@@ -184,7 +187,7 @@ export function n8nActivities(ctx: AppCtx, scripts: ScriptThreadPool) {
   async function finish(input: NodeTaskInput, outputs: Item[][], status: NodeTaskResult['status'], extra: { context?: Record<string, unknown>; error?: string; handledBy?: string; attempts?: number } = {}): Promise<NodeTaskResult> {
     const bytes = Buffer.byteLength(JSON.stringify(outputs));
     if (bytes > NODE_OUTPUT_LIMIT_BYTES) throw ApplicationFailure.nonRetryable(`output is ${bytes} bytes; the limit is ${NODE_OUTPUT_LIMIT_BYTES} bytes`, 'NodeOutputTooLarge');
-    await transaction(ctx.db, tenant(input.instanceId), async (tx) => {
+    await inTx(input.instanceId, async (tx) => {
       await saveNodeRun(tx, input.instanceId, input.runId, { node: input.node, runIndex: input.runIndex, status, source: sourceOf(input.inputs), outputs, ...extra });
       await upsertNode(tx, input.instanceId, input.runId, {
         name: input.node,
@@ -242,7 +245,7 @@ export function n8nActivities(ctx: AppCtx, scripts: ScriptThreadPool) {
       await summary(input.instanceId, input.runId, { name: input.node, status: 'running', attempts: attempt, inputPreview: preview(inputs), started: true });
       const copy = async (from: { runId: string; node: string; runIndex: number }): Promise<NodeTaskResult> => {
         const handled = input.handledBy ? { error: input.error ?? 'the node failed', handledBy: input.handledBy } : {};
-        const counts = await transaction(ctx.db, tenant(input.instanceId), async (tx) => {
+        const counts = await inTx(input.instanceId, async (tx) => {
           const copied = await copyNodeRun(tx, input.instanceId, from, { runId: input.runId, node: input.node, runIndex: input.runIndex, source: sourceOf(input.inputs) });
           await upsertNode(tx, input.instanceId, input.runId, { name: input.node, status: input.handledBy ? 'failed' : 'completed', runs: input.runIndex + 1, finished: true, ...handled });
           await showNodeRun(tx, input.instanceId, input.runId, input.node, input.runIndex);
@@ -270,8 +273,8 @@ export function n8nActivities(ctx: AppCtx, scripts: ScriptThreadPool) {
       }
       const beat = setInterval(() => activity.heartbeat(), HEARTBEAT_MS);
       try {
-        const context = (await transaction(ctx.db, tenant(input.instanceId), (tx) => contextBefore(tx, input.instanceId, input.runId, input.node, input.runIndex))) ?? {};
-        const outputs = await runNode({ node, inputs, source: sourceOf(input.inputs), runIndex: input.runIndex, context, meta: metaOf(input) }, deps(input, activity.cancellationSignal));
+        const context = (await inTx(input.instanceId, (tx) => contextBefore(tx, input.instanceId, input.runId, input.node, input.runIndex))) ?? {};
+        const outputs = await observeNode(ctx.metrics, node, () => runNode({ node, inputs, source: sourceOf(input.inputs), runIndex: input.runIndex, context, meta: metaOf(input) }, deps(input, activity.cancellationSignal)));
         return await finish(input, outputs, 'completed', { context, attempts: attempt });
       } catch (err) {
         const message = messageOf(err);
@@ -337,7 +340,7 @@ export function n8nActivities(ctx: AppCtx, scripts: ScriptThreadPool) {
      */
     async prepareN8nChild(input: PrepareChildInput): Promise<N8nRunInput> {
       const workflowId = input.caller && input.workflowId.startsWith('=') ? await resolvedWorkflowId(input.caller, input) : input.workflowId;
-      return transaction(ctx.db, tenant(input.instanceId), async (tx) => {
+      return inTx(input.instanceId, async (tx) => {
         const { rows } = await tx.query<{ name: string; latest_version: number; org_id: string | null }>(
           'SELECT name, latest_version, org_id FROM workflow_definitions WHERE instance_id = $1 AND id = $2 AND deleted_at IS NULL AND org_id IS NOT DISTINCT FROM $3',
           [input.instanceId, workflowId, input.orgId],
