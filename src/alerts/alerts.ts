@@ -15,6 +15,7 @@ import { postSigned } from '../targets/post';
 import { loadSigningKey, ownsTarget } from '../targets/targets';
 import { orgKey, visibleOrgKey, visibleSql } from '../tenancy/scope';
 import { masterKeys } from '../config/config';
+import { alertWorkflowId } from '../workflows/alert-contract';
 
 export const ALERT_LIMITS = { minWindowSeconds: 10, maxWindowSeconds: 7 * 24 * 3600, minEvaluateSeconds: 1, maxEvaluateSeconds: 3600, defaultEvaluateSeconds: 60, notifyTimeoutMs: 10_000, historyItems: 100 };
 
@@ -100,8 +101,6 @@ const toAlert = (r: AlertRow): Alert => ({
   createdAt: r.created_at.toISOString(),
 });
 
-export const alertWorkflowId = (instanceId: string, alertId: string) => `alert:${instanceId}:${alertId}`;
-
 function checkInput(input: AlertInput): void {
   if (input.window < ALERT_LIMITS.minWindowSeconds || input.window > ALERT_LIMITS.maxWindowSeconds) {
     throw ValidationError.field('body.window', `must be ${ALERT_LIMITS.minWindowSeconds} to ${ALERT_LIMITS.maxWindowSeconds} seconds`);
@@ -151,7 +150,7 @@ export async function addAlert(ctx: TenantCtx, input: AlertInput): Promise<Alert
 }
 
 function alertStart(taskQueue: string, instanceId: string, orgId: string | null, alertId: string): WorkflowStart {
-  return { workflowType: 'alertWorkflow', workflowId: alertWorkflowId(instanceId, alertId), taskQueue, instanceId, orgId, kind: 'alert', args: [{ instanceId, alertId }], summary: `alert ${alertId}` };
+  return { workflowType: 'alertWorkflow', workflowId: alertWorkflowId(instanceId, alertId), taskQueue, instanceId, orgId, args: [{ instanceId, alertId }], summary: `alert ${alertId}` };
 }
 
 /** An alert the caller may see; any other answers 404. */

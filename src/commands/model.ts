@@ -160,6 +160,8 @@ export interface BulkRetryProgress {
 /** Where a command lives: its instance, and its org for org commands (ids are unique per org). */
 const tenantPath = (instanceId: string, orgId: string | null): string => (orgId === null ? instanceId : `${instanceId}/${orgId}`);
 
+export const bulkRetryWorkflowId = (instanceId: string, id: string) => `bulk:${instanceId}:${id}`;
+
 export const commandWorkflowId = (instanceId: string, domain: string, commandId: string, orgId: string | null = null): string =>
   `command:${tenantPath(instanceId, orgId)}:${domain}:${commandId}`;
 

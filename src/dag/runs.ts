@@ -148,7 +148,7 @@ async function startRun(ctx: TenantCtx, spec: StartSpec): Promise<Run> {
     pinned: [...new Set([...Object.keys(pinned), ...(spec.reuse?.nodes ?? [])])],
     historyEventLimit: ctx.config.workflows.historyEventLimit,
   };
-  const start: WorkflowStart = { workflowType: 'n8nWorkflow', workflowId: temporalId, taskQueue: ctx.temporal.taskQueue, instanceId, orgId: spec.orgId, kind: 'dag', args: [input], summary: `${spec.workflowName} v${spec.version}` };
+  const start: WorkflowStart = { workflowType: 'n8nWorkflow', workflowId: temporalId, taskQueue: ctx.temporal.taskQueue, instanceId, orgId: spec.orgId, args: [input], summary: `${spec.workflowName} v${spec.version}` };
   const row = await transaction(ctx.db, ctx.tenant, async (tx) => {
     await recordRunStarted(tx, ctx.tenant.actor, {
       instance_id: instanceId,

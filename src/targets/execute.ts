@@ -2,21 +2,16 @@
 // for their run, bounded by the targets' timeouts; event runs are started by the event
 // dispatcher. Retry starts a new run from a run's stored input, linked to the original.
 import crypto from 'node:crypto';
-import { isGrpcDeadlineError, WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
+import { isGrpcDeadlineError, WorkflowFailedError } from '@temporalio/client';
 import type { TemporalDeps, TenantCtx } from '../context';
 import { NotFoundError, TargetFailedError, UnavailableError, ValidationError } from '../errors';
 import { transaction, type Tx } from '../db/db';
 import { EXTERNAL_AGGREGATE_PREFIX, INTERNAL_AGGREGATE_TYPES, push } from '../eventstore/eventstore';
 import { newId } from '../ids';
 import { getRun, startFlowTrigger } from '../flows/runs';
-import { eagerStart } from '../temporal/eager-start';
-import { CadenzaInstance, CadenzaKind } from '../temporal/search-attributes';
-import type { executionWorkflow, ExecutionRunInput, ExecutionRunOutcome } from '../workflows/execution';
+import { startWorkflow } from '../temporal/workflow-starts';
+import { EXECUTION_RUN_LIMITS, executionWorkflowId, type ExecutionRunInput, type ExecutionWorkflow, type ExecutionRunOutcome } from '../workflows/execution-contract';
 import { candidateConditions, matchExecution, matchExecutions, type MatchedExecution } from './executions';
-
-export const EXECUTION_RUN_LIMITS = { callOverheadMs: 5_000, marginMs: 10_000, bodyBytes: 256 * 1024 };
-
-export const executionWorkflowId = (instanceId: string, causeId: string, executionId: string) => `execution:${instanceId}:${causeId}:${executionId}`;
 
 /** Run ids of event runs derive from their workflow id, so a repeated start names the same run. */
 export const eventRunId = (workflowId: string) => `run_${crypto.createHash('sha256').update(workflowId).digest('hex').slice(0, 16)}`;
@@ -27,28 +22,15 @@ function syncBoundMs(m: MatchedExecution): number {
 
 /** Starts an execution run; an existing workflow of the same id is kept (idempotent). */
 export async function startExecutionRun(temporal: TemporalDeps, workflowId: string, input: ExecutionRunInput): Promise<void> {
-  try {
-    await temporal.client.workflow.start('executionWorkflow', runOptions(temporal, workflowId, input));
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return;
-    throw err;
-  }
-}
-
-function runOptions(temporal: TemporalDeps, workflowId: string, input: ExecutionRunInput) {
-  return {
+  await startWorkflow(temporal, {
+    workflowType: 'executionWorkflow',
     workflowId,
     taskQueue: temporal.taskQueue,
+    instanceId: input.instanceId,
+    orgId: input.orgId ?? null,
     args: [input],
-    workflowIdConflictPolicy: 'USE_EXISTING' as const,
-    workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
-    ...eagerStart(temporal),
-    staticSummary: `execution ${input.condition}`,
-    typedSearchAttributes: [
-      { key: CadenzaInstance, value: input.instanceId },
-      { key: CadenzaKind, value: 'execution' },
-    ],
-  };
+    summary: `execution ${input.condition}`,
+  });
 }
 
 function checkBody(body: unknown, field: string): void {
@@ -76,7 +58,7 @@ async function runMatched(ctx: TenantCtx, matched: MatchedExecution, body: unkno
   // The bound is the caller's: a run still going when its caller gives up finishes and records its own end.
   const { connection, workflow } = ctx.temporal.client;
   try {
-    return await connection.withDeadline(Date.now() + bound, () => workflow.getHandle<typeof executionWorkflow>(workflowId).result());
+    return await connection.withDeadline(Date.now() + bound, () => workflow.getHandle<ExecutionWorkflow>(workflowId).result());
   } catch (err) {
     if (isGrpcDeadlineError(err)) throw new UnavailableError(`execution run ${runId} did not finish within ${bound} ms; its trace shows how it ends`);
     if (err instanceof WorkflowFailedError) throw new UnavailableError(`execution run ${runId} failed: ${err.cause?.message ?? err.message}`);
