@@ -5,8 +5,9 @@
 // instance: an org's alert counts that org's runs only and notifies one of that org's targets.
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { AppCtx, TenantCtx } from '../context';
-import { ConflictError, NotFoundError, ValidationError } from '../errors';
-import { pgCode, pgConstraint, transaction, type Tx } from '../db/db';
+import { NotFoundError, ValidationError } from '../errors';
+import { transaction, type Tx } from '../db/db';
+import { rethrowUniqueViolation } from '../db/unique';
 import { push } from '../eventstore/eventstore';
 import { newId } from '../ids';
 import { createAddressPolicy } from '../net/address-policy';
@@ -141,10 +142,7 @@ export async function addAlert(ctx: TenantCtx, input: AlertInput): Promise<Alert
     ]);
     await recordWorkflowStart(tx, start);
     return out!;
-  }).catch((err: unknown) => {
-    if (pgCode(err) === '23505' && pgConstraint(err) === 'alerts_name_unique') throw new ConflictError(`an alert named '${input.name}' exists`, { field: 'body.name' });
-    throw err;
-  });
+  }).catch((err: unknown) => rethrowUniqueViolation(err, `an alert named '${input.name}' exists`, { constraint: 'alerts_name_unique', field: 'body.name' }));
   await startRecorded(ctx, start);
   return toAlert(row);
 }

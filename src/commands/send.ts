@@ -3,7 +3,7 @@
 // a different body is a conflict. If the start fails, the dispatcher starts it later.
 import crypto from 'node:crypto';
 import type { TenantCtx } from '../context';
-import { ConcurrencyError, ConflictError, PayloadTooLargeError } from '../errors';
+import { checkJsonSize, ConcurrencyError, ConflictError } from '../errors';
 import { transaction, type Tx } from '../db/db';
 import { push } from '../eventstore/eventstore';
 import { canonicalJson, sha256Hex } from '../ids';
@@ -39,10 +39,6 @@ export interface SendResult {
   command: CommandView;
   /** false when an identical command with this id existed already. */
   created: boolean;
-}
-
-export function payloadBytes(payload: unknown): number {
-  return Buffer.byteLength(JSON.stringify(payload ?? null));
 }
 
 export function resolvePolicy(input: SendInput, domainPolicy: Partial<RetryPolicy> | undefined): RetryPolicy {
@@ -130,9 +126,7 @@ export async function insertCommand(
 }
 
 export function validateSend(ctx: TenantCtx, input: SendInput, prefix = 'body'): void {
-  const limit = ctx.config.limits.commandPayloadBytes;
-  const size = payloadBytes(input.payload);
-  if (size > limit) throw new PayloadTooLargeError(`${prefix}.payload`, limit, size);
+  checkJsonSize(input.payload, `${prefix}.payload`, ctx.config.limits.commandPayloadBytes);
   checkReplyTo(input.replyTo, `${prefix}.replyTo`);
 }
 

@@ -4,7 +4,7 @@
 // run.succeeded and run.failed; script log lines go to logstore.execution_logs.
 import { isGrpcDeadlineError, WorkflowFailedError } from '@temporalio/client';
 import type { TenantCtx } from '../context';
-import { CadenzaError, NotFoundError, QuotaExceededError, UnavailableError, ValidationError } from '../errors';
+import { CadenzaError, checkJsonSize, NotFoundError, QuotaExceededError, UnavailableError } from '../errors';
 import { transaction, type Tx } from '../db/db';
 import { push } from '../eventstore/eventstore';
 import { newId } from '../ids';
@@ -121,8 +121,7 @@ interface PreparedRun {
 /** Checks the input and the quota, plans the steps and records the run; undefined when nothing would run. */
 async function prepareRun(ctx: TenantCtx, input: FlowTriggerInput): Promise<PreparedRun | undefined> {
   checkTrigger(input.flowType, input.trigger);
-  const size = Buffer.byteLength(JSON.stringify(input.context));
-  if (size > FLOW_RUN_LIMITS.contextBytes) throw ValidationError.field('body.context', `is ${size} bytes; the limit is ${FLOW_RUN_LIMITS.contextBytes} bytes`);
+  checkJsonSize(input.context, 'body.context', FLOW_RUN_LIMITS.contextBytes);
   const orgId = input.orgId === undefined ? ctx.tenant.orgId : input.orgId;
   const steps = input.steps ?? (await transaction(ctx.db, ctx.tenant, (tx) => planRunSteps(tx, ctx.tenant.instanceId, orgId, input.flowType, input.trigger)));
   if (steps.length === 0) return undefined;

@@ -4,7 +4,7 @@
 import crypto from 'node:crypto';
 import { isGrpcDeadlineError, WorkflowFailedError } from '@temporalio/client';
 import type { TemporalDeps, TenantCtx } from '../context';
-import { NotFoundError, TargetFailedError, UnavailableError, ValidationError } from '../errors';
+import { checkJsonSize, NotFoundError, TargetFailedError, UnavailableError, ValidationError } from '../errors';
 import { transaction, type Tx } from '../db/db';
 import { EXTERNAL_AGGREGATE_PREFIX, INTERNAL_AGGREGATE_TYPES, push } from '../eventstore/eventstore';
 import { newId } from '../ids';
@@ -31,11 +31,6 @@ export async function startExecutionRun(temporal: TemporalDeps, workflowId: stri
     args: [input],
     summary: `execution ${input.condition}`,
   });
-}
-
-function checkBody(body: unknown, field: string): void {
-  const size = Buffer.byteLength(JSON.stringify(body ?? null));
-  if (size > EXECUTION_RUN_LIMITS.bodyBytes) throw ValidationError.field(field, `is ${size} bytes; the limit is ${EXECUTION_RUN_LIMITS.bodyBytes} bytes`);
 }
 
 /** The function a call in the caller's org runs: the org's own function/<name>, else the instance's. */
@@ -74,7 +69,7 @@ function failIfInterrupted(outcome: ExecutionRunOutcome): unknown {
 
 /** POST /v1/functions/{name}/call: runs function/<name> and returns the final body (request/ and response/CallFunction around it). */
 export async function callFunction(ctx: TenantCtx, name: string, payload: unknown): Promise<{ runId: string; body: unknown }> {
-  checkBody(payload, 'body.payload');
+  checkJsonSize(payload, 'body.payload', EXECUTION_RUN_LIMITS.bodyBytes);
   const hooks = await operationHooks(ctx, 'CallFunction');
   const request = await applyHook(ctx, hooks.request, { name, payload });
   const matched = await matchFunction(ctx, name);
@@ -145,12 +140,12 @@ function checkExternalEvent(input: { type: string; aggregateType: string }): voi
  * delivered by the event dispatcher (request/ and response/PushEvent around it).
  */
 export async function pushExternalEvent(ctx: TenantCtx, input: { type: string; aggregateType: string; aggregateId: string; payload: Record<string, unknown> }): Promise<{ eventId: string; position: string }> {
-  checkBody(input.payload, 'body.payload');
+  checkJsonSize(input.payload, 'body.payload', EXECUTION_RUN_LIMITS.bodyBytes);
   checkExternalEvent(input);
   const hooks = await operationHooks(ctx, 'PushEvent');
   const payload = payloadOf(await applyHook(ctx, hooks.request, input), input.payload);
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw ValidationError.field('body.payload', 'a request/PushEvent target returned a payload that is not an object');
-  checkBody(payload, 'body.payload');
+  checkJsonSize(payload, 'body.payload', EXECUTION_RUN_LIMITS.bodyBytes);
   const eventId = newId('evt');
   const aggregateType = EXTERNAL_AGGREGATE_PREFIX + input.aggregateType;
   const [stored] = await transaction(ctx.db, ctx.tenant, (tx) =>
