@@ -7,7 +7,7 @@ BUILD_STAMP := dist/.build-stamp
 SOURCES := $(shell find src -type f -name '*.ts' 2>/dev/null)
 CONSOLE_SOURCES := $(shell find console -type f -not -path 'console/generated/*' 2>/dev/null)
 
-.PHONY: help start cluster test test-cluster fuzz deps tools temporal-server build typecheck lint-deps bench bench-quick clean
+.PHONY: help start cluster test test-cluster fuzz deps tools temporal-server build typecheck lint-deps architecture bench bench-quick clean
 
 help:
 	@echo "make start        run Cadenza on its embedded defaults (Temporal dev server + PostgreSQL)"
@@ -65,6 +65,10 @@ typecheck: $(BUILD_STAMP)
 # The layering rules of .dependency-cruiser.cjs: no import cycle, workflows import contracts only, …
 lint-deps: $(NODE_STAMP)
 	npx depcruise src --config .dependency-cruiser.cjs --output-type err
+
+# Redraws the layer graph of docs/architecture.md from the same analysis (a unit test checks it is current).
+architecture: $(NODE_STAMP)
+	node scripts/architecture-graph.js
 
 bench: deps build
 	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" node bench/run.js $(BENCH_ARGS)
