@@ -47,7 +47,8 @@ function cruise() {
 
 function render(modules) {
   const members = LAYERS.map(() => new Set());
-  const edges = new Map();
+  // Which layers import which, without counts: the graph changes when the structure does, not with every import.
+  const edges = new Set();
   for (const m of modules) {
     const from = layerOf(m.source);
     members[from].add(memberOf(m.source, from));
@@ -56,17 +57,15 @@ function render(modules) {
       if (!d.resolved.startsWith('src/') || d.dependencyTypes.includes('type-only')) continue;
       const to = layerOf(d.resolved);
       if (to === from) continue;
-      const key = `${from}>${to}`;
-      edges.set(key, (edges.get(key) ?? 0) + 1);
+      edges.add(`${from}>${to}`);
     }
   }
   const lines = ['```mermaid', 'flowchart TB'];
   LAYERS.forEach(([name, title], i) => lines.push(`  ${name}["<b>${title}</b><br/>${[...members[i]].sort().join(' ')}"]`));
-  const sorted = [...edges.entries()].sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }));
-  for (const [key, count] of sorted) {
-    const [from, to] = key.split('>').map(Number);
-    // An import up the layers is drawn dotted: each one is a debt the text below names.
-    lines.push(`  ${LAYERS[from][0]} ${to > from ? '-->' : '-.->'}|${count}| ${LAYERS[to][0]}`);
+  const sorted = [...edges].map((key) => key.split('>').map(Number)).sort(([a, b], [c, d]) => a - c || b - d);
+  for (const [from, to] of sorted) {
+    // An import up the layers is drawn dotted: each one is a debt the list below names.
+    lines.push(`  ${LAYERS[from][0]} ${to > from ? '-->' : '-.->'} ${LAYERS[to][0]}`);
   }
   lines.push('```');
   const upward = [];
