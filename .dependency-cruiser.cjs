@@ -52,8 +52,8 @@ module.exports = {
     },
     {
       name: 'command-bus-stands-alone',
-      comment: 'The command bus knows no feature built on it: action flows and targets plug in through its hooks.',
-      severity: 'warn',
+      comment: 'The command bus knows no feature built on it: action flows and targets plug in through its send hooks (context.ts SendHook).',
+      severity: 'error',
       from: { path: '^src/commands/' },
       to: { path: '^src/(flows|targets|dag|actions)/' },
     },
