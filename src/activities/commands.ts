@@ -5,11 +5,11 @@ import os from 'node:os';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { AppCtx } from '../context';
 import type { Command, HandlerRegistry } from '../commands/handlers';
-import { COMMAND_EVENTS, type BulkRetryInput } from '../commands/model';
+import { COMMAND_EVENTS, COMMAND_FAILURES, type BulkRetryInput } from '../commands/model';
 import { retryPage } from '../commands/operator';
 import { recordStarted, recordTransition, type TransitionInput, type TransitionOutcome } from '../commands/projection';
-import { commandFlowContext } from '../commands/send';
 import type { Tx } from '../db/db';
+import { commandFlowContext } from '../flows/command-hooks';
 import { planRunSteps, type RunStepPlan } from '../flows/flows';
 import { startFlowTrigger } from '../flows/runs';
 import { postReply, replySigningKey } from '../commands/replies';
@@ -102,7 +102,7 @@ export function coreCommandActivities(ctx: AppCtx) {
       try {
         return await postReply(policy, input.url, key, input.body);
       } catch (err) {
-        if (err instanceof Error && (err.name === 'ReplyRejected' || err.name === 'OutboundAddressRefused')) throw ApplicationFailure.nonRetryable(err.message, 'ReplyRejected');
+        if (err instanceof Error && (err.name === COMMAND_FAILURES.replyRejected || err.name === 'OutboundAddressRefused')) throw ApplicationFailure.nonRetryable(err.message, COMMAND_FAILURES.replyRejected);
         throw err;
       }
     },
@@ -113,10 +113,10 @@ export function coreCommandActivities(ctx: AppCtx) {
 function toFailure(err: unknown): ApplicationFailure {
   const e: Error & { code?: string; details?: unknown } = err instanceof Error ? err : new Error(String(err));
   const details = [{ code: e.code, details: e.details }];
-  if (e.name === 'BusinessRuleError' || e.name === 'PermanentCommandError') {
+  if (e.name === COMMAND_FAILURES.businessRule || e.name === COMMAND_FAILURES.permanent) {
     return ApplicationFailure.create({ message: e.message, type: e.name, nonRetryable: true, details });
   }
-  return ApplicationFailure.create({ message: e.message, type: 'TransientCommandError', details });
+  return ApplicationFailure.create({ message: e.message, type: COMMAND_FAILURES.transient, details });
 }
 
 export function handlerActivities(ctx: AppCtx, registry: HandlerRegistry) {
@@ -133,7 +133,7 @@ export function handlerActivities(ctx: AppCtx, registry: HandlerRegistry) {
         await persist(() => recordStarted(ctx.db, input));
         const handler = registry.get(input.domain, input.type);
         if (handler === undefined) {
-          throw ApplicationFailure.nonRetryable(`no handler for ${input.domain}/${input.type} on worker ${os.hostname()}:${process.pid}`, 'HandlerNotFound');
+          throw ApplicationFailure.nonRetryable(`no handler for ${input.domain}/${input.type} on worker ${os.hostname()}:${process.pid}`, COMMAND_FAILURES.handlerNotFound);
         }
         let result: unknown;
         try {
@@ -149,7 +149,7 @@ export function handlerActivities(ctx: AppCtx, registry: HandlerRegistry) {
           });
         } catch (err) {
           const failure = toFailure(err);
-          outcome = failure.type === 'BusinessRuleError' ? 'business_rule' : failure.nonRetryable ? 'permanent' : 'error';
+          outcome = failure.type === COMMAND_FAILURES.businessRule ? 'business_rule' : failure.nonRetryable ? 'permanent' : 'error';
           throw failure;
         }
         outcome = 'success';

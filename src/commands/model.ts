@@ -160,6 +160,19 @@ export interface BulkRetryProgress {
 /** Where a command lives: its instance, and its org for org commands (ids are unique per org). */
 const tenantPath = (instanceId: string, orgId: string | null): string => (orgId === null ? instanceId : `${instanceId}/${orgId}`);
 
+/** ApplicationFailure types of the command workflow and its activities (the handler errors keep their class names). */
+export const COMMAND_FAILURES = {
+  businessRule: 'BusinessRuleError',
+  permanent: 'PermanentCommandError',
+  transient: 'TransientCommandError',
+  handlerNotFound: 'HandlerNotFound',
+  replyRejected: 'ReplyRejected',
+  invalidOperatorInput: 'InvalidOperatorInput',
+  notInTroubleshootingQueue: 'NotInTroubleshootingQueue',
+} as const;
+
+export const bulkRetryWorkflowId = (instanceId: string, id: string) => `bulk:${instanceId}:${id}`;
+
 export const commandWorkflowId = (instanceId: string, domain: string, commandId: string, orgId: string | null = null): string =>
   `command:${tenantPath(instanceId, orgId)}:${domain}:${commandId}`;
 

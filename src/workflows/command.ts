@@ -33,6 +33,7 @@ import {
 import {
   backoffFor,
   COMMAND_EVENTS,
+  COMMAND_FAILURES,
   handlerTaskQueue,
   TEMPORAL_REPLY_PREFIX,
   type BatchReply,
@@ -68,7 +69,7 @@ const RESCHEDULED_PICKUP_MIN_MS = 30_000;
 
 const { deliverCommandReply } = proxyActivities<CoreActivities>({
   startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10, nonRetryableErrorTypes: ['ReplyRejected'] },
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10, nonRetryableErrorTypes: [COMMAND_FAILURES.replyRejected] },
 });
 
 /** `done` is the state right after the operator's transition was recorded: what the update answers. */
@@ -103,9 +104,9 @@ function classify(err: unknown): { error: CommandError; next: 'retry' | 'tsq' | 
   if (cause instanceof ApplicationFailure) {
     const details = cause.details?.[0] as { code?: string; details?: unknown } | undefined;
     const error = { message: cause.message, code: details?.code, details: details?.details };
-    if (cause.type === 'BusinessRuleError') return { error: { kind: 'BUSINESS_RULE', ...error }, next: 'fail' };
-    if (cause.type === 'PermanentCommandError') return { error: { kind: 'PERMANENT', ...error }, next: 'tsq', reason: 'PERMANENT' };
-    if (cause.type === 'HandlerNotFound') return { error: { kind: 'HANDLER_NOT_FOUND', ...error }, next: 'tsq', reason: 'HANDLER_NOT_FOUND' };
+    if (cause.type === COMMAND_FAILURES.businessRule) return { error: { kind: 'BUSINESS_RULE', ...error }, next: 'fail' };
+    if (cause.type === COMMAND_FAILURES.permanent) return { error: { kind: 'PERMANENT', ...error }, next: 'tsq', reason: 'PERMANENT' };
+    if (cause.type === COMMAND_FAILURES.handlerNotFound) return { error: { kind: 'HANDLER_NOT_FOUND', ...error }, next: 'tsq', reason: 'HANDLER_NOT_FOUND' };
     return { error: { kind: 'TRANSIENT', ...error }, next: 'retry' };
   }
   return { error: { kind: 'TRANSIENT', message: err instanceof Error ? err.message : String(err) }, next: 'retry' };
@@ -156,9 +157,9 @@ export async function commandWorkflow(input: CommandWorkflowInput): Promise<Comm
   };
   const validate = (kind: OperatorAction['kind']) => (op: OperatorInput) => {
     const invalid = invalidOperatorInput(kind, op);
-    if (invalid !== undefined) throw ApplicationFailure.nonRetryable(invalid, 'InvalidOperatorInput');
+    if (invalid !== undefined) throw ApplicationFailure.nonRetryable(invalid, COMMAND_FAILURES.invalidOperatorInput);
     if (state.status !== 'IN_TROUBLESHOOTING_QUEUE' || pending !== null) {
-      throw ApplicationFailure.nonRetryable(`the command is ${state.status}, not in the troubleshooting queue`, 'NotInTroubleshootingQueue');
+      throw ApplicationFailure.nonRetryable(`the command is ${state.status}, not in the troubleshooting queue`, COMMAND_FAILURES.notInTroubleshootingQueue);
     }
   };
   const operate = (kind: OperatorAction['kind']) => async (op: OperatorInput) => {
