@@ -43,10 +43,10 @@ export async function startWorker(ctx: AppCtx): Promise<RunningWorker> {
   // The process's shared connection (openAppCtx withWorker) is closed by its owner, not here.
   const shared = ctx.temporal.workerConnection;
   const connection = shared ?? (await NativeConnection.connect(connectionSettings(config.temporal)));
-  const shutdownGraceTime = `${config.worker.shutdownGraceSeconds}s`;
+  const shutdownGraceTime = config.worker.shutdownGraceSeconds * 1000;
   // Past the grace period a stop is forced, so a worker stuck on an unreachable PostgreSQL or
   // Temporal (local activities retrying their writes) still stops.
-  const shutdownForceTime = `${config.worker.shutdownGraceSeconds + 15}s`;
+  const shutdownForceTime = (config.worker.shutdownGraceSeconds + 15) * 1000;
   const { sinks, activityInterceptors } = workerTracingOptions(installTracing('cadenza-worker'));
   const interceptors = { activity: [...activityInterceptors, logContextActivityInterceptor] };
   const core = await Worker.create({
