@@ -1,7 +1,7 @@
 // A Cadenza worker process: one Temporal worker on the core task queue (workflows and Cadenza's
 // own activities), plus one per served domain on that domain's handler queue.
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { handlerActivities } from '../activities/commands';
+import { handlerActivities, inlineHandlerActivities } from '../activities/commands';
 import { demoHandlers } from '../commands/demo';
 import { HandlerRegistry, loadHandlersDir } from '../commands/handlers';
 import { handlerTaskQueue } from '../commands/model';
@@ -54,7 +54,8 @@ export async function startWorker(ctx: AppCtx): Promise<RunningWorker> {
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities(ctx),
+    // Inline domains' handlers run here, as local activities of the command workflows.
+    activities: { ...createActivities(ctx), ...inlineHandlerActivities(ctx, registry, domains) },
     interceptors,
     sinks,
     shutdownGraceTime,

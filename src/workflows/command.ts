@@ -18,7 +18,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { coreCommandActivities, handlerActivities } from '../activities/commands';
+import type { coreCommandActivities, handlerActivities, inlineHandlerActivities } from '../activities/commands';
 import {
   cancelSignal,
   cancelUpdate,
@@ -34,6 +34,7 @@ import {
   backoffFor,
   COMMAND_EVENTS,
   handlerTaskQueue,
+  INLINE_HANDLER_TIMEOUT_MAX_MS,
   TEMPORAL_REPLY_PREFIX,
   type BatchReply,
   type CommandError,
@@ -49,6 +50,7 @@ import { CommandStatus } from '../temporal/search-attributes';
 
 type CoreActivities = ReturnType<typeof coreCommandActivities>;
 type HandlerActivities = ReturnType<typeof handlerActivities>;
+type InlineHandlerActivities = ReturnType<typeof inlineHandlerActivities>;
 
 const { recordCommandTransition } = proxyLocalActivities<CoreActivities>({
   startToCloseTimeout: '30s',
@@ -63,6 +65,8 @@ const { handlerQueueHasWorkers } = proxyLocalActivities<CoreActivities>({
 
 /** A pickup timeout is HANDLER_NOT_FOUND only when no worker polls the domain's handler queue. */
 const PICKUP_ASKS_POLLERS = 'pickup-timeout-asks-pollers';
+/** Inline domains run the handler as a local activity of this workflow. */
+const INLINE_HANDLERS = 'inline-handlers';
 /** After a reschedule, the pickup wait is at least this long, so busy workers cost few history events. */
 const RESCHEDULED_PICKUP_MIN_MS = 30_000;
 
@@ -106,6 +110,8 @@ function classify(err: unknown): { error: CommandError; next: 'retry' | 'tsq' | 
     if (cause.type === 'BusinessRuleError') return { error: { kind: 'BUSINESS_RULE', ...error }, next: 'fail' };
     if (cause.type === 'PermanentCommandError') return { error: { kind: 'PERMANENT', ...error }, next: 'tsq', reason: 'PERMANENT' };
     if (cause.type === 'HandlerNotFound') return { error: { kind: 'HANDLER_NOT_FOUND', ...error }, next: 'tsq', reason: 'HANDLER_NOT_FOUND' };
+    // An inline attempt whose worker was lost: the counterpart of a missed heartbeat.
+    if (cause.type === 'HandlerLost') return { error: { kind: 'TIMEOUT', message: cause.message, code: 'WORKFLOW_TASK' }, next: 'retry' };
     return { error: { kind: 'TRANSIENT', ...error }, next: 'retry' };
   }
   return { error: { kind: 'TRANSIENT', message: err instanceof Error ? err.message : String(err) }, next: 'retry' };
@@ -128,11 +134,17 @@ export async function commandWorkflow(input: CommandWorkflowInput): Promise<Comm
       retry: { maximumAttempts: 1 },
     });
 
+  const inline = proxyLocalActivities<InlineHandlerActivities>({
+    startToCloseTimeout: Math.min(policy.handlerTimeoutMs, INLINE_HANDLER_TIMEOUT_MAX_MS),
+    retry: { maximumAttempts: 1 },
+  });
+
   /**
-   * Runs one attempt. A pickup timeout while workers poll the domain's queue (busy, or back from
+   * Runs one attempt, inline or on the domain's queue. A pickup timeout while workers poll the domain's queue (busy, or back from
    * an outage) schedules the same attempt again instead of parking it as HANDLER_NOT_FOUND.
    */
   async function runHandler(args: Parameters<HandlerActivities['runCommandHandler']>[0]): Promise<unknown> {
+    if (policy.execution === 'inline' && patched(INLINE_HANDLERS)) return inline.runCommandHandlerInline(args);
     for (let pickupTimeoutMs = policy.pickupTimeoutMs; ; pickupTimeoutMs = Math.max(policy.pickupTimeoutMs, RESCHEDULED_PICKUP_MIN_MS)) {
       try {
         return await handlerWith(pickupTimeoutMs).runCommandHandler(args);
