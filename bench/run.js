@@ -364,6 +364,14 @@ function makeScenarios({ temporal, apiUrl, apiKey, instanceId, receiver, databas
         await resultOf('demo', commandId);
       },
     },
+    'commands-inline': {
+      processes: CADENZA_PROCESSES,
+      fire: async () => {
+        const commandId = crypto.randomUUID();
+        await post({ domain: 'demo', type: 'noop', commandId, payload: {}, execution: 'inline' });
+        await resultOf('demo', commandId);
+      },
+    },
     'commands-library': {
       processes: CADENZA_PROCESSES,
       fire: async () => {

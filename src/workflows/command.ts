@@ -67,6 +67,8 @@ const { handlerQueueHasWorkers } = proxyLocalActivities<CoreActivities>({
 const PICKUP_ASKS_POLLERS = 'pickup-timeout-asks-pollers';
 /** Inline domains run the handler as a local activity of this workflow. */
 const INLINE_HANDLERS = 'inline-handlers';
+/** A retry with no backoff starts at once, without a timer (two history events and a workflow task less). */
+const NO_TIMER_WITHOUT_BACKOFF = 'no-timer-without-backoff';
 /** After a reschedule, the pickup wait is at least this long, so busy workers cost few history events. */
 const RESCHEDULED_PICKUP_MIN_MS = 30_000;
 
@@ -250,7 +252,7 @@ export async function commandWorkflow(input: CommandWorkflowInput): Promise<Comm
             lastError: error,
             nextAttemptAt,
           });
-          await sleep(delayMs);
+          if (delayMs > 0 || !patched(NO_TIMER_WITHOUT_BACKOFF)) await sleep(delayMs);
           continue;
         }
         const tsqReason: TsqReason = reason ?? 'EXHAUSTED';
