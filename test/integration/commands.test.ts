@@ -87,6 +87,17 @@ describe.each(EXECUTION_MODES)('%s handlers', (execution) => {
       expect(audit[audit.length - 1]).toBe('command.completed');
     });
 
+    it('retries at once when the backoff is 0, with no timer in the workflow history', async () => {
+      const client = await (await tenant()).client('operator');
+      const commandId = id();
+      const sent = await client.sendCommand({ domain: 'demo', type: 'flaky', commandId, payload: { failTimes: 1 }, backoffMs: [0] });
+      expect(await client.waitForCommand('demo', commandId, terminal)).toMatchObject({ status: 'COMPLETED', attempts: 2 });
+      const audit = await client.audit('demo', commandId);
+      expect(audit.find((e) => e.type === 'command.retry_scheduled')!.payload).toMatchObject({ attempt: 1, nextAttempt: 2, delayMs: 0 });
+      const history = await h.ctx.temporal.client.workflow.getHandle(sent.workflowId).fetchHistory();
+      expect(history.events!.filter((e) => e.timerStartedEventAttributes)).toEqual([]);
+    });
+
     it('sends a command to the troubleshooting queue as EXHAUSTED after its last attempt', async () => {
       const client = await (await tenant()).client('operator');
       const commandId = id();
