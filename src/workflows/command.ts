@@ -142,8 +142,9 @@ export async function commandWorkflow(input: CommandWorkflowInput): Promise<Comm
   });
 
   /**
-   * Runs one attempt, inline or on the domain's queue. A pickup timeout while workers poll the domain's queue (busy, or back from
-   * an outage) schedules the same attempt again instead of parking it as HANDLER_NOT_FOUND.
+   * Runs one attempt, inline or on the domain's queue. A pickup timeout while workers poll the
+   * domain's queue (busy, or back from an outage) schedules the same attempt again instead of
+   * parking it as HANDLER_NOT_FOUND.
    */
   async function runHandler(args: Parameters<HandlerActivities['runCommandHandler']>[0]): Promise<unknown> {
     if (policy.execution === 'inline' && patched(INLINE_HANDLERS)) return inline.runCommandHandlerInline(args);
