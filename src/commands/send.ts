@@ -14,6 +14,7 @@ import {
   commandAggregateId,
   DEFAULT_POLICY,
   type CommandWorkflowInput,
+  type ExecutionMode,
   type RetryPolicy,
 } from './model';
 import { domainPolicies } from './domains';
@@ -30,6 +31,7 @@ export interface SendInput {
   maxAttempts?: number;
   backoffMs?: number[];
   timeouts?: { handlerMs?: number; heartbeatMs?: number; pickupMs?: number };
+  execution?: ExecutionMode;
 }
 
 export interface SendResult {
@@ -46,6 +48,7 @@ export function resolvePolicy(input: SendInput, domainPolicy: Partial<RetryPolic
     handlerTimeoutMs: input.timeouts?.handlerMs ?? base.handlerTimeoutMs,
     heartbeatTimeoutMs: input.timeouts?.heartbeatMs ?? base.heartbeatTimeoutMs,
     pickupTimeoutMs: input.timeouts?.pickupMs ?? base.pickupTimeoutMs,
+    execution: input.execution ?? base.execution,
   };
 }
 
