@@ -161,10 +161,11 @@ export async function upsertNode(tx: Tx, instanceId: string, runId: string, n: N
   );
 }
 
-export async function findRun(tx: Tx, instanceId: string, runId: string, keyOrgId: string | null): Promise<RunRow | undefined> {
+/** `orgId`: the call's visible org (tenancy/scope.ts visibleOrgKey); null sees every org's runs. */
+export async function findRun(tx: Tx, instanceId: string, runId: string, orgId: string | null): Promise<RunRow | undefined> {
   const { rows } = await tx.query<RunRow>(
     'SELECT * FROM workflow_runs WHERE instance_id = $1 AND id = $2 AND ($3::text IS NULL OR org_id = $3)',
-    [instanceId, runId, keyOrgId],
+    [instanceId, runId, orgId],
   );
   return rows[0];
 }

@@ -8,6 +8,7 @@ import type { Plan } from '../dsl/plan';
 import type { DagDefinition } from '../dsl/types';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { newId } from '../ids';
+import { visibleOrgKey } from '../tenancy/scope';
 import { decodeCursor, encodeCursor, TIME_ID, type Page } from '../pagination';
 import { eagerStart } from '../temporal/eager-start';
 import { CadenzaInstance, CadenzaKind, CadenzaOrg } from '../temporal/search-attributes';
@@ -162,7 +163,7 @@ export async function executeWorkflow(ctx: TenantCtx, workflowId: string, body: 
 }
 
 async function visibleRun(tx: Tx, ctx: TenantCtx, runId: string): Promise<RunRow> {
-  const run = await findRun(tx, ctx.tenant.instanceId, runId, ctx.tenant.keyOrgId);
+  const run = await findRun(tx, ctx.tenant.instanceId, runId, visibleOrgKey(ctx.tenant));
   if (run === undefined) throw new NotFoundError('workflow run', runId);
   return run;
 }
@@ -181,7 +182,7 @@ export async function listRuns(ctx: TenantCtx, workflowId: string, query: { limi
     const { rows: wf } = await tx.query('SELECT 1 FROM workflow_definitions WHERE instance_id = $1 AND id = $2 AND ($3::text IS NULL OR org_id = $3)', [
       ctx.tenant.instanceId,
       workflowId,
-      ctx.tenant.keyOrgId,
+      visibleOrgKey(ctx.tenant),
     ]);
     if (wf.length === 0) throw new NotFoundError('workflow', workflowId);
     const rows = await listRunRows(tx, ctx.tenant.instanceId, workflowId, { status: query.status, after, limit: query.limit + 1 });
