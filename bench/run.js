@@ -201,8 +201,9 @@ async function openLoop(fire, rate, seconds) {
 async function startServices(tmp) {
   const attach = process.env.DATABASE_URL && process.env.TEMPORAL_ADDRESS;
   if (attach) {
-    log('attaching to DATABASE_URL and TEMPORAL_ADDRESS');
-    return { databaseUrl: process.env.DATABASE_URL, temporalAddress: process.env.TEMPORAL_ADDRESS, temporalPid: undefined, stop: async () => {} };
+    log('attaching to DATABASE_URL (DATABASE_OWNER_URL) and TEMPORAL_ADDRESS');
+    const ownerUrl = process.env.DATABASE_OWNER_URL ?? process.env.DATABASE_URL;
+    return { databaseUrl: process.env.DATABASE_URL, ownerUrl, temporalAddress: process.env.TEMPORAL_ADDRESS, temporalPid: undefined, stop: async () => {} };
   }
   const { startEmbeddedPostgres } = dist('embedded/postgres.js');
   const { startDevServer } = dist('embedded/temporal-server.js');
@@ -213,6 +214,7 @@ async function startServices(tmp) {
   ]);
   return {
     databaseUrl: pg.url,
+    ownerUrl: pg.ownerUrl,
     temporalAddress: temporal.address,
     temporalPid: temporal.child.process.pid,
     postgresPid: pg.child.process.pid,
@@ -220,13 +222,14 @@ async function startServices(tmp) {
   };
 }
 
-async function bootstrapTenant(databaseUrl) {
+/** The bench's own connection is the owner's: it seeds tables directly. */
+async function bootstrapTenant(services) {
   const { createDb, transaction, SYSTEM } = dist('db/db.js');
   const { migrate } = dist('db/migrate.js');
   const { createInstance } = dist('tenancy/instances.js');
   const { insertKey } = dist('tenancy/keys.js');
-  await migrate(databaseUrl);
-  const db = createDb(databaseUrl, 4, 'cadenza-bench');
+  await migrate(services.ownerUrl, undefined, services.databaseUrl);
+  const db = createDb(services.ownerUrl, 4, 'cadenza-bench');
   const instanceId = `bench-${crypto.randomBytes(3).toString('hex')}`;
   await createInstance(db, { id: instanceId, name: 'bench' });
   const { secret } = await transaction(db, SYSTEM, (tx) => insertKey(tx, instanceId, 'bench', { name: 'bench', role: 'admin', orgId: null }));
@@ -553,11 +556,12 @@ async function main() {
   try {
     const services = await startServices(tmp);
     cleanups.push(services.stop);
-    const { db, instanceId, apiKey } = await bootstrapTenant(services.databaseUrl);
+    const { db, instanceId, apiKey } = await bootstrapTenant(services);
     cleanups.push(() => db.end());
     const apiPort = await freePort();
     const env = {
       DATABASE_URL: services.databaseUrl,
+      DATABASE_OWNER_URL: services.ownerUrl,
       TEMPORAL_ADDRESS: services.temporalAddress,
       CADENZA_MASTER_KEY: crypto.randomBytes(32).toString('base64'),
       CADENZA_LOG_LEVEL: 'warn',
@@ -582,7 +586,7 @@ async function main() {
     cleanups.push(() => connection.close());
     const temporal = new Client({ connection });
     const PgBoss = require('pg-boss');
-    const boss = new PgBoss({ connectionString: services.databaseUrl, schema: 'pgboss_bench' });
+    const boss = new PgBoss({ connectionString: services.ownerUrl, schema: 'pgboss_bench' });
     boss.on('error', () => undefined);
     await boss.start();
     cleanups.push(() => boss.stop({ graceful: false, wait: true }));
@@ -605,7 +609,7 @@ async function main() {
       files: {},
     };
 
-    if (abScenario !== undefined) return await abRuns(scenarios, abScenario, pids, services.databaseUrl);
+    if (abScenario !== undefined) return await abRuns(scenarios, abScenario, pids, services.ownerUrl);
 
     // Open-loop rates are fractions of the peak of the scenario's own baseline.
     const peaks = {};

@@ -3,6 +3,7 @@ import { NativeConnection } from '@temporalio/worker';
 import type { Config } from './config/config';
 import type { AppCtx } from './context';
 import { createDb } from './db/db';
+import { assertAppRole } from './db/roles';
 import type { Logger } from './log';
 import { connectClient, connectionSettings } from './temporal/connection';
 import { installRuntime } from './temporal/runtime';
@@ -18,6 +19,12 @@ export interface OpenedCtx extends AppCtx {
 export async function openAppCtx(config: Config, log: Logger, role: string, options: { withWorker?: boolean } = {}): Promise<OpenedCtx> {
   if (config.database.url === undefined) throw new Error('no database URL: set DATABASE_URL or use `cadenza start`');
   const db = createDb(config.database.url, config.database.poolMax, `cadenza-${role}`);
+  try {
+    await assertAppRole(db);
+  } catch (err) {
+    await db.end();
+    throw err;
+  }
   let workerConnection: NativeConnection | undefined;
   let client: Client;
   if (options.withWorker) {

@@ -11,8 +11,14 @@ import path from 'node:path';
 import pg from 'pg';
 import { spawnChild, waitForPort, type Child } from './process';
 
+/** The login role the API and workers use (src/db/roles.ts). */
+const APP_ROLE = 'cadenza_app';
+
 export interface EmbeddedPostgres {
+  /** As the app role, which owns nothing (created by `migrate(ownerUrl, log, url)`). */
   url: string;
+  /** As the superuser `postgres`, which owns the tables and migrates. */
+  ownerUrl: string;
   child: Child;
   stop(): Promise<void>;
 }
@@ -134,10 +140,12 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, datab
   );
 
   const admin = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
+  const app = `postgres://${APP_ROLE}:${encodeURIComponent(readOrCreatePassword(path.join(dataDir, 'pg-app-password')))}@127.0.0.1:${port}`;
   await waitForQueries(`${admin}/postgres`);
   await ensureDatabase(`${admin}/postgres`, database);
   return {
-    url: `${admin}/${database}`,
+    url: `${app}/${database}`,
+    ownerUrl: `${admin}/${database}`,
     child,
     // SIGINT is PostgreSQL's fast shutdown: roll back open transactions, checkpoint, exit.
     stop: () => child.stop('SIGINT', 30_000),

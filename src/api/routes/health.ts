@@ -7,42 +7,44 @@ const Health = z.object({ status: z.string() }).openapi('Health');
 const Ready = z
   .object({
     status: z.enum(['ready', 'not_ready']),
-    checks: z.object({ postgres: z.string(), migrations: z.string(), temporal: z.string() }),
+    checks: z
+      .object({ postgres: z.enum(['ok', 'unavailable']), migrations: z.enum(['ok', 'pending', 'unavailable']), temporal: z.enum(['ok', 'unavailable']) })
+      .openapi({ description: 'One state per dependency; why one is not ok is logged, never answered.' }),
   })
   .openapi('Readiness');
 
-async function check(fn: () => Promise<string>): Promise<{ ok: boolean; detail: string }> {
+/** A dependency's state for anonymous callers; the reason goes to the log only. */
+async function check<T extends string>(ctx: AppCtx, name: string, fn: () => Promise<T>): Promise<T | 'unavailable'> {
   try {
-    return { ok: true, detail: await fn() };
+    return await fn();
   } catch (err) {
-    return { ok: false, detail: err instanceof Error ? err.message : String(err) };
+    ctx.log.warn({ err, dependency: name }, 'readiness check failed');
+    return 'unavailable';
   }
 }
 
 export async function readiness(ctx: AppCtx) {
   const [postgres, migrations, temporal] = await Promise.all([
-    check(async () => {
+    check(ctx, 'postgres', async () => {
       await ctx.db.query('SELECT 1');
-      return 'ok';
+      return 'ok' as const;
     }),
-    check(async () => {
+    check(ctx, 'migrations', async () => {
       const pending = await pendingMigrations(ctx.db);
-      if (pending.length > 0) throw new Error(`pending: ${pending.join(', ')} (run \`cadenza migrate\`)`);
-      return 'ok';
+      if (pending.length === 0) return 'ok' as const;
+      ctx.log.warn({ pending }, 'migrations are pending: run `cadenza migrate`');
+      return 'pending' as const;
     }),
-    check(async () => {
+    check(ctx, 'temporal', async () => {
       const { connection } = ctx.temporal.client;
       await connection.withDeadline(Date.now() + 3000, () =>
         connection.workflowService.describeNamespace({ namespace: ctx.temporal.namespace }),
       );
-      return 'ok';
+      return 'ok' as const;
     }),
   ]);
-  const ready = postgres.ok && migrations.ok && temporal.ok;
-  return {
-    status: ready ? ('ready' as const) : ('not_ready' as const),
-    checks: { postgres: postgres.detail, migrations: migrations.detail, temporal: temporal.detail },
-  };
+  const ready = postgres === 'ok' && migrations === 'ok' && temporal === 'ok';
+  return { status: ready ? ('ready' as const) : ('not_ready' as const), checks: { postgres, migrations, temporal } };
 }
 
 export const healthRoutes = [
