@@ -5,20 +5,33 @@ SHELL := /bin/bash
 NODE_STAMP := node_modules/.cadenza-installed
 BUILD_STAMP := dist/.build-stamp
 SOURCES := $(shell find src -type f -name '*.ts' 2>/dev/null)
+CONSOLE_SOURCES := $(shell find console -type f -not -path 'console/generated/*' 2>/dev/null)
 
-.PHONY: help start test fuzz deps tools build typecheck bench bench-quick clean
+.PHONY: help start cluster test test-cluster fuzz deps tools temporal-server build typecheck bench bench-quick clean
 
 help:
 	@echo "make start        run Cadenza on its embedded defaults (Temporal dev server + PostgreSQL)"
 	@echo "make test         run the whole test suite (installs included)"
+	@echo "make cluster      run the production topology: Temporal server on PostgreSQL, 2 APIs, 2 workers (CLUSTER_ARGS=--tls for mTLS)"
 	@echo "make fuzz         fuzz the API from its OpenAPI document with Schemathesis (a few minutes)"
-	@echo "make bench        run the benchmarks (bench/README.md); make bench-quick for a 2-minute check"
+	@echo "make bench        run the benchmarks (bench/README.md); make bench-quick for a 2-minute check;"
+	@echo "                  BENCH_ARGS=--server runs them on the self-hosted Temporal server, not the dev server"
 
 start: deps build
 	@exec node bin/cadenza start
 
-test: deps build typecheck
-	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" npx jest
+cluster: deps build temporal-server
+	@exec node dist/cluster/main.js $(CLUSTER_ARGS)
+
+# The suite on the dev server; then the chaos suite, which kills and restarts services of its own;
+# then the cluster suite on a self-hosted Temporal server.
+test: deps build typecheck temporal-server
+	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" CADENZA_TEST_CHROMIUM="$$(scripts/ensure-chromium.sh)" npx jest
+	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" npx jest -c jest.chaos.config.js
+	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" npx jest -c jest.cluster.config.js
+
+test-cluster: deps build temporal-server
+	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" npx jest -c jest.cluster.config.js
 
 fuzz: deps build
 	@CADENZA_FUZZ=1 TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" SCHEMATHESIS_PATH="$$(scripts/ensure-schemathesis.sh)" npx jest test/fuzz
@@ -34,20 +47,26 @@ $(NODE_STAMP): package.json package-lock.json
 tools:
 	@scripts/ensure-temporal.sh >/dev/null
 
+temporal-server:
+	@scripts/ensure-temporal-server.sh >/dev/null
+
 build: $(BUILD_STAMP)
 
-$(BUILD_STAMP): $(NODE_STAMP) $(SOURCES) tsconfig.json tsconfig.build.json
+# The build also builds the console (console/): its API client is generated from the OpenAPI
+# document of the code just compiled, so an API change the console does not follow fails here.
+$(BUILD_STAMP): $(NODE_STAMP) $(SOURCES) $(CONSOLE_SOURCES) tsconfig.json tsconfig.build.json
 	npm run --silent build
 	@touch $@
 
-typecheck: $(NODE_STAMP)
+typecheck: $(BUILD_STAMP)
 	npx tsc -p tsconfig.json --noEmit
+	npx tsc -p console/tsconfig.json
 
 bench: deps build
 	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" node bench/run.js $(BENCH_ARGS)
 
 bench-quick: deps build
-	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" node bench/run.js --quick
+	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" node bench/run.js --quick $(BENCH_ARGS)
 
 clean:
 	rm -rf dist node_modules/.cadenza-installed

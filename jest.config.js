@@ -5,8 +5,9 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  // The Schemathesis fuzz run is `make fuzz` (CADENZA_FUZZ=1).
-  testPathIgnorePatterns: process.env.CADENZA_FUZZ === '1' ? ['/node_modules/'] : ['/node_modules/', '/test/fuzz/'],
+  // The chaos suite (jest.chaos.config.js) and the cluster suite (jest.cluster.config.js) run their
+  // own services, after this one. The Schemathesis fuzz run is `make fuzz` (CADENZA_FUZZ=1).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/chaos/', '<rootDir>/test/cluster/', ...(process.env.CADENZA_FUZZ === '1' ? [] : ['/test/fuzz/'])],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   globalSetup: '<rootDir>/test/setup/global-setup.js',
   globalTeardown: '<rootDir>/test/setup/global-teardown.js',

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `make bench [BENCH_ARGS=--quick]`: Cadenza against bare Temporal on the same server, in the
 // same run. Starts PostgreSQL and the Temporal dev server as `make start` does (same SQLite
-// settings), or attaches to DATABASE_URL + TEMPORAL_ADDRESS; runs the API, a Cadenza worker and a
+// settings), or with --server the self-hosted Temporal server on PostgreSQL as `make cluster`
+// runs it, or attaches to DATABASE_URL + TEMPORAL_ADDRESS; runs the API, a Cadenza worker and a
 // bare baseline worker as separate processes; then each scenario closed-loop (peak throughput)
 // and open-loop at fixed rates derived from the baseline's peak (latency from the scheduled send
 // time). Writes bench/results/<timestamp>.{json,md,svg}. See bench/README.md.
@@ -9,7 +10,6 @@
 const { spawn } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 
@@ -37,6 +37,9 @@ const statements = process.argv.includes('--statements');
 // Temporal connection), attached to this run's PostgreSQL and dev server. --split runs
 // `cadenza api` and `cadenza worker` as two processes instead (CPU and RSS per role).
 const split = process.argv.includes('--split');
+// --server: Temporal as production runs it (src/cluster: the self-hosted server v1.29.1 with
+// PostgreSQL persistence and visibility, on this run's PostgreSQL) instead of the dev server.
+const selfHosted = process.argv.includes('--server');
 const CADENZA_PROCESSES = split ? ['api', 'worker'] : ['cadenza'];
 const PLAN = quick
   ? { closedSeconds: 4, openSeconds: 4, rateFractions: [0.5], concurrency: 32, queryRuns: 40 }
@@ -46,16 +49,7 @@ const CLK_TCK = 100;
 
 const log = (...a) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...a);
 
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
+const { freePort, freePortRange } = dist('embedded/process.js');
 
 function spawnProcess(name, args, env, readyText) {
   const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -208,18 +202,40 @@ async function startServices(tmp) {
   const { startEmbeddedPostgres } = dist('embedded/postgres.js');
   const { startDevServer } = dist('embedded/temporal-server.js');
   const { findTemporalCli } = dist('temporal/binary.js');
-  const [pg, temporal] = await Promise.all([
-    freePort().then((port) => startEmbeddedPostgres(tmp, port, 'cadenza_bench', statements ? ['shared_preload_libraries=pg_stat_statements'] : [])),
-    freePort().then((port) => startDevServer({ binary: findTemporalCli(), dbFile: path.join(tmp, 'temporal.db'), port, uiPort: undefined, namespace: 'default' })),
-  ]);
+  const startPostgres = async () => startEmbeddedPostgres(tmp, await freePort(), 'cadenza_bench', statements ? ['shared_preload_libraries=pg_stat_statements'] : []);
+  let pg;
+  let temporal;
+  if (selfHosted) {
+    pg = await startPostgres();
+    temporal = await startSelfHostedServer(tmp, pg.ownerUrl);
+  } else {
+    [pg, temporal] = await Promise.all([
+      startPostgres(),
+      freePort().then((port) => startDevServer({ binary: findTemporalCli(), dbFile: path.join(tmp, 'temporal.db'), port, uiPort: undefined, namespace: 'default' })),
+    ]);
+  }
   return {
     databaseUrl: pg.url,
     ownerUrl: pg.ownerUrl,
     temporalAddress: temporal.address,
     temporalPid: temporal.child.process.pid,
     postgresPid: pg.child.process.pid,
-    stop: async () => Promise.all([temporal.stop(), pg.stop()]),
+    stop: async () => {
+      await temporal.stop();
+      await pg.stop();
+    },
   };
+}
+
+/** The self-hosted server, its two databases beside Cadenza's on the same PostgreSQL (as its superuser). */
+async function startSelfHostedServer(tmp, pgUrl) {
+  const { ensureServerTools, setupServerDatabases, startTemporalServer } = dist('cluster/temporal-server.js');
+  const u = new URL(pgUrl);
+  const db = { host: u.hostname, port: Number(u.port), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password) };
+  const toolsDir = ensureServerTools();
+  await setupServerDatabases(toolsDir, db);
+  const port = await freePortRange(9);
+  return startTemporalServer({ toolsDir, port, db, tlsDir: undefined, namespace: 'default', logFile: path.join(tmp, 'temporal-server.log') });
 }
 
 /** The bench's own connection is the owner's: it seeds tables directly. */
@@ -428,7 +444,8 @@ function diamondDefinition() {
     G: to(['H', 1]),
     H: to(['I']),
   };
-  return { name: 'bench diamond', nodes, connections, settings: {} };
+  // Branches run side by side, as in the hand-written baseline (n8n itself runs one node at a time).
+  return { name: 'bench diamond', nodes, connections, settings: { maxParallel: 10 } };
 }
 
 /**
@@ -482,11 +499,15 @@ function serverCpuPer1000(s) {
   return `${((temporal / completed) * 1000).toFixed(1)} + ${((postgres / completed) * 1000).toFixed(1)}`;
 }
 
+function temporalLabel(result) {
+  return result.temporalServer === 'dev server' ? `Temporal dev server with SQLite (${result.sqlitePragmas.join(', ')})` : `Temporal server ${result.temporalServer}`;
+}
+
 function markdown(result) {
   const lines = [
     `# Benchmark ${result.startedAt}${result.quick ? ' (quick)' : ''}`,
     '',
-    `${result.machine.cpus} CPUs, Node ${result.machine.node}, Temporal dev server with SQLite (${result.sqlitePragmas.join(', ')}). Ratios are against the baseline measured in this run.`,
+    `${result.machine.cpus} CPUs, Node ${result.machine.node}, ${temporalLabel(result)}. Ratios are against the baseline measured in this run.`,
     '',
     '| scenario | peak throughput/s (closed loop) | ratio to its baseline | open-loop rate/s | p50 ms | p95 ms | p99 ms | p50 over baseline | p99 over baseline | peak RSS MB | CPU s / 1000 | server CPU s / 1000 (Temporal + PostgreSQL) |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
@@ -603,6 +624,7 @@ async function main() {
       quick,
       plan: PLAN,
       machine: { cpus: os.cpus().length, node: process.version, memoryGb: +(os.totalmem() / 2 ** 30).toFixed(1) },
+      temporalServer: selfHosted ? 'self-hosted v1.29.1, PostgreSQL persistence and visibility' : 'dev server',
       sqlitePragmas: dist('embedded/temporal-server.js').SQLITE_PRAGMAS,
       scenarios: {},
       queries: {},

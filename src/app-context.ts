@@ -1,11 +1,14 @@
-import { Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Config } from './config/config';
 import type { AppCtx } from './context';
 import { createDb } from './db/db';
 import { assertAppRole } from './db/roles';
 import type { Logger } from './log';
-import { connectClient, connectionSettings } from './temporal/connection';
+import { connectClient, connectionSettings, newClient } from './temporal/connection';
+import { Metrics } from './metrics/metrics';
+import { installTracing } from './telemetry/tracing';
+import { startMetricsServer } from './metrics/server';
 import { installRuntime } from './temporal/runtime';
 
 export interface OpenedCtx extends AppCtx {
@@ -25,21 +28,28 @@ export async function openAppCtx(config: Config, log: Logger, role: string, opti
     await db.end();
     throw err;
   }
+  const tracing = installTracing(`cadenza-${role}`);
+  const metrics = new Metrics();
   let workerConnection: NativeConnection | undefined;
   let client: Client;
   if (options.withWorker) {
-    installRuntime(log);
+    metrics.coreMetricsUrl = await installRuntime(log);
     workerConnection = await NativeConnection.connect(connectionSettings(config.temporal));
-    client = new Client({ connection: workerConnection, namespace: config.temporal.namespace });
+    client = newClient(workerConnection, config.temporal.namespace);
   } else {
     client = await connectClient(config.temporal);
   }
+  // The metrics listener (CADENZA_METRICS_PORT) lives as long as the process's context.
+  const metricsServer = await startMetricsServer(metrics, config.metrics, log);
   return {
     config,
     db,
     log,
+    metrics,
     temporal: { client, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, workerConnection },
     async close() {
+      await metricsServer?.close();
+      await tracing.processor.forceFlush();
       await client.connection.close();
       await db.end();
     },

@@ -4,6 +4,7 @@ import type { NativeConnection } from '@temporalio/worker';
 import type { Config } from './config/config';
 import type { Db } from './db/db';
 import type { Logger } from './log';
+import type { Metrics } from './metrics/metrics';
 
 export type Role = 'admin' | 'operator' | 'viewer';
 export const ROLE_RANK: Record<Role, number> = { viewer: 1, operator: 2, admin: 3 };
@@ -25,6 +26,8 @@ export interface AppCtx {
   db: Db;
   temporal: TemporalDeps;
   log: Logger;
+  /** This process's Prometheus metrics. */
+  metrics: Metrics;
 }
 
 /** Who is calling, resolved from the API key (and X-Cadenza-Org for instance-wide keys). */

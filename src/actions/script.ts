@@ -4,6 +4,7 @@
 // `api.http.fetch(url, init)` goes through the outbound address policy; `api.log` logs.
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import type { NodeScriptJob, NodeScriptResult } from '../dsl/script-job';
 import type { AddressPolicy } from '../net/address-policy';
 import { fetchHostFunction } from '../sandbox/http';
 import { runScript, type RunScriptInput, type RunScriptResult } from '../sandbox/sandbox';
@@ -72,8 +73,17 @@ export type ActionThreadInput = Omit<ActionRunInput, 'policy'> & { allowlist: st
 /** A script with no host functions (Code nodes, expressions): everything it needs is in its arguments. */
 export type PlainScriptInput = Omit<RunScriptInput, 'host'>;
 
-/** What a script thread runs: an action (with its api and outbound policy) or a plain script. */
-export type ScriptJob = { kind: 'action'; input: ActionThreadInput } | { kind: 'script'; input: PlainScriptInput };
+/** A job answered with the sandbox's result: an action (with its api and outbound policy) or a plain script. */
+export type SandboxJob = { kind: 'action'; input: ActionThreadInput } | { kind: 'script'; input: PlainScriptInput };
+
+/** What a script thread runs: a sandbox job, or a workflow node's expressions or Code. */
+export type ScriptJob = SandboxJob | { kind: 'node'; input: NodeScriptJob };
+
+/** A job that did not run (queue full, thread overstayed), in the shape its caller reads. */
+function notRun(job: ScriptJob, kind: 'busy' | 'timeout', message: string, durationMs: number): RunScriptResult | NodeScriptResult {
+  if (job.kind === 'node') return { ok: false, error: message };
+  return { ok: false, error: { kind, message }, logs: [], logsTruncated: false, durationMs };
+}
 
 /** Past the script's own deadline, how long a thread may take before it is terminated. */
 const THREAD_GRACE_MS = 2_000;
@@ -82,13 +92,7 @@ const THREAD_FILE = path.join(__dirname, 'script-thread.js');
 /** Scripts of one tenant that may wait for a thread; more are refused at once. */
 export const SCRIPT_QUEUE_PER_TENANT = 200;
 
-const BUSY: RunScriptResult = {
-  ok: false,
-  error: { kind: 'busy', message: `${SCRIPT_QUEUE_PER_TENANT} scripts of this tenant already wait for a script thread; try again later` },
-  logs: [],
-  logsTruncated: false,
-  durationMs: 0,
-};
+const BUSY = `${SCRIPT_QUEUE_PER_TENANT} scripts of this tenant already wait for a script thread; try again later`;
 
 /**
  * A few long-lived threads that run scripts one at a time each, so a script that spins until its
@@ -115,17 +119,20 @@ export class ScriptThreadPool {
     return Math.max(1, this.size - 1);
   }
 
-  async run(tenant: string, job: ScriptJob): Promise<RunScriptResult> {
+  /** A node job answers with values per item; the others with the sandbox's result. */
+  run(tenant: string, job: { kind: 'node'; input: NodeScriptJob }): Promise<NodeScriptResult>;
+  run(tenant: string, job: SandboxJob): Promise<RunScriptResult>;
+  async run(tenant: string, job: ScriptJob): Promise<RunScriptResult | NodeScriptResult> {
     const thread = await this.acquire(tenant);
-    if (thread === undefined) return BUSY;
+    if (thread === undefined) return notRun(job, 'busy', BUSY, 0);
     const started = Date.now();
-    return new Promise((resolve, reject) => {
+    return new Promise<RunScriptResult | NodeScriptResult>((resolve, reject) => {
       const done = () => {
         clearTimeout(kill);
         thread.off('message', onMessage);
         thread.off('exit', onExit);
       };
-      const onMessage = (result: RunScriptResult) => {
+      const onMessage = (result: RunScriptResult | NodeScriptResult) => {
         done();
         this.release(tenant, thread);
         resolve(result);
@@ -139,7 +146,7 @@ export class ScriptThreadPool {
         done();
         void thread.terminate();
         this.replace(tenant);
-        resolve({ ok: false, error: { kind: 'timeout', message: 'the script ran past its timeout and was stopped' }, logs: [], logsTruncated: false, durationMs: Date.now() - started });
+        resolve(notRun(job, 'timeout', 'the script ran past its timeout and was stopped', Date.now() - started));
       }, job.input.timeoutMs + THREAD_GRACE_MS);
       thread.on('message', onMessage);
       thread.on('exit', onExit);

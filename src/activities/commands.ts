@@ -13,7 +13,14 @@ import type { Tx } from '../db/db';
 import { planRunSteps, type RunStepPlan } from '../flows/flows';
 import { startFlowTrigger } from '../flows/runs';
 import { postReply, replySigningKey } from '../commands/replies';
+import type { Metrics } from '../metrics/metrics';
+import { activeSpan } from '../telemetry/tracing';
 import { createAddressPolicy } from '../net/address-policy';
+import { lastActivityPollMs } from '../temporal/pollers';
+import { persist } from './persist';
+
+/** A handler queue polled within this long has workers (Temporal's own poller history is five minutes). */
+const HANDLER_POLLED_WITHIN_MS = 5 * 60_000;
 
 export interface HandlerInput extends Command {
   attempt: number;
@@ -48,6 +55,17 @@ async function firePostTrigger(ctx: AppCtx, input: TransitionInput, trigger: 'po
   }
 }
 
+/** Counts a newly recorded transition that ends a command or parks it. */
+function countTransition(metrics: Metrics, input: TransitionInput, command: { sentAt: Date; totalAttempts: number } | undefined): void {
+  const details = { attempts: command?.totalAttempts, sentAt: command?.sentAt };
+  for (const e of input.events) {
+    if (e.type === COMMAND_EVENTS.completed || e.type === COMMAND_EVENTS.operatorComplete) metrics.commandFinished(input, 'completed', details);
+    if (e.type === COMMAND_EVENTS.failed) metrics.commandFinished(input, 'failed', details);
+    if (e.type === COMMAND_EVENTS.operatorCancel) metrics.commandFinished(input, 'canceled', details);
+    if (e.type === COMMAND_EVENTS.movedToTsq) metrics.commandFinished(input, 'parked', { ...details, reason: String(e.payload.reason) });
+  }
+}
+
 export function coreCommandActivities(ctx: AppCtx) {
   const policy = createAddressPolicy(ctx.config.outboundAllowlist);
   return {
@@ -56,9 +74,20 @@ export function coreCommandActivities(ctx: AppCtx) {
       // The trigger's actions are planned in the recording's transaction; only the first
       // recording fires it, so a replayed local activity starts no second run.
       const plan = trigger && ((tx: Tx) => planRunSteps(tx, input.instanceId, input.orgId, 'command', trigger));
-      const { read: steps, ...out } = await recordTransition(ctx.db, input, plan);
+      const { read: steps, command, ...out } = await recordTransition(ctx.db, input, plan);
+      if (out.recorded) countTransition(ctx.metrics, input, command);
       if (out.recorded && trigger !== undefined && steps !== undefined) await firePostTrigger(ctx, input, trigger, steps);
       return out;
+    },
+
+    /**
+     * Whether a worker polled a domain's handler queue lately (Temporal lists pollers for about
+     * five minutes after their last poll; a busy worker polls again when a slot frees up). Then
+     * workers serve the domain and were busy or briefly away: the attempt waits again.
+     */
+    async handlerQueueHasWorkers(input: { handlerTaskQueue: string }): Promise<boolean> {
+      const last = await lastActivityPollMs(ctx.temporal, input.handlerTaskQueue);
+      return last !== undefined && Date.now() - last < HANDLER_POLLED_WITHIN_MS;
     },
 
     /** One page of a bulk retry, acting as the operator who started it. */
@@ -93,28 +122,41 @@ function toFailure(err: unknown): ApplicationFailure {
 export function handlerActivities(ctx: AppCtx, registry: HandlerRegistry) {
   return {
     async runCommandHandler(input: HandlerInput): Promise<unknown> {
-      await recordStarted(ctx.db, input);
-      const handler = registry.get(input.domain, input.type);
-      if (handler === undefined) {
-        throw ApplicationFailure.nonRetryable(`no handler for ${input.domain}/${input.type} on worker ${os.hostname()}:${process.pid}`, 'HandlerNotFound');
-      }
       const { attempt, maxAttempts, totalAttempts, heartbeatIntervalMs, ...command } = input;
       const activity = Context.current();
-      // Liveness: heartbeat while the handler runs, so a dead worker is noticed within the heartbeat timeout.
+      // Liveness from the start (recording STARTED may wait for PostgreSQL), so a dead worker is
+      // noticed within the heartbeat timeout and a live one never is taken for dead.
       const beat = setInterval(() => activity.heartbeat(), heartbeatIntervalMs);
+      const timer = ctx.metrics.handlerDuration.startTimer({ domain: input.domain, type: input.type });
+      let outcome = 'error';
       try {
-        return await handler.handle(command, {
-          attempt,
-          maxAttempts,
-          totalAttempts,
-          correlationId: command.correlationId,
-          heartbeat: (details?: unknown) => activity.heartbeat(details),
-          signal: activity.cancellationSignal,
-        });
-      } catch (err) {
-        throw toFailure(err);
+        await persist(() => recordStarted(ctx.db, input));
+        const handler = registry.get(input.domain, input.type);
+        if (handler === undefined) {
+          throw ApplicationFailure.nonRetryable(`no handler for ${input.domain}/${input.type} on worker ${os.hostname()}:${process.pid}`, 'HandlerNotFound');
+        }
+        let result: unknown;
+        try {
+          result = await handler.handle(command, {
+            attempt,
+            maxAttempts,
+            totalAttempts,
+            correlationId: command.correlationId,
+            heartbeat: (details?: unknown) => activity.heartbeat(details),
+            signal: activity.cancellationSignal,
+            span: activeSpan(),
+            log: ctx.log.child({ domain: input.domain, type: input.type, commandId: input.commandId }),
+          });
+        } catch (err) {
+          const failure = toFailure(err);
+          outcome = failure.type === 'BusinessRuleError' ? 'business_rule' : failure.nonRetryable ? 'permanent' : 'error';
+          throw failure;
+        }
+        outcome = 'success';
+        return result;
       } finally {
         clearInterval(beat);
+        timer({ outcome });
       }
     },
   };

@@ -1,7 +1,9 @@
-// Activities of the DAG interpreter: run one node through the node registry, and keep the
-// run's rows in PostgreSQL. Node rows are idempotent upserts keyed by (run, node), so a retried
-// activity rewrites the same row.
+// Activities of the first DAG interpreter (dagWorkflow), kept for the runs it started: run one
+// node through the node runner, and keep the run's rows in PostgreSQL. Node rows are idempotent
+// upserts keyed by (run, node), so a retried activity rewrites the same row. recordDagNodes and
+// finishDagRun serve the n8n interpreter too.
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { ScriptThreadPool } from '../actions/script';
 import type { AppCtx, TenantCtx } from '../context';
 import { transaction } from '../db/db';
 import { CadenzaError } from '../errors';
@@ -10,15 +12,19 @@ import { TEMPORAL_REPLY_PREFIX, type CommandReply } from '../commands/model';
 import type { CommandView } from '../commands/queries';
 import { sendCommand } from '../commands/send';
 import type { SendCommandParams } from '../dsl/nodes/commands';
-import { preview, recordRunFinished, recordRunStarted, upsertNode, type NodeRecord, type RunStatus } from '../dag/run-store';
-import { ExpressionError } from '../dsl/expressions';
+import { recordRunFinished, recordRunStarted, upsertNode, type NodeRecord, type RunStatus } from '../dag/run-store';
+import { ExpressionError, referencedNodes } from '../dsl/expressions';
+import { CodeError, ParameterError, prepareNodeRun, runNode, type NodeRunDeps } from '../dsl/node-runner';
+import type { Plan } from '../dsl/plan';
+import { preview } from '../preview';
 import { nodeRegistry } from '../dsl/plugins';
-import { CodeError } from '../dsl/scripts';
-import { executeNode, resolveNodeParams, type NodePlugin } from '../dsl/registry';
+import type { RunPlan } from '../dsl/run-plan';
 import type { DagDefinition, DagNode, Item } from '../dsl/types';
 import { LIMITS, validateDefinition } from '../dsl/validate';
 import { createAddressPolicy, OutboundAddressRefused } from '../net/address-policy';
+import { observeNode } from '../telemetry/nodes';
 import { dagWorkflowId, type DagRunInput, type Outputs, type ReusedOutput } from '../workflows/dag-contract';
+import { persist } from './persist';
 
 export type { NodeRecord };
 
@@ -71,7 +77,33 @@ export interface PrepareRunInput {
 
 /** Errors no retry can fix: bad expressions, script errors, refused addresses. */
 function isPermanent(err: unknown): boolean {
-  return err instanceof ExpressionError || err instanceof CodeError || err instanceof OutboundAddressRefused || (err instanceof Error && err.message.startsWith('parameters after expressions'));
+  return err instanceof ExpressionError || err instanceof CodeError || err instanceof ParameterError || err instanceof OutboundAddressRefused;
+}
+
+/** The first interpreter's plan of a definition the current validator planned. */
+function legacyPlan(plan: RunPlan, def: DagDefinition): Plan {
+  const params = new Map(def.nodes.map((n) => [n.name, n.parameters ?? {}]));
+  return {
+    nodes: plan.nodes.map((n) => ({
+      name: n.name,
+      kind: n.kind === 'decoration' ? 'activity' : n.kind,
+      disabled: n.disabled,
+      outputs: n.outputs,
+      retry: n.retry,
+      timeoutMs: n.timeoutMs,
+      onError: n.onError,
+      ...(n.fallbackNode ? { fallbackNode: n.fallbackNode } : {}),
+      ...(n.wait ? { waitMs: n.wait.ms ?? 0 } : {}),
+      ...(n.signal ? { signal: n.signal } : {}),
+      ...(n.child ? { child: { workflowId: n.child.workflowId, ...(n.child.version !== undefined ? { version: n.child.version } : {}) } } : {}),
+      ...(n.command ? { command: n.command } : {}),
+      refs: [...referencedNodes(params.get(n.name))],
+    })),
+    edges: plan.edges,
+    maxParallel: plan.maxParallel,
+    ...(plan.executionTimeoutMs !== undefined ? { executionTimeoutMs: plan.executionTimeoutMs } : {}),
+    ...(plan.errorWorkflow !== undefined ? { errorWorkflow: plan.errorWorkflow } : {}),
+  };
 }
 
 /**
@@ -97,10 +129,22 @@ function isPermanentSendError(err: unknown): boolean {
   return err instanceof CadenzaError && err.kind !== 'unavailable';
 }
 
-export function dagActivities(ctx: AppCtx) {
+export function dagActivities(ctx: AppCtx, scripts: ScriptThreadPool) {
   const registry = nodeRegistry(ctx.config.workflows.pluginsDir);
   const outbound = createAddressPolicy(ctx.config.outboundAllowlist);
   const tenant = (instanceId: string) => ({ instanceId });
+
+  /** The first interpreter passed other nodes' output 0 along: they read as each node's only run. */
+  const refDeps = (instanceId: string, refs: Record<string, Item[]>, signal: AbortSignal): NodeRunDeps => ({
+    registry,
+    reader: { read: async (node) => (Object.prototype.hasOwnProperty.call(refs, node) ? { source: [], outputs: [refs[node]!] } : undefined) },
+    lastRun: (node) => (Object.prototype.hasOwnProperty.call(refs, node) ? 0 : undefined),
+    contextOf: async () => undefined,
+    scripts: (job) => scripts.run(instanceId, { kind: 'node', input: job }),
+    outbound,
+    signal,
+  });
+  const meta = (runId: string) => ({ workflow: { id: '', name: '', active: false }, execution: { id: runId, mode: 'manual' }, timezone: 'UTC' });
 
   async function record(instanceId: string, runId: string, nodes: NodeRecord[]): Promise<void> {
     await transaction(ctx.db, tenant(instanceId), async (tx) => {
@@ -113,24 +157,27 @@ export function dagActivities(ctx: AppCtx) {
       const activity = Context.current();
       const { attempt } = activity.info;
       const name = input.node.name;
-      await record(input.instanceId, input.runId, [{ name, status: 'running', attempts: attempt, inputPreview: preview(input.inputs), started: true }]);
+      await persist(() => record(input.instanceId, input.runId, [{ name, status: 'running', attempts: attempt, inputPreview: preview(input.inputs), started: true }]));
       const beat = setInterval(() => activity.heartbeat(), HEARTBEAT_MS);
       try {
-        const plugin = registry.get(input.node.type);
-        if (plugin === undefined) throw ApplicationFailure.nonRetryable(`node type '${input.node.type}' is not registered on this worker`, 'UnknownNodeType');
-        const items = await executeNode(plugin, input.node.parameters, { nodeName: name, inputs: input.inputs, outbound, signal: activity.cancellationSignal }, input.refs);
+        const items = await observeNode(ctx.metrics, input.node, () =>
+          runNode(
+            { node: input.node, inputs: input.inputs, source: [], runIndex: 0, context: {}, meta: meta(input.runId) },
+            refDeps(input.instanceId, input.refs, activity.cancellationSignal),
+          ),
+        );
         const outputs: Outputs = items.map((x) => (x.length > 0 ? x : null));
         const bytes = Buffer.byteLength(JSON.stringify(outputs));
         if (bytes > NODE_OUTPUT_LIMIT_BYTES) {
           throw ApplicationFailure.nonRetryable(`output is ${bytes} bytes; the limit is ${NODE_OUTPUT_LIMIT_BYTES} bytes`, 'NodeOutputTooLarge');
         }
-        await record(input.instanceId, input.runId, [{ name, status: 'completed', output: outputs, finished: true }]);
+        await persist(() => record(input.instanceId, input.runId, [{ name, status: 'completed', output: outputs, finished: true }]));
         return outputs;
       } catch (err) {
         const permanent = isPermanent(err) || (err instanceof ApplicationFailure && err.nonRetryable);
         const message = err instanceof Error ? err.message : String(err);
         const last = permanent || attempt >= input.maxAttempts;
-        await record(input.instanceId, input.runId, [{ name, status: last ? 'failed' : 'retrying', error: message, ...(last ? { finished: true } : {}) }]);
+        await persist(() => record(input.instanceId, input.runId, [{ name, status: last ? 'failed' : 'retrying', error: message, ...(last ? { finished: true } : {}) }]));
         if (permanent && !(err instanceof ApplicationFailure)) throw ApplicationFailure.nonRetryable(message, (err as Error).name);
         throw err;
       } finally {
@@ -144,9 +191,7 @@ export function dagActivities(ctx: AppCtx) {
      */
     async sendDagCommands(input: SendCommandsInput): Promise<SentCommand[]> {
       const name = input.node.name;
-      await record(input.instanceId, input.runId, [{ name, status: 'running', attempts: input.attempt, inputPreview: preview(input.inputs), started: true }]);
-      const plugin = registry.get(input.node.type) as NodePlugin<SendCommandParams> | undefined;
-      if (plugin === undefined) throw ApplicationFailure.nonRetryable(`node type '${input.node.type}' is not registered on this worker`, 'UnknownNodeType');
+      await persist(() => record(input.instanceId, input.runId, [{ name, status: 'running', attempts: input.attempt, inputPreview: preview(input.inputs), started: true }]));
       const tenantCtx: TenantCtx = {
         ...ctx,
         tenant: { instanceId: input.instanceId, orgId: input.orgId, role: 'operator', actor: `workflow:${input.runId}`, keyId: null, keyOrgId: null },
@@ -155,9 +200,10 @@ export function dagActivities(ctx: AppCtx) {
       const items = input.inputs.flat().length;
       if (items > LIMITS.commandsPerNode) throw ApplicationFailure.nonRetryable(`${items} items would send ${items} commands; the limit is ${LIMITS.commandsPerNode}`, 'TooManyCommands');
       try {
-        const params = await resolveNodeParams(plugin, input.node.parameters, input.inputs, input.refs);
+        const run = await prepareNodeRun({ node: input.node, inputs: [input.inputs.flat()], source: [], runIndex: 0, context: {}, meta: meta(input.runId) }, refDeps(input.instanceId, input.refs, Context.current().cancellationSignal));
         const sent: SentCommand[] = [];
-        for (const [i, p] of params.entries()) {
+        for (let i = 0; i < run.itemCount; i++) {
+          const p = run.params(i) as SendCommandParams;
           const commandId = dagCommandId(input, i, p.commandId);
           // The run id correlates every command of the run (GET /v1/commands?correlationId=<runId>).
           const { command } = await sendCommand(tenantCtx, { domain: p.domain, type: p.type, commandId, correlationId: input.runId, payload: p.payload ?? null, replyTo });
@@ -189,15 +235,17 @@ export function dagActivities(ctx: AppCtx) {
     },
 
     async finishDagRun(input: { instanceId: string; runId: string; status: RunStatus; error: { message: string; node: string | null } | null }): Promise<void> {
-      await transaction(ctx.db, tenant(input.instanceId), (tx) => recordRunFinished(tx, input.instanceId, input.runId, input.status, input.error));
+      const recorded = await transaction(ctx.db, tenant(input.instanceId), (tx) => recordRunFinished(tx, input.instanceId, input.runId, input.status, input.error));
+      if (recorded) ctx.metrics.runs.inc({ kind: 'workflow', outcome: input.status });
     },
 
     /** Loads and plans another workflow for Execute Workflow or an error workflow, and records its run. */
     async prepareDagRun(input: PrepareRunInput): Promise<DagRunInput> {
       return transaction(ctx.db, tenant(input.instanceId), async (tx) => {
+        // Only a workflow of the caller's own org: another org's is not found.
         const { rows } = await tx.query<{ name: string; latest_version: number; org_id: string | null }>(
-          'SELECT name, latest_version, org_id FROM workflow_definitions WHERE instance_id = $1 AND id = $2 AND deleted_at IS NULL',
-          [input.instanceId, input.workflowId],
+          'SELECT name, latest_version, org_id FROM workflow_definitions WHERE instance_id = $1 AND id = $2 AND deleted_at IS NULL AND org_id IS NOT DISTINCT FROM $3',
+          [input.instanceId, input.workflowId, input.orgId],
         );
         const wf = rows[0];
         if (wf === undefined) throw ApplicationFailure.nonRetryable(`workflow '${input.workflowId}' not found`, 'WorkflowNotFound');
@@ -231,7 +279,7 @@ export function dagActivities(ctx: AppCtx) {
           version,
           runId,
           definition: v.rows[0].definition,
-          plan: result.plan,
+          plan: legacyPlan(result.plan, v.rows[0].definition),
           input: input.input,
           historyEventLimit: ctx.config.workflows.historyEventLimit,
         };

@@ -3,11 +3,12 @@
 import type { AppCtx } from '../context';
 import { transaction } from '../db/db';
 import { loadVersion } from '../actions/actions';
-import { ScriptThreadPool } from '../actions/script';
+import type { ScriptThreadPool } from '../actions/script';
 import type { RunStepPlan } from '../flows/flows';
-import { recordRunEnded, recordStep } from '../flows/run-records';
+import { recordRunEnded, recordStep, type StepRecord } from '../flows/run-records';
 import { FLOW_RUN_LIMITS } from '../flows/runs';
 import type { SandboxError } from '../sandbox/sandbox';
+import { persist } from './persist';
 
 export interface ActionStepInput {
   instanceId: string;
@@ -33,12 +34,11 @@ export interface RunEndInput {
   error: Record<string, unknown> | null;
 }
 
-export function flowActivities(ctx: AppCtx) {
-  const threads = new ScriptThreadPool(ctx.config.actions.threads);
+export function flowActivities(ctx: AppCtx, threads: ScriptThreadPool) {
   return {
     async runActionStep(input: ActionStepInput): Promise<ActionStepOutput> {
-      const version = await transaction(ctx.db, { instanceId: input.instanceId }, (tx) =>
-        loadVersion(tx, input.instanceId, input.step.actionId, input.step.version),
+      const version = await persist(() =>
+        transaction(ctx.db, { instanceId: input.instanceId }, (tx) => loadVersion(tx, input.instanceId, input.step.actionId, input.step.version)),
       );
       const startedAt = new Date();
       const result =
@@ -62,7 +62,7 @@ export function flowActivities(ctx: AppCtx) {
       const error: SandboxError | null = result.ok
         ? contextOut === undefined ? { kind: 'runtime', message: 'the context is no longer an object' } : null
         : result.error;
-      await recordStep(ctx.db, {
+      const step: StepRecord = {
         instanceId: input.instanceId,
         orgId: input.orgId,
         runId: input.runId,
@@ -75,12 +75,13 @@ export function flowActivities(ctx: AppCtx) {
         logs: result.logs,
         logsTruncated: result.logsTruncated,
         stepLogLines: FLOW_RUN_LIMITS.stepLogLines,
-      });
+      };
+      await persist(() => recordStep(ctx.db, step));
       return error === null ? { state: 'succeeded', context: contextOut! } : { state: 'failed', error };
     },
 
     async recordFlowRunEnded(input: RunEndInput): Promise<void> {
-      await recordRunEnded(ctx.db, input);
+      if (await recordRunEnded(ctx.db, input)) ctx.metrics.runs.inc({ kind: 'flow', outcome: input.state });
     },
   };
 }

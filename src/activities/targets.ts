@@ -7,10 +7,13 @@ import type { AppCtx } from '../context';
 import { transaction } from '../db/db';
 import { recordRunEnded } from '../flows/run-records';
 import { createAddressPolicy, OutboundAddressRefused } from '../net/address-policy';
+import { statusClass } from '../metrics/metrics';
+import { inSpan } from '../telemetry/tracing';
 import { postSigned } from '../targets/post';
 import { EXECUTION_RUN_LIMITS } from '../targets/execute';
 import { recordCall, recordExecutionRunStarted, type ExecutionRunStart } from '../targets/run-records';
 import { loadSigningKey, type TargetSnapshot } from '../targets/targets';
+import { persist } from './persist';
 
 export interface CallTargetInput {
   instanceId: string;
@@ -44,19 +47,30 @@ export function targetActivities(ctx: AppCtx) {
     },
 
     async recordExecutionRunEnded(input: { instanceId: string; orgId?: string | null; runId: string; state: 'succeeded' | 'failed'; body: unknown; error: Record<string, unknown> | null }): Promise<void> {
-      await recordRunEnded(ctx.db, { instanceId: input.instanceId, orgId: input.orgId ?? null, runId: input.runId, state: input.state, context: { body: input.body }, error: input.error });
+      const recorded = await recordRunEnded(ctx.db, { instanceId: input.instanceId, orgId: input.orgId ?? null, runId: input.runId, state: input.state, context: { body: input.body }, error: input.error });
+      if (recorded) ctx.metrics.runs.inc({ kind: 'execution', outcome: input.state });
     },
 
     async callTarget(input: CallTargetInput): Promise<CallTargetOutput> {
       const { target } = input;
       const attempt = Context.current().info.attempt;
-      const key = await transaction(ctx.db, { instanceId: input.instanceId }, (tx) => loadSigningKey(tx, masterKeys(ctx.config), input.instanceId, target.id));
+      const key = await persist(() => transaction(ctx.db, { instanceId: input.instanceId }, (tx) => loadSigningKey(tx, masterKeys(ctx.config), input.instanceId, target.id)));
       const startedAt = new Date();
-      const record = (state: 'succeeded' | 'failed', statusCode: number | null, error: string | null) =>
-        recordCall(ctx.db, { instanceId: input.instanceId, runId: input.runId, position: input.position, attempt, target, state, statusCode, startedAt, endedAt: new Date(), error });
+      const timer = ctx.metrics.targetCalls.startTimer({ target_type: target.type });
+      const record = (state: 'succeeded' | 'failed', statusCode: number | null, error: string | null, response: unknown = null) => {
+        timer({ status: statusClass(statusCode) });
+        const endedAt = new Date();
+        return persist(() =>
+          recordCall(ctx.db, { instanceId: input.instanceId, runId: input.runId, position: input.position, attempt, target, state, statusCode, startedAt, endedAt, error, request: input.body, response }),
+        );
+      };
       let res;
       try {
-        res = await postSigned(policy, target.endpoint, key, input.body, target.timeoutMs);
+        res = await inSpan(`call target ${target.type}`, { 'cadenza.target.type': target.type, 'url.full': target.endpoint }, async (span) => {
+          const answer = await postSigned(policy, target.endpoint, key, input.body, target.timeoutMs);
+          span.setAttribute('http.response.status_code', answer.status);
+          return answer;
+        });
       } catch (err) {
         const refused = err instanceof OutboundAddressRefused;
         const message = (err as Error).message;
@@ -70,11 +84,11 @@ export function targetActivities(ctx: AppCtx) {
         throw ApplicationFailure.create({ type: TARGET_FAILURE.rejected, message, nonRetryable: true, details: [{ status: res.status, body: null }] });
       }
       if (res.ok) {
-        await record('succeeded', res.status, null);
+        await record('succeeded', res.status, null, body);
         return { status: res.status, body };
       }
       const clientError = res.status >= 400 && res.status < 500;
-      await record('failed', res.status, `HTTP ${res.status}`);
+      await record('failed', res.status, `HTTP ${res.status}`, body);
       throw ApplicationFailure.create({
         type: clientError ? TARGET_FAILURE.rejected : TARGET_FAILURE.failed,
         message: `answered HTTP ${res.status}`,

@@ -3,14 +3,14 @@
 // notify target with a signed payload. The firing is claimed in the same transaction that checks
 // the window, so a repeated evaluation cannot fire twice. An alert belongs to one org or to the
 // instance: an org's alert counts that org's runs only and notifies one of that org's targets.
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { AppCtx, TenantCtx } from '../context';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { pgCode, pgConstraint, transaction, type Tx } from '../db/db';
 import { push } from '../eventstore/eventstore';
 import { newId } from '../ids';
 import { createAddressPolicy } from '../net/address-policy';
-import { CadenzaInstance, CadenzaKind } from '../temporal/search-attributes';
+import { recordWorkflowStart, startRecorded, type WorkflowStart } from '../temporal/workflow-starts';
 import { postSigned } from '../targets/post';
 import { loadSigningKey, ownsTarget } from '../targets/targets';
 import { orgKey, visibleOrgKey, visibleSql } from '../tenancy/scope';
@@ -116,6 +116,7 @@ export async function addAlert(ctx: TenantCtx, input: AlertInput): Promise<Alert
   checkInput(input);
   const { instanceId, actor, orgId } = ctx.tenant;
   const id = newId('alr');
+  const start = alertStart(ctx.temporal.taskQueue, instanceId, orgId, id);
   const row = await transaction(ctx.db, ctx.tenant, async (tx) => {
     if (!(await ownsTarget(tx, instanceId, orgKey(orgId), input.notifyTargetId))) {
       throw ValidationError.field('body.notifyTargetId', `no target '${input.notifyTargetId}' of this ${orgId === null ? 'instance' : 'org'}`);
@@ -139,31 +140,18 @@ export async function addAlert(ctx: TenantCtx, input: AlertInput): Promise<Alert
         },
       },
     ]);
+    await recordWorkflowStart(tx, start);
     return out!;
   }).catch((err: unknown) => {
     if (pgCode(err) === '23505' && pgConstraint(err) === 'alerts_name_unique') throw new ConflictError(`an alert named '${input.name}' exists`, { field: 'body.name' });
     throw err;
   });
-  await startAlertWorkflow(ctx, instanceId, id);
+  await startRecorded(ctx, start);
   return toAlert(row);
 }
 
-async function startAlertWorkflow(ctx: TenantCtx, instanceId: string, alertId: string): Promise<void> {
-  try {
-    await ctx.temporal.client.workflow.start('alertWorkflow', {
-      workflowId: alertWorkflowId(instanceId, alertId),
-      taskQueue: ctx.temporal.taskQueue,
-      args: [{ instanceId, alertId }],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      staticSummary: `alert ${alertId}`,
-      typedSearchAttributes: [
-        { key: CadenzaInstance, value: instanceId },
-        { key: CadenzaKind, value: 'alert' },
-      ],
-    });
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-  }
+function alertStart(taskQueue: string, instanceId: string, orgId: string | null, alertId: string): WorkflowStart {
+  return { workflowType: 'alertWorkflow', workflowId: alertWorkflowId(instanceId, alertId), taskQueue, instanceId, orgId, kind: 'alert', args: [{ instanceId, alertId }], summary: `alert ${alertId}` };
 }
 
 /** An alert the caller may see; any other answers 404. */

@@ -22,7 +22,7 @@ const TENANT_ERRORS: Record<number, string> = {
   403: "The key lacks the role this needs, or an org key called an instance-level route",
   404: 'Not found in the caller\'s tenant, or X-Cadenza-Org names no org of the instance',
   422: 'A field is invalid; `errors` names it',
-  503: 'PostgreSQL or Temporal is unavailable; retry later',
+  503: 'PostgreSQL or Temporal is unreachable; resend the same request after Retry-After seconds',
 };
 
 /** What a route that reads a JSON body may answer besides. */
@@ -41,6 +41,8 @@ const OrgHeader = z.object({
 
 const problemContent = { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } };
 
+const RETRY_AFTER = { 'Retry-After': { description: 'Seconds to wait before resending the same request', schema: { type: 'integer' } } };
+
 export function buildOpenApi(routes: AnyRoute[], serverUrl: string): unknown {
   const registry = new OpenAPIRegistry();
   const bearer = registry.registerComponent('securitySchemes', 'bearer', {
@@ -54,10 +56,10 @@ export function buildOpenApi(routes: AnyRoute[], serverUrl: string): unknown {
     for (const [status, spec] of Object.entries(r.responses)) {
       // Errors are problem+json; a route's own error statuses say why in their description.
       if (Number(status) >= 400) responses[status] = { description: spec.description, content: problemContent };
-      else responses[status] = spec.schema ? { description: spec.description, content: { 'application/json': { schema: spec.schema } } } : { description: spec.description };
+      else responses[status] = spec.schema ? { description: spec.description, content: { [spec.contentType ?? 'application/json']: { schema: spec.schema } } } : { description: spec.description };
     }
     const errors = { ...(r.auth === 'public' ? {} : TENANT_ERRORS), ...(r.body === undefined ? {} : BODY_ERRORS) };
-    for (const [status, description] of Object.entries(errors)) responses[status] ??= { description, content: problemContent };
+    for (const [status, description] of Object.entries(errors)) responses[status] ??= { description, ...(status === '503' ? { headers: RETRY_AFTER } : {}), content: problemContent };
     registry.registerPath({
       method: r.method,
       path: r.path,

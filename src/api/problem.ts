@@ -1,8 +1,13 @@
 // RFC 9457 problem+json: the one place errors become HTTP responses.
 import type { Response } from 'express';
+import { isDbUnavailable } from '../db/db';
 import { CadenzaError, type ErrorKind, type FieldIssue } from '../errors';
+import { isTemporalUnavailable } from '../temporal/connection';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** What a 503 tells the client to wait before it resends (the same request, with the same ids). */
+export const RETRY_AFTER_SECONDS = 5;
 
 const STATUS: Record<ErrorKind, number> = {
   bad_request: 400,
@@ -53,8 +58,21 @@ export function problem(status: number, slug: string, detail: string, extra: Rec
   return { ...extra, type: problemType(slug), title: TITLE[status] ?? 'Error', status, detail };
 }
 
+/** The dependency a failure shows to be away, if any. */
+function unavailableDependency(err: unknown): 'postgres' | 'temporal' | undefined {
+  if (isDbUnavailable(err)) return 'postgres';
+  if (isTemporalUnavailable(err)) return 'temporal';
+  return undefined;
+}
+
+const DEPENDENCY_NAME = { postgres: 'PostgreSQL', temporal: 'Temporal' } as const;
+
 /** Maps a thrown value to a problem; unknown errors become a 500 without internals. */
 export function problemFromError(err: unknown): Problem {
+  const away = unavailableDependency(err);
+  if (away !== undefined) {
+    return problem(503, 'unavailable', `${DEPENDENCY_NAME[away]} is unreachable; resend the same request after Retry-After seconds`, { dependency: away });
+  }
   if (err instanceof CadenzaError) {
     const status = STATUS[err.kind];
     return problem(status, err.kind.replace(/_/g, '-'), err.message, {
@@ -67,6 +85,7 @@ export function problemFromError(err: unknown): Problem {
 
 export function sendProblem(res: Response, p: Problem): void {
   const requestId = res.getHeader('x-request-id');
+  if (p.status === 503) res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
   res
     .status(p.status)
     .type(PROBLEM_CONTENT_TYPE)

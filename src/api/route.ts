@@ -12,12 +12,16 @@ export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 export interface Reply {
   status: number;
   body?: unknown;
+  /** A body that is not JSON (Prometheus text); its Content-Type goes in `headers`. */
+  text?: string;
   headers?: Record<string, string>;
 }
 
 export interface ResponseSpec {
   description: string;
   schema?: z.ZodType;
+  /** application/json unless said otherwise. */
+  contentType?: string;
 }
 
 type Input<P, Q, B> = { params: P; query: Q; body: B };
@@ -68,6 +72,9 @@ export function publicRoute<P extends z.ZodType = EmptyT, Q extends z.ZodType = 
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
 
+/** How long a request waits for Temporal (its retries included) before it answers 503. */
+export const TEMPORAL_DEADLINE_MS = 15_000;
+
 export function expressPath(openApiPath: string): string {
   return openApiPath.replace(/\{([^}]+)\}/g, ':$1');
 }
@@ -106,7 +113,12 @@ function jsonBody(spec: AnyRoute): RequestHandler {
 }
 
 export function mountRoute(router: Router, app: AppCtx, spec: AnyRoute): void {
-  const handlers: RequestHandler[] = [];
+  const handlers: RequestHandler[] = [
+    (_req, res, next) => {
+      res.locals.route = spec.path;
+      next();
+    },
+  ];
   if (spec.auth !== 'public') {
     const minRole = spec.auth;
     // Authenticate before reading the body, so a caller without a key learns nothing else.
@@ -119,12 +131,14 @@ export function mountRoute(router: Router, app: AppCtx, spec: AnyRoute): void {
   handlers.push(async (req, res) => {
     const ctx: AppCtx = { ...app, log: req.log ?? app.log };
     const input = parseInput(spec, req);
-    const reply =
-      spec.auth === 'public'
-        ? await spec.handler(ctx, input, req)
-        : await spec.handler({ ...ctx, tenant: res.locals.tenant as Tenant }, input, req);
+    // A call to Temporal that would outlast this answers 503 (a synchronous run sets its own, longer bound).
+    const { connection } = app.temporal.client;
+    const reply = await connection.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, () =>
+      spec.auth === 'public' ? spec.handler(ctx, input, req) : spec.handler({ ...ctx, tenant: res.locals.tenant as Tenant }, input, req),
+    );
     for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
-    if (reply.body === undefined) res.status(reply.status).end();
+    if (reply.text !== undefined) res.status(reply.status).send(reply.text);
+    else if (reply.body === undefined) res.status(reply.status).end();
     else res.status(reply.status).json(reply.body);
   });
   router[spec.method](expressPath(spec.path), ...handlers);

@@ -14,6 +14,7 @@ export interface RunningApi {
 export async function startApi(ctx: AppCtx, host: string, port: number, serverUrl?: string): Promise<RunningApi> {
   // Workflow node plugins load now, so a bad one stops the API at start, as it stops a worker.
   nodeRegistry(ctx.config.workflows.pluginsDir);
+  ctx.metrics.watchTroubleshootingQueue(ctx.db);
   const requestLog = new RequestLogWriter(ctx.db, ctx.log);
   const app = createApp(ctx, { requestLog, serverUrl });
   const server = await new Promise<Server>((resolve, reject) => {

@@ -2,10 +2,10 @@
 // the environment; API commands (keys, tsq, …) talk HTTP with an API key.
 import fs from 'node:fs';
 import path from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { startApi } from '../api/server';
 import { openAppCtx } from '../app-context';
-import { CadenzaApiError, CadenzaClient, type BulkRetry } from '../client';
+import { CadenzaClient } from '../client';
 import { ConfigError, loadConfig, masterKeys, publicUrl, type ProcessRole } from '../config/config';
 import { rotateMasterKey } from '../crypto/rotate';
 import { createDb } from '../db/db';
@@ -16,6 +16,9 @@ import { ensureBootstrap } from '../tenancy/bootstrap';
 import { connectClient } from '../temporal/connection';
 import { ensureSearchAttributes } from '../temporal/search-attribute-registration';
 import { startWorker } from '../worker/worker';
+import { addApplyCommand } from './apply';
+import { describeError, EXIT } from './output';
+import { addApiCommands, type ApiOpts } from './verbs';
 
 function configFor(role: ProcessRole) {
   const config = loadConfig(process.env, role);
@@ -52,8 +55,9 @@ async function runApi(): Promise<void> {
   });
 }
 
-async function runWorker(opts: { domains?: string; handlers?: string; concurrency?: string }): Promise<void> {
+async function runWorker(opts: { domains?: string; handlers?: string; concurrency?: string; metricsPort?: string }): Promise<void> {
   if (opts.domains !== undefined) process.env.CADENZA_WORKER_DOMAINS = opts.domains;
+  if (opts.metricsPort !== undefined) process.env.CADENZA_METRICS_PORT = opts.metricsPort;
   if (opts.handlers !== undefined) process.env.CADENZA_HANDLERS_DIR = opts.handlers;
   if (opts.concurrency !== undefined) process.env.CADENZA_WORKER_CONCURRENCY = opts.concurrency;
   const { config, log } = configFor('worker');
@@ -109,14 +113,8 @@ async function runRotateMaster(): Promise<void> {
   }
 }
 
-interface ApiOpts {
-  url?: string;
-  key?: string;
-  org?: string;
-}
-
 /** The HTTP client for API commands: --url/--key flags, CADENZA_URL/CADENZA_API_KEY, or the local bootstrap key. */
-export function apiClient(opts: ApiOpts): CadenzaClient {
+export function apiClient(opts: Pick<ApiOpts, 'url' | 'key' | 'org'>): CadenzaClient {
   const url = opts.url ?? process.env.CADENZA_URL ?? 'http://127.0.0.1:3000';
   const dataDir = path.resolve(process.env.CADENZA_DATA_DIR ?? '.data');
   const keyFile = path.join(dataDir, 'bootstrap-admin-key');
@@ -125,32 +123,11 @@ export function apiClient(opts: ApiOpts): CadenzaClient {
   return new CadenzaClient({ url, apiKey, org: opts.org ?? process.env.CADENZA_ORG });
 }
 
-function withApiOptions(cmd: Command): Command {
-  return cmd
-    .addOption(new Option('--url <url>', 'API base URL').env('CADENZA_URL'))
-    .addOption(new Option('--key <key>', 'API key (default: .data/bootstrap-admin-key)').env('CADENZA_API_KEY'))
-    .addOption(new Option('--org <orgId>', 'X-Cadenza-Org for instance-wide keys').env('CADENZA_ORG'));
-}
-
-/** Prints a bulk retry's progress until it completes. */
-async function followBulkRetry(client: CadenzaClient, started: BulkRetry): Promise<void> {
-  let b = started;
-  for (;;) {
-    process.stderr.write(`bulk retry ${b.id}: ${b.state}, matched ${b.matched}, retried ${b.retried}, failed ${b.failedCount}\n`);
-    if (b.state === 'COMPLETED') return print(b);
-    await new Promise((r) => setTimeout(r, 1000));
-    b = await client.getBulkRetry(b.id);
-  }
-}
-
-function print(value: unknown): void {
-  console.log(JSON.stringify(value, null, 2));
-}
-
 export function buildProgram(): Command {
   const program = new Command('cadenza')
     .description('Durable orchestration on Temporal and PostgreSQL: commands with a troubleshooting queue, action flows, workflows.')
-    .showHelpAfterError();
+    .showHelpAfterError()
+    .exitOverride();
 
   program
     .command('start')
@@ -166,93 +143,20 @@ export function buildProgram(): Command {
     .option('--domains <list>', 'serve only these comma-separated domains (CADENZA_WORKER_DOMAINS)')
     .option('--handlers <dir>', 'load command handlers from this folder (CADENZA_HANDLERS_DIR)')
     .option('--concurrency <n>', 'handler activities run at once (CADENZA_WORKER_CONCURRENCY)')
+    .option('--metrics-port <port>', 'serve /metrics on this port (CADENZA_METRICS_PORT)')
     .action(runWorker);
   program
     .command('migrate')
     .description('Apply database migrations, create the default instance and its admin key, register search attributes')
     .action(runMigrate);
 
-  const keys = program.command('keys').description('Manage API keys (admin)');
-  withApiOptions(keys.command('create').description('Create a key; its secret is printed once'))
-    .requiredOption('--name <name>', 'a name for the key (recorded as the operator identity)')
-    .addOption(new Option('--role <role>', 'admin, operator or viewer').choices(['admin', 'operator', 'viewer']).makeOptionMandatory())
-    .option('--for-org <orgId>', 'scope the key to one org')
-    .action(async (o: ApiOpts & { name: string; role: 'admin' | 'operator' | 'viewer'; forOrg?: string }) => {
-      print(await apiClient(o).createKey({ name: o.name, role: o.role, orgId: o.forOrg }));
-    });
-  withApiOptions(keys.command('list').description('List keys'))
-    .option('--limit <n>', 'page size', '100')
-    .option('--cursor <cursor>', 'next page')
-    .action(async (o: ApiOpts & { limit: string; cursor?: string }) => {
-      print(await apiClient(o).listKeys({ limit: Number(o.limit), cursor: o.cursor }));
-    });
-  withApiOptions(keys.command('revoke').description('Revoke a key').argument('<keyId>')).action(async (keyId: string, o: ApiOpts) => {
-    print(await apiClient(o).revokeKey(keyId));
-  });
-  keys
+  addApiCommands(program, apiClient);
+  addApplyCommand(program, apiClient);
+  program.commands
+    .find((c) => c.name() === 'keys')!
     .command('rotate-master')
     .description('Re-encrypt every stored secret under CADENZA_MASTER_KEY (the old key in CADENZA_MASTER_KEY_PREVIOUS); needs DATABASE_URL')
     .action(runRotateMaster);
-
-  const tsq = program.command('tsq').description('Work the troubleshooting queue');
-  withApiOptions(tsq.command('list').description('List commands in the queue, newest first'))
-    .option('--domain <domain>')
-    .option('--type <type>')
-    .option('--limit <n>', 'page size', '50')
-    .option('--cursor <cursor>', 'next page')
-    .action(async (o: ApiOpts & { domain?: string; type?: string; limit: string; cursor?: string }) => {
-      print(await apiClient(o).listTroubleshooting({ domain: o.domain, type: o.type, limit: Number(o.limit), cursor: o.cursor }));
-    });
-  withApiOptions(tsq.command('retry').description('Retry a command (attempts start again); --all retries every match').argument('[domain]').argument('[commandId]'))
-    .option('--reason <text>')
-    .option('--all', 'bulk: retry every entry matching --domain/--type')
-    .option('--domain <domain>', 'filter for --all')
-    .option('--type <type>', 'filter for --all')
-    .action(async (domain: string | undefined, commandId: string | undefined, o: ApiOpts & { reason?: string; all?: boolean; domain?: string; type?: string }) => {
-      const client = apiClient(o);
-      if (o.all) return followBulkRetry(client, await client.bulkRetry({ domain: o.domain, type: o.type, reason: o.reason }));
-      if (domain === undefined || commandId === undefined) throw new ConfigError(['tsq retry needs <domain> <commandId>, or --all']);
-      print(await client.retryCommand(domain, commandId, o.reason));
-    });
-  withApiOptions(tsq.command('cancel').description('Cancel a command in the queue').argument('<domain>').argument('<commandId>'))
-    .requiredOption('--reason <text>', 'why (required, recorded in the audit trail)')
-    .action(async (domain: string, commandId: string, o: ApiOpts & { reason: string }) => {
-      print(await apiClient(o).cancelCommand(domain, commandId, o.reason));
-    });
-  withApiOptions(tsq.command('complete').description('Complete a command in the queue by hand').argument('<domain>').argument('<commandId>'))
-    .option('--result <json>', 'the result to record and reply with')
-    .option('--reason <text>')
-    .action(async (domain: string, commandId: string, o: ApiOpts & { result?: string; reason?: string }) => {
-      print(await apiClient(o).completeCommand(domain, commandId, o.result === undefined ? undefined : JSON.parse(o.result), o.reason));
-    });
-
-  const commands = program.command('commands').description('Send and inspect commands');
-  withApiOptions(commands.command('send').description('Send a command').argument('<domain>').argument('<type>'))
-    .option('--payload <json>', 'JSON payload', '{}')
-    .option('--id <commandId>', 'idempotency key (generated when absent)')
-    .option('--reply-to <url>')
-    .action(async (domain: string, type: string, o: ApiOpts & { payload: string; id?: string; replyTo?: string }) => {
-      print(await apiClient(o).sendCommand({ domain, type, payload: JSON.parse(o.payload), commandId: o.id, replyTo: o.replyTo }));
-    });
-  withApiOptions(commands.command('get').description('Show a command').argument('<domain>').argument('<commandId>')).action(
-    async (domain: string, commandId: string, o: ApiOpts) => {
-      print(await apiClient(o).getCommand(domain, commandId));
-    },
-  );
-  withApiOptions(commands.command('audit').description("Show a command's audit trail").argument('<domain>').argument('<commandId>')).action(
-    async (domain: string, commandId: string, o: ApiOpts) => {
-      print(await apiClient(o).audit(domain, commandId));
-    },
-  );
-  withApiOptions(commands.command('list').description('List commands'))
-    .option('--status <status>')
-    .option('--domain <domain>')
-    .option('--type <type>')
-    .option('--correlation-id <id>')
-    .option('--limit <n>', 'page size', '50')
-    .action(async (o: ApiOpts & { status?: string; domain?: string; type?: string; correlationId?: string; limit: string }) => {
-      print(await apiClient(o).listCommands({ status: o.status as never, domain: o.domain, type: o.type, correlationId: o.correlationId, limit: Number(o.limit) }));
-    });
 
   return program;
 }
@@ -261,17 +165,11 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(2);
-    }
-    if (err instanceof CadenzaApiError) {
-      console.error(`Error: ${err.message}`);
-      for (const e of err.problem.errors ?? []) console.error(`  ${e.field}: ${e.message}`);
-      process.exit(1);
-    }
-    console.error(err instanceof Error ? `Error: ${err.message}` : err);
-    process.exit(1);
+    // Usage mistakes (commander has printed them) exit 2; --help and --version exit 0.
+    if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage);
+    const { message, code } = describeError(err);
+    console.error(message);
+    process.exit(code);
   }
 }
 

@@ -57,6 +57,7 @@ export interface ApiKey {
 }
 
 export type CommandStatus = 'PENDING' | 'IN_PROGRESS' | 'RETRY_WAIT' | 'COMPLETED' | 'FAILED' | 'CANCELED' | 'IN_TROUBLESHOOTING_QUEUE';
+export type TsqReason = 'EXHAUSTED' | 'PERMANENT' | 'HANDLER_NOT_FOUND';
 
 export interface SendCommandInput {
   domain: string;
@@ -85,7 +86,7 @@ export interface Command {
   totalAttempts: number;
   maxAttempts: number;
   lastError: { kind: string; message: string; code?: string; details?: unknown } | null;
-  tsqReason: string | null;
+  tsqReason: TsqReason | null;
   result: unknown;
   nextAttemptAt: string | null;
   createdAt: string;
@@ -223,7 +224,7 @@ export class CadenzaClient {
     return this.request('GET', `/v1/batches/${seg(batchId)}`);
   }
 
-  listTroubleshooting(filter: { domain?: string; type?: string; limit?: number; cursor?: string } = {}): Promise<Page<Command>> {
+  listTroubleshooting(filter: { domain?: string; type?: string; tsqReason?: TsqReason; limit?: number; cursor?: string } = {}): Promise<Page<Command>> {
     return this.request('GET', '/v1/troubleshooting', undefined, filter);
   }
 
@@ -239,9 +240,11 @@ export class CadenzaClient {
     return this.request('POST', `/v1/troubleshooting/${seg(domain)}/${seg(commandId)}/complete`, { result, reason });
   }
 
-  /** Starts a bulk retry of the queue entries matching the filter; follow it with getBulkRetry. */
-  bulkRetry(filter: { domain?: string; type?: string; reason?: string; limit?: number } = {}): Promise<BulkRetry> {
-    return this.request('POST', '/v1/troubleshooting/retry', filter);
+  /** Starts a bulk retry of the selected queue entries, or of those matching the filter; follow it with getBulkRetry. */
+  bulkRetry(
+    request: { domain?: string; type?: string; tsqReason?: TsqReason; commands?: { domain: string; commandId: string }[]; reason?: string; limit?: number } = {},
+  ): Promise<BulkRetry> {
+    return this.request('POST', '/v1/troubleshooting/retry', request);
   }
 
   getBulkRetry(bulkId: string): Promise<BulkRetry> {

@@ -104,6 +104,7 @@ export async function sendBatch(ctx: TenantCtx, input: BatchInput): Promise<Batc
     throw err;
   }
 
+  for (const r of rows) ctx.metrics.commandsSent.inc({ domain: r.domain, type: r.type });
   // A start that fails is left to the dispatcher.
   await mapBounded(rows, BATCH_CONCURRENCY, (r) => startOrDefer(ctx, r));
   // response/SendCommand for each stored command: a failing target with interruptOnError answers 424.

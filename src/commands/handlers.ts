@@ -3,6 +3,8 @@
 //
 //   const { defineHandler, PermanentCommandError } = require('cadenza/handlers');
 //   module.exports = [defineHandler({ domain: 'billing', type: 'Charge', async handle(command, ctx) { … } })];
+import type { Span } from '@opentelemetry/api';
+import type { Logger } from '../log';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DOMAIN_RE, TYPE_RE } from './model';
@@ -28,6 +30,10 @@ export interface HandlerContext {
   heartbeat(details?: unknown): void;
   /** Aborted when the attempt is cancelled or times out, or the worker shuts down past its grace period. */
   signal: AbortSignal;
+  /** The attempt's OpenTelemetry span (non-recording when tracing is off); spans the handler starts are its children. */
+  span: Span;
+  /** The worker's logger; each line carries the command's request id and correlation id. */
+  log: Logger;
 }
 
 export interface HandlerDefinition<P = any, R = unknown> {

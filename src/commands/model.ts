@@ -15,7 +15,8 @@ export type CommandStatus = (typeof COMMAND_STATUSES)[number];
 export const TERMINAL_STATUSES: readonly CommandStatus[] = ['COMPLETED', 'FAILED', 'CANCELED'];
 
 /** Why a command sits in the troubleshooting queue. */
-export type TsqReason = 'EXHAUSTED' | 'PERMANENT' | 'HANDLER_NOT_FOUND';
+export const TSQ_REASONS = ['EXHAUSTED', 'PERMANENT', 'HANDLER_NOT_FOUND'] as const;
+export type TsqReason = (typeof TSQ_REASONS)[number];
 
 /** Event types of the command aggregate, in the order of the lifecycle. */
 export const COMMAND_EVENTS = {
@@ -137,6 +138,10 @@ export interface BulkRetryInput {
   operator: string;
   domain?: string;
   type?: string;
+  tsqReason?: TsqReason;
+  /** Retries exactly these entries instead of those matching the filter. */
+  commands?: { domain: string; commandId: string }[];
+  /** The operator's note, recorded with each retry. */
   reason?: string;
   /** The most entries to retry. */
   limit: number;

@@ -9,7 +9,7 @@ import { newId } from '../ids';
 import { NotFoundError } from '../errors';
 import { CadenzaInstance, CadenzaKind, CadenzaOrg } from '../temporal/search-attributes';
 import { commandWorkflowId, type BulkRetryInput, type BulkRetryProgress, type CommandSnapshot, type OperatorInput } from './model';
-import { findCommandRow, listTroubleshooting, toCommand, type CommandView } from './queries';
+import { findCommandRow, listTroubleshooting, toCommand, type CommandView, type TroubleshootingFilter } from './queries';
 
 export type OperatorAction = 'retry' | 'cancel' | 'complete';
 
@@ -42,18 +42,17 @@ export async function operate(
   return toCommand(await findCommandRow({ ...ctx, tenant: { ...ctx.tenant, orgId: row.org_id } }, domain, commandId));
 }
 
-/** Retries one page of queue entries matching the filter, a few at a time; the bulk retry workflow's step. */
-export async function retryPage(
-  ctx: TenantCtx,
-  f: { domain?: string; type?: string; reason?: string; limit: number; cursor: string | null },
-): Promise<{ matched: number; retried: number; failed: BulkRetryProgress['failed']; nextCursor: string | null }> {
-  const page = await listTroubleshooting(ctx, { domain: f.domain, type: f.type, limit: f.limit, cursor: f.cursor ?? undefined });
-  const out = { matched: page.items.length, retried: 0, failed: [] as BulkRetryProgress['failed'], nextCursor: page.nextCursor };
-  const queue = [...page.items];
+type BulkRetryPage = { matched: number; retried: number; failed: BulkRetryProgress['failed']; nextCursor: string | null };
+
+/** Retries one page of a bulk retry (the selected entries, or the queue entries matching the filter), a few at a time; the bulk retry workflow's step. */
+export async function retryPage(ctx: TenantCtx, input: Omit<BulkRetryInput, 'instanceId' | 'orgId' | 'operator'> & { cursor: string | null }): Promise<BulkRetryPage> {
+  const { entries, nextCursor } = input.commands !== undefined ? selectionPage(input.commands, input.cursor, input.limit) : await filterPage(ctx, input);
+  const out: BulkRetryPage = { matched: entries.length, retried: 0, failed: [], nextCursor };
+  const queue = [...entries];
   const worker = async () => {
     for (let c = queue.shift(); c !== undefined; c = queue.shift()) {
       try {
-        await operate(ctx, 'retry', c.domain, c.commandId, { reason: f.reason });
+        await operate(ctx, 'retry', c.domain, c.commandId, { reason: input.reason });
         out.retried += 1;
       } catch (err) {
         out.failed.push({ domain: c.domain, commandId: c.commandId, error: (err as Error).message });
@@ -64,21 +63,38 @@ export async function retryPage(
   return out;
 }
 
+type Entries = { entries: { domain: string; commandId: string }[]; nextCursor: string | null };
+
+// A selection pages by offset; the cursor is the index of the next entry.
+function selectionPage(commands: { domain: string; commandId: string }[], cursor: string | null, limit: number): Entries {
+  const from = cursor === null ? 0 : Number(cursor);
+  const to = from + limit;
+  return { entries: commands.slice(from, to), nextCursor: to < commands.length ? String(to) : null };
+}
+
+async function filterPage(ctx: TenantCtx, f: TroubleshootingFilter & { limit: number; cursor: string | null }): Promise<Entries> {
+  const page = await listTroubleshooting(ctx, { domain: f.domain, type: f.type, tsqReason: f.tsqReason, limit: f.limit, cursor: f.cursor ?? undefined });
+  return { entries: page.items, nextCursor: page.nextCursor };
+}
+
 export interface BulkRetryView extends BulkRetryProgress {
   id: string;
 }
 
 const bulkWorkflowId = (instanceId: string, id: string) => `bulk:${instanceId}:${id}`;
 
-/** Starts a bulk retry of every queue entry matching the filter (up to `limit`); poll its progress. */
-export async function startBulkRetry(ctx: TenantCtx, f: { domain?: string; type?: string; reason?: string; limit: number }): Promise<BulkRetryView> {
+export type BulkRetryRequest = Omit<BulkRetryInput, 'instanceId' | 'orgId' | 'operator'>;
+
+/** Starts a bulk retry of the selected entries, or of every queue entry matching the filter (up to `limit`); poll its progress. */
+export async function startBulkRetry(ctx: TenantCtx, request: BulkRetryRequest): Promise<BulkRetryView> {
   const id = newId('bulk');
+  const f: BulkRetryRequest = request.commands !== undefined ? { commands: request.commands, reason: request.reason, limit: request.commands.length } : request;
   const input: BulkRetryInput = { instanceId: ctx.tenant.instanceId, orgId: ctx.tenant.orgId, operator: ctx.tenant.actor, ...f };
   await ctx.temporal.client.workflow.start('bulkRetryWorkflow', {
     workflowId: bulkWorkflowId(ctx.tenant.instanceId, id),
     taskQueue: ctx.temporal.taskQueue,
     args: [input],
-    staticSummary: `bulk retry ${f.domain ?? 'all domains'}${f.type ? `/${f.type}` : ''}`,
+    staticSummary: f.commands !== undefined ? `bulk retry of ${f.commands.length} selected` : `bulk retry ${f.domain ?? 'all domains'}${f.type ? `/${f.type}` : ''}`,
     typedSearchAttributes: [
       { key: CadenzaInstance, value: ctx.tenant.instanceId },
       ...(ctx.tenant.orgId ? [{ key: CadenzaOrg, value: ctx.tenant.orgId }] : []),

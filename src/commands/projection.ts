@@ -63,7 +63,12 @@ const COLUMN: Record<keyof TransitionSet, string> = {
 
 const JSON_COLUMNS = new Set(['last_error', 'result']);
 
-async function updateCommandRow(tx: Tx, input: Pick<TransitionInput, 'instanceId' | 'orgId' | 'domain' | 'commandId' | 'set'>, at: Date): Promise<void> {
+interface CommandTimes {
+  sentAt: Date;
+  totalAttempts: number;
+}
+
+async function updateCommandRow(tx: Tx, input: Pick<TransitionInput, 'instanceId' | 'orgId' | 'domain' | 'commandId' | 'set'>, at: Date): Promise<CommandTimes | undefined> {
   const assignments = ['updated_at = $5', 'dispatched_at = COALESCE(dispatched_at, $5)'];
   const values: unknown[] = [input.instanceId, orgKey(input.orgId), input.domain, input.commandId, at];
   for (const [key, value] of Object.entries(input.set) as [keyof TransitionSet, unknown][]) {
@@ -72,7 +77,11 @@ async function updateCommandRow(tx: Tx, input: Pick<TransitionInput, 'instanceId
     values.push(JSON_COLUMNS.has(column) && value !== null ? JSON.stringify(value) : value);
     assignments.push(`${column} = $${values.length}`);
   }
-  await tx.query(`UPDATE commands SET ${assignments.join(', ')} WHERE instance_id = $1 AND org_key = $2 AND domain = $3 AND command_id = $4`, values);
+  const { rows } = await tx.query<{ created_at: Date; total_attempts: number }>(
+    `UPDATE commands SET ${assignments.join(', ')} WHERE instance_id = $1 AND org_key = $2 AND domain = $3 AND command_id = $4 RETURNING created_at, total_attempts`,
+    values,
+  );
+  return rows[0] && { sentAt: rows[0].created_at, totalAttempts: rows[0].total_attempts };
 }
 
 interface BatchRow {
@@ -134,7 +143,7 @@ export async function recordTransition<R = never>(
   db: Db,
   input: TransitionInput,
   andRead?: (tx: Tx) => Promise<R>,
-): Promise<TransitionOutcome & { read?: R }> {
+): Promise<TransitionOutcome & { read?: R; command?: CommandTimes }> {
   return transaction(db, { instanceId: input.instanceId }, async (tx) => {
     const aggregateId = commandAggregateId(input.domain, input.commandId, input.orgId);
     const events = input.events.map((e, i) => ({
@@ -149,9 +158,9 @@ export async function recordTransition<R = never>(
     const stored = await push(tx, input.instanceId, input.creator, events);
     if (stored.length === 0) return { recorded: false, batchCompleted: await batchStateIfDone(tx, input) };
     const at = stored[stored.length - 1]!.createdAt;
-    await updateCommandRow(tx, input, at);
+    const command = await updateCommandRow(tx, input, at);
     const batchCompleted = await countBatchOutcome(tx, input, at);
-    return { recorded: true, batchCompleted, read: andRead && (await andRead(tx)) };
+    return { recorded: true, batchCompleted, read: andRead && (await andRead(tx)), command };
   });
 }
 
@@ -179,12 +188,13 @@ export async function recordStarted(db: Db, input: StartedInput): Promise<void> 
         type: COMMAND_EVENTS.started,
         eventId: `command:${aggregateId}:attempt:${input.totalAttempts}:started`,
         payload: { attempt: input.attempt, totalAttempts: input.totalAttempts },
-        project: (ptx, e) =>
-          updateCommandRow(
+        project: async (ptx, e) => {
+          await updateCommandRow(
             ptx,
             { ...input, set: { status: 'IN_PROGRESS', attempts: input.attempt, totalAttempts: input.totalAttempts, nextAttemptAt: null } },
             e.createdAt,
-          ),
+          );
+        },
       },
     ]),
   );

@@ -6,7 +6,7 @@ import { transaction } from '../db/db';
 import { readAggregate } from '../eventstore/eventstore';
 import { decodeCursor, toPage, type CursorShape, type Page } from '../pagination';
 import { visibleOrgKey, visibleSql } from '../tenancy/scope';
-import { commandAggregateId, commandWorkflowId, COMMAND_STATUSES, type CommandError, type CommandStatus, type RetryPolicy } from './model';
+import { commandAggregateId, commandWorkflowId, COMMAND_STATUSES, type CommandError, type CommandStatus, type RetryPolicy, type TsqReason } from './model';
 
 const COMMAND_CURSOR: CursorShape = ['time', 'text', 'text'];
 
@@ -198,7 +198,13 @@ export async function commandAudit(ctx: TenantCtx, domain: string, commandId: st
 }
 
 /** The troubleshooting queue: newest entries first, with payload, last error and attempts. */
-export async function listTroubleshooting(ctx: TenantCtx, f: { domain?: string; type?: string; limit: number; cursor?: string }): Promise<Page<CommandView>> {
+export interface TroubleshootingFilter {
+  domain?: string;
+  type?: string;
+  tsqReason?: TsqReason;
+}
+
+export async function listTroubleshooting(ctx: TenantCtx, f: TroubleshootingFilter & { limit: number; cursor?: string }): Promise<Page<CommandView>> {
   const after = decodeCursor(f.cursor, COMMAND_CURSOR);
   const { tenant } = ctx;
   return transaction(ctx.db, tenant, async (tx) => {
@@ -208,13 +214,44 @@ export async function listTroubleshooting(ctx: TenantCtx, f: { domain?: string; 
           AND ${visibleSql(2)}
           AND ($3::text IS NULL OR domain = $3)
           AND ($4::text IS NULL OR type = $4)
-          AND ($5::timestamptz IS NULL OR (updated_at, domain, command_id) < ($5, $6, $7))
+          AND ($5::text IS NULL OR tsq_reason = $5)
+          AND ($6::timestamptz IS NULL OR (updated_at, domain, command_id) < ($6, $7, $8))
         ORDER BY updated_at DESC, domain DESC, command_id DESC
-        LIMIT $8`,
-      [tenant.instanceId, visibleOrgKey(tenant), f.domain ?? null, f.type ?? null, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, f.limit + 1],
+        LIMIT $9`,
+      [tenant.instanceId, visibleOrgKey(tenant), f.domain ?? null, f.type ?? null, f.tsqReason ?? null, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, f.limit + 1],
     );
     return toPage(rows, f.limit, toCommand, (r) => [r.updated_at.toISOString(), r.domain, r.command_id]);
   });
+}
+
+export interface TroubleshootingCount {
+  domain: string;
+  type: string;
+  tsqReason: TsqReason;
+  count: number;
+}
+
+/** Most groups the depth query returns; the largest first. */
+export const TROUBLESHOOTING_COUNT_GROUPS = 500;
+
+/** The depth of the troubleshooting queue per domain, type and reason, largest first. */
+export async function countTroubleshooting(ctx: TenantCtx): Promise<{ items: TroubleshootingCount[]; total: number; truncated: boolean }> {
+  const { tenant } = ctx;
+  const rows = await transaction(ctx.db, tenant, async (tx) => {
+    const res = await tx.query<{ domain: string; type: string; tsq_reason: TsqReason; n: number }>(
+      `SELECT domain, type, tsq_reason, count(*)::int AS n FROM commands
+        WHERE instance_id = $1 AND status = 'IN_TROUBLESHOOTING_QUEUE' AND ${visibleSql(2)}
+        GROUP BY domain, type, tsq_reason
+        ORDER BY n DESC, domain, type, tsq_reason`,
+      [tenant.instanceId, visibleOrgKey(tenant)],
+    );
+    return res.rows;
+  });
+  return {
+    items: rows.slice(0, TROUBLESHOOTING_COUNT_GROUPS).map((r) => ({ domain: r.domain, type: r.type, tsqReason: r.tsq_reason, count: r.n })),
+    total: rows.reduce((sum, r) => sum + r.n, 0),
+    truncated: rows.length > TROUBLESHOOTING_COUNT_GROUPS,
+  };
 }
 
 export interface BatchView {

@@ -246,6 +246,7 @@ export async function sendCommand(ctx: TenantCtx, request: SendInput): Promise<S
     if (err instanceof ConcurrencyError) return attempt();
     throw err;
   });
+  if (outcome.created) ctx.metrics.commandsSent.inc({ domain: input.domain, type: input.type });
   // A resend also (re)starts the workflow: harmless if it runs, a repair if the first start was lost.
   if (outcome.created || outcome.row.status === 'PENDING') await startOrDefer(ctx, outcome.row);
   // response/SendCommand: the command is stored and started; its targets may rewrite the answer.

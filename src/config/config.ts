@@ -17,6 +17,8 @@ export interface TemporalConfig {
   cliPath: string | undefined;
   embeddedPort: number;
   embeddedUiPort: number;
+  /** The Temporal Web UI the console links workflows to; the embedded one in embedded mode. */
+  webUiUrl: string | undefined;
 }
 
 export interface Config {
@@ -61,6 +63,8 @@ export interface Config {
   };
   /** Host names, IPs and CIDRs that outbound calls may reach although they are not public. */
   outboundAllowlist: string[];
+  /** Who may scrape /metrics: the token's holders on the API port; anyone who reaches the metrics port when no token is set. */
+  metrics: { port: number | undefined; host: string; token: string | undefined };
 }
 
 export class ConfigError extends Error {
@@ -85,6 +89,7 @@ export const variables: VariableDoc[] = [
   { name: 'CADENZA_PG_PORT', default: '5433', description: 'Port of the embedded PostgreSQL (embedded mode only).' },
   { name: 'CADENZA_TEMPORAL_PORT', default: '7233', description: 'gRPC port of the embedded Temporal dev server (embedded mode only).' },
   { name: 'CADENZA_TEMPORAL_UI_PORT', default: '8233', description: 'Port of the embedded Temporal Web UI (embedded mode only).' },
+  { name: 'CADENZA_TEMPORAL_UI_URL', default: 'the embedded Web UI, else none', description: 'Temporal Web UI that the console links workflows to (`<url>/namespaces/<namespace>/workflows/<id>`).' },
   { name: 'CADENZA_TASK_QUEUE', default: 'cadenza', description: 'Temporal task queue of Cadenza workflows; handler queues are named <queue>-handlers-<domain>.' },
   { name: 'CADENZA_LOG_LEVEL', default: 'info', description: 'trace, debug, info, warn, error or silent.' },
   { name: 'CADENZA_MASTER_KEY', default: 'generated in the data folder', description: '32 bytes, base64 or hex, that encrypt stored secrets. Required for `cadenza api` and `cadenza worker`.' },
@@ -95,7 +100,7 @@ export const variables: VariableDoc[] = [
   { name: 'CADENZA_WORKER_DOMAINS', default: 'all loaded', description: 'Comma-separated domains whose handlers this worker serves.' },
   { name: 'CADENZA_WORKER_CONCURRENCY', default: '50', description: 'Handler activities one worker runs at once.' },
   { name: 'CADENZA_WORKER_SHUTDOWN_GRACE_SECONDS', default: '30', description: 'On SIGTERM, how long in-flight handlers may run before they are cancelled.' },
-  { name: 'CADENZA_DISPATCH_AFTER_SECONDS', default: '15', description: 'A committed command whose workflow has not started after this long is started by the dispatcher (a crash between commit and start loses nothing).' },
+  { name: 'CADENZA_DISPATCH_AFTER_SECONDS', default: '15', description: 'A committed command, flow run, DAG run or alert whose workflow has not started after this long is started by the dispatcher (a crash between commit and start, or Temporal away, loses nothing).' },
   { name: 'CADENZA_EVENT_DISPATCHER', default: 'true', description: 'Run the event dispatcher in the worker: it delivers the event log to event executions (one leader per task queue).' },
   { name: 'CADENZA_COMMAND_PAYLOAD_LIMIT_BYTES', default: '262144', description: 'Largest command payload (serialized JSON).' },
   { name: 'CADENZA_BATCH_MAX_COMMANDS', default: '1000', description: 'Most commands in one batch.' },
@@ -104,8 +109,11 @@ export const variables: VariableDoc[] = [
   { name: 'CADENZA_ACTION_MAX_TIMEOUT_SECONDS', default: '20', description: 'Largest timeout an action may set (the default timeout is 10 s).' },
   { name: 'CADENZA_ACTION_MEMORY_LIMIT_BYTES', default: '33554432', description: 'Memory cap of one action script run in the sandbox.' },
   { name: 'CADENZA_ACTION_QUOTA_SECONDS', default: '0 (no quota)', description: 'Action-seconds an instance may use per calendar month (UTC); flow runs over it are refused with 429.' },
-  { name: 'CADENZA_ACTION_THREADS', default: '4', description: 'Threads per worker process that run action scripts; more scripts at once wait for a free thread.' },
+  { name: 'CADENZA_ACTION_THREADS', default: '4', description: 'Threads per worker process that run scripts (action scripts, workflow expressions and Code); more scripts at once wait for a free thread.' },
   { name: 'CADENZA_OUTBOUND_ALLOWLIST', default: 'none', description: 'Comma-separated host names, IPs or CIDRs that `api.http.fetch` may reach although they are loopback, private, link-local or unique-local.' },
+  { name: 'CADENZA_METRICS_PORT', default: 'none', description: 'Port of a separate /metrics listener (Prometheus text) for this process: `cadenza worker`, `cadenza api` or `cadenza start`.' },
+  { name: 'CADENZA_METRICS_HOST', default: '127.0.0.1', description: 'Interface the metrics listener binds to.' },
+  { name: 'CADENZA_METRICS_TOKEN', default: 'none', description: 'Bearer token that scrapers send. With it, /metrics is also served on the API port and both need the token; without it, the API port answers 404 and the metrics listener is open.' },
   { name: 'DATABASE_URL', default: 'embedded', description: 'External PostgreSQL, as the role the API and workers use: one that owns nothing (README: Database roles). Replaces the embedded one. Required for api, worker and migrate.' },
   { name: 'DATABASE_OWNER_URL', default: 'DATABASE_URL', description: 'The same database as the role that owns the tables: `cadenza migrate` and `cadenza start` migrate with it and create the role of DATABASE_URL if missing.' },
   { name: 'TEMPORAL_ADDRESS', default: 'embedded', description: 'External Temporal frontend (host:port); replaces the dev server. Required for api and worker.' },
@@ -215,7 +223,14 @@ function readTemporal(r: Reader): TemporalConfig {
     cliPath: r.str('TEMPORAL_CLI_PATH'),
     embeddedPort: r.int('CADENZA_TEMPORAL_PORT', 7233, 1, 65535),
     embeddedUiPort: r.int('CADENZA_TEMPORAL_UI_PORT', 8233, 1, 65535),
+    webUiUrl: readHttpUrl(r, 'CADENZA_TEMPORAL_UI_URL'),
   };
+}
+
+function readHttpUrl(r: Reader, name: string): string | undefined {
+  const url = r.str(name);
+  if (url !== undefined && !/^https?:\/\/[^\s/]+/.test(url)) r.problems.push(`${name} must be an http(s) URL (got '${url}')`);
+  return url?.replace(/\/+$/, '');
 }
 
 function readWorker(r: Reader, role: ProcessRole): Config['worker'] {
@@ -239,6 +254,13 @@ function readAllowlist(r: Reader): string[] {
   const { entries, invalid } = parseAllowlist(r.str('CADENZA_OUTBOUND_ALLOWLIST'));
   for (const e of invalid) r.problems.push(`CADENZA_OUTBOUND_ALLOWLIST has an entry that is not a host name, IP or CIDR: '${e}'`);
   return entries;
+}
+
+function readMetrics(r: Reader): Config['metrics'] {
+  const raw = r.str('CADENZA_METRICS_PORT');
+  const token = r.str('CADENZA_METRICS_TOKEN');
+  if (token !== undefined && token.length < 16) r.problems.push('CADENZA_METRICS_TOKEN must be at least 16 characters (generate one with `openssl rand -hex 16`)');
+  return { port: raw === undefined ? undefined : r.int('CADENZA_METRICS_PORT', 0, 0, 65535), host: r.str('CADENZA_METRICS_HOST') ?? '127.0.0.1', token };
 }
 
 /** Parses the environment for a process role; throws ConfigError listing every problem. */
@@ -294,6 +316,7 @@ export function loadConfig(env: Env, role: ProcessRole): Config {
       threads: r.int('CADENZA_ACTION_THREADS', 4, 1, 256),
     },
     outboundAllowlist: readAllowlist(r),
+    metrics: readMetrics(r),
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;

@@ -3,10 +3,10 @@
 import type { TenantCtx } from '../context';
 import { transaction, type Tx } from '../db/db';
 import { nodeRegistry } from '../dsl/plugins';
-import type { Plan } from '../dsl/plan';
+import type { RunPlan } from '../dsl/run-plan';
 import type { DagDefinition } from '../dsl/types';
 import { validateWithScripts } from '../dsl/scripts';
-import type { DagIssue } from '../dsl/validate';
+import { workflowReferences, type DagIssue } from '../dsl/validate';
 import { NotFoundError, ValidationError } from '../errors';
 import { push } from '../eventstore/eventstore';
 import { newId } from '../ids';
@@ -85,7 +85,7 @@ const toVersion = (r: VersionRow): WorkflowVersion => ({
 });
 
 /** Validates a definition against this process's node registry; throws 422 listing every issue. */
-export async function checkDefinition(ctx: TenantCtx, definition: unknown, prefix = 'body.definition'): Promise<Plan> {
+export async function checkDefinition(ctx: TenantCtx, definition: unknown, prefix = 'body.definition'): Promise<RunPlan> {
   const result = await validateWithScripts(definition, nodeRegistry(ctx.config.workflows.pluginsDir), prefix);
   if (result.plan === undefined) throw new ValidationError(result.issues, `the workflow definition has ${result.issues.length} error(s)`);
   return result.plan;
@@ -109,6 +109,24 @@ function checkLabel(label: string | undefined, previous: string | null): void {
   if (previous !== null && compareSemver(label, previous) <= 0) {
     throw ValidationError.field('body.versionLabel', `must be greater than the latest label ${previous}`);
   }
+}
+
+/**
+ * The workflows a definition runs (Execute Workflow, settings.errorWorkflow) must exist in the
+ * saving workflow's own org; another org's workflow reads as missing.
+ */
+async function checkReferences(tx: Tx, instanceId: string, orgId: string | null, definition: unknown, selfId?: string): Promise<void> {
+  const issues: DagIssue[] = [];
+  for (const ref of workflowReferences(definition as DagDefinition, 'body.definition')) {
+    if (ref.id === selfId) continue;
+    const { rows } = await tx.query('SELECT 1 FROM workflow_definitions WHERE instance_id = $1 AND id = $2 AND deleted_at IS NULL AND org_id IS NOT DISTINCT FROM $3', [
+      instanceId,
+      ref.id,
+      orgId,
+    ]);
+    if (rows.length === 0) issues.push({ field: ref.field, message: `workflow '${ref.id}' does not exist in this workflow's org` });
+  }
+  if (issues.length > 0) throw new ValidationError(issues, `the workflow definition has ${issues.length} error(s)`);
 }
 
 /** Visible rows: same instance (RLS), not deleted, and in the key's org when the key is org-scoped. */
@@ -147,6 +165,7 @@ export async function createWorkflow(ctx: TenantCtx, input: SaveInput): Promise<
   const id = newId('wf');
   const label = input.versionLabel ?? null;
   return transaction(ctx.db, ctx.tenant, async (tx) => {
+    await checkReferences(tx, ctx.tenant.instanceId, ctx.tenant.orgId, input.definition);
     await push(tx, ctx.tenant.instanceId, ctx.tenant.actor, [
       {
         aggregateType: 'workflow',
@@ -183,6 +202,7 @@ export async function updateWorkflow(ctx: TenantCtx, id: string, input: SaveInpu
   await checkDefinition(ctx, input.definition);
   return transaction(ctx.db, ctx.tenant, async (tx) => {
     const current = await findDefinition(tx, ctx, id, true);
+    await checkReferences(tx, ctx.tenant.instanceId, current.org_id, input.definition, id);
     const name = input.name ?? (typeof (input.definition as { name?: unknown }).name === 'string' ? nameOf(input) : current.name);
     checkLabel(input.versionLabel, current.latest_label);
     const version = current.latest_version + 1;

@@ -1,20 +1,39 @@
 // Runs of workflows: start (pinned to a version), read, cancel, signal, and retry from a node
-// reusing the outputs of nodes that completed. Each run is one dagWorkflow execution.
-import { WorkflowIdReusePolicy } from '@temporalio/client';
+// reusing the outputs of nodes that completed. Each run is one n8nWorkflow execution; a run
+// records its start node's items and its pinned items before the workflow starts.
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { TenantCtx } from '../context';
 import { transaction, type Tx } from '../db/db';
 import { descendantsOf } from '../dsl/graph';
-import type { Plan } from '../dsl/plan';
-import type { DagDefinition } from '../dsl/types';
+import { nodeRegistry } from '../dsl/plugins';
+import type { RunPlan } from '../dsl/run-plan';
+import type { DagDefinition, Item } from '../dsl/types';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { newId } from '../ids';
 import { visibleOrgKey } from '../tenancy/scope';
 import { decodeCursor, encodeCursor, TIME_ID, type Page } from '../pagination';
-import { eagerStart } from '../temporal/eager-start';
-import { CadenzaInstance, CadenzaKind, CadenzaOrg } from '../temporal/search-attributes';
-import { dagSignal, dagWorkflowId, type DagRunInput, type ReusedOutput } from '../workflows/dag-contract';
+import { forgetWorkflowStart, recordWorkflowStart, startPending, startRecorded, type WorkflowStart } from '../temporal/workflow-starts';
+import { dagSignal, dagWorkflowId } from '../workflows/dag-contract';
+import type { N8nRunInput, RunMode } from '../workflows/n8n-contract';
 import { checkDefinition, findDefinition, findVersion } from './definitions';
-import { findRun, listRunRows, preview, recordRunFinished, recordRunOperation, recordRunStarted, runNodes, type NodeRow, type RunRow } from './run-store';
+import { pinnedItems, startNodeOf } from './run-start';
+import {
+  findRun,
+  inputItems,
+  listRunRows,
+  nodeRunsOf,
+  recordRunFinished,
+  recordRunOperation,
+  recordRunStarted,
+  reuseNodeRuns,
+  runNodes,
+  seedNodeRuns,
+  upsertNode,
+  type NodeRow,
+  type NodeRunRow,
+  type RunRow,
+} from './run-store';
+import { preview } from '../preview';
 
 /** Largest run input (serialized JSON). */
 export const RUN_INPUT_LIMIT_BYTES = 256 * 1024;
@@ -22,6 +41,8 @@ export const RUN_INPUT_LIMIT_BYTES = 256 * 1024;
 export interface RunNode {
   name: string;
   status: string;
+  /** How many times the node ran (loops and nodes fed by several branches run more than once). */
+  runs: number;
   attempts: number;
   input: unknown;
   output: unknown;
@@ -35,6 +56,7 @@ export interface RunNode {
 export interface Run {
   id: string;
   workflowId: string;
+  workflowName: string;
   version: number;
   status: string;
   input: unknown;
@@ -51,6 +73,7 @@ export interface Run {
 const toRun = (r: RunRow): Run => ({
   id: r.id,
   workflowId: r.workflow_id,
+  workflowName: r.workflow_name,
   version: r.version,
   status: r.status,
   input: preview(r.input),
@@ -66,6 +89,7 @@ const toRun = (r: RunRow): Run => ({
 const toNode = (n: NodeRow): RunNode => ({
   name: n.node_name,
   status: n.status,
+  runs: n.runs,
   attempts: n.attempts,
   input: n.input_preview,
   output: preview(n.output),
@@ -82,9 +106,13 @@ interface StartSpec {
   orgId: string | null;
   version: number;
   definition: DagDefinition;
-  plan: Plan;
+  plan: RunPlan;
   input: unknown;
-  reused?: Record<string, ReusedOutput>;
+  mode: RunMode;
+  /** Pin the definition's pinData (n8n does); a run may ignore it. */
+  usePinData: boolean;
+  /** A retry: the run whose completed outputs the listed nodes reuse. */
+  reuse?: { fromRunId: string; nodes: string[] };
   retryOf?: string;
 }
 
@@ -93,11 +121,35 @@ function checkInput(input: unknown): void {
   if (bytes > RUN_INPUT_LIMIT_BYTES) throw ValidationError.field('body.input', `is ${bytes} bytes; the limit is ${RUN_INPUT_LIMIT_BYTES} bytes`);
 }
 
-/** Records the run, then starts its workflow; a start that fails marks the run failed. */
+/**
+ * Records the run with its start items and pinned items, and its start, in one transaction, then
+ * starts its workflow: with Temporal away the dispatcher starts it later; a start Temporal
+ * refuses marks the run failed.
+ */
 async function startRun(ctx: TenantCtx, spec: StartSpec): Promise<Run> {
   const { instanceId } = ctx.tenant;
   const runId = newId('run');
   const temporalId = dagWorkflowId(instanceId, spec.workflowId, runId);
+  const startNode = startNodeOf(spec.definition, nodeRegistry(ctx.config.workflows.pluginsDir), spec.mode);
+  if (startNode === undefined) throw ValidationError.field('body.definition', 'has no enabled start node');
+  const items: Item[] = inputItems(spec.input);
+  const names = spec.plan.nodes.map((n) => n.name);
+  const pinned = spec.usePinData ? pinnedItems(spec.definition, names) : {};
+  const input: N8nRunInput = {
+    instanceId,
+    orgId: spec.orgId,
+    workflowId: spec.workflowId,
+    workflowName: spec.workflowName,
+    version: spec.version,
+    runId,
+    plan: spec.plan,
+    startNode,
+    startItems: items.length,
+    mode: spec.mode,
+    pinned: [...new Set([...Object.keys(pinned), ...(spec.reuse?.nodes ?? [])])],
+    historyEventLimit: ctx.config.workflows.historyEventLimit,
+  };
+  const start: WorkflowStart = { workflowType: 'n8nWorkflow', workflowId: temporalId, taskQueue: ctx.temporal.taskQueue, instanceId, orgId: spec.orgId, kind: 'dag', args: [input], summary: `${spec.workflowName} v${spec.version}` };
   const row = await transaction(ctx.db, ctx.tenant, async (tx) => {
     await recordRunStarted(tx, ctx.tenant.actor, {
       instance_id: instanceId,
@@ -111,37 +163,23 @@ async function startRun(ctx: TenantCtx, spec: StartSpec): Promise<Run> {
       temporal_workflow_id: temporalId,
       created_by: ctx.tenant.actor,
     });
+    await seedNodeRuns(tx, instanceId, runId, startNode, items, pinned);
+    if (spec.reuse) {
+      await reuseNodeRuns(tx, instanceId, spec.reuse.fromRunId, runId, spec.reuse.nodes);
+      // A reused output keeps the run it first came from.
+      const earlier = new Map((await runNodes(tx, instanceId, spec.reuse.fromRunId)).map((n) => [n.node_name, n.reused_from_run]));
+      for (const name of spec.reuse.nodes) await upsertNode(tx, instanceId, runId, { name, status: 'running', reusedFromRun: earlier.get(name) ?? spec.reuse.fromRunId });
+    }
+    await recordWorkflowStart(tx, start);
     return (await findRun(tx, instanceId, runId, null))!;
   });
-  const input: DagRunInput = {
-    instanceId,
-    orgId: spec.orgId,
-    workflowId: spec.workflowId,
-    workflowName: spec.workflowName,
-    version: spec.version,
-    runId,
-    definition: spec.definition,
-    plan: spec.plan,
-    input: spec.input,
-    historyEventLimit: ctx.config.workflows.historyEventLimit,
-    ...(spec.reused ? { reused: spec.reused } : {}),
-  };
   try {
-    await ctx.temporal.client.workflow.start('dagWorkflow', {
-      workflowId: temporalId,
-      taskQueue: ctx.temporal.taskQueue,
-      args: [input],
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      ...eagerStart(ctx.temporal),
-      typedSearchAttributes: [
-        { key: CadenzaInstance, value: instanceId },
-        { key: CadenzaKind, value: 'dag' },
-        ...(spec.orgId ? [{ key: CadenzaOrg, value: spec.orgId }] : []),
-      ],
-      staticSummary: `${spec.workflowName} v${spec.version}`,
-    });
+    await startRecorded(ctx, start);
   } catch (err) {
-    await transaction(ctx.db, ctx.tenant, (tx) => recordRunFinished(tx, instanceId, runId, 'failed', { message: 'the run could not be started', node: null }));
+    await transaction(ctx.db, ctx.tenant, async (tx) => {
+      await forgetWorkflowStart(tx, start);
+      await recordRunFinished(tx, instanceId, runId, 'failed', { message: 'the run could not be started', node: null });
+    });
     throw err;
   }
   return toRun(row);
@@ -155,11 +193,11 @@ async function loadVersion(tx: Tx, ctx: TenantCtx, workflowId: string, version: 
   return { wf, version: v, definition: found.definition };
 }
 
-export async function executeWorkflow(ctx: TenantCtx, workflowId: string, body: { input?: unknown; version?: number }): Promise<Run> {
+export async function executeWorkflow(ctx: TenantCtx, workflowId: string, body: { input?: unknown; version?: number; ignorePinData?: boolean }): Promise<Run> {
   checkInput(body.input);
   const { wf, version, definition } = await transaction(ctx.db, ctx.tenant, (tx) => loadVersion(tx, ctx, workflowId, body.version));
   const plan = await checkDefinition(ctx, definition, 'definition');
-  return startRun(ctx, { workflowId, workflowName: wf.name, orgId: wf.org_id, version, definition, plan, input: body.input ?? {} });
+  return startRun(ctx, { workflowId, workflowName: wf.name, orgId: wf.org_id, version, definition, plan, input: body.input ?? {}, mode: 'manual', usePinData: body.ignorePinData !== true });
 }
 
 async function visibleRun(tx: Tx, ctx: TenantCtx, runId: string): Promise<RunRow> {
@@ -175,17 +213,26 @@ export async function getRun(ctx: TenantCtx, runId: string): Promise<Run> {
   });
 }
 
-export async function listRuns(ctx: TenantCtx, workflowId: string, query: { limit: number; cursor?: string; status?: string }): Promise<Page<Run>> {
+export interface RunQuery {
+  limit: number;
+  cursor?: string;
+  status?: string;
+}
+
+/** The runs of one workflow (404 when the caller cannot see it), or of every workflow (workflowId null). */
+export async function listRuns(ctx: TenantCtx, workflowId: string | null, query: RunQuery): Promise<Page<Run>> {
   const after = decodeCursor(query.cursor, TIME_ID);
   return transaction(ctx.db, ctx.tenant, async (tx) => {
     // Runs stay readable after a soft delete, so only the org scope is checked here.
-    const { rows: wf } = await tx.query('SELECT 1 FROM workflow_definitions WHERE instance_id = $1 AND id = $2 AND ($3::text IS NULL OR org_id = $3)', [
-      ctx.tenant.instanceId,
-      workflowId,
-      visibleOrgKey(ctx.tenant),
-    ]);
-    if (wf.length === 0) throw new NotFoundError('workflow', workflowId);
-    const rows = await listRunRows(tx, ctx.tenant.instanceId, workflowId, { status: query.status, after, limit: query.limit + 1 });
+    if (workflowId !== null) {
+      const { rows: wf } = await tx.query('SELECT 1 FROM workflow_definitions WHERE instance_id = $1 AND id = $2 AND ($3::text IS NULL OR org_id = $3)', [
+        ctx.tenant.instanceId,
+        workflowId,
+        visibleOrgKey(ctx.tenant),
+      ]);
+      if (wf.length === 0) throw new NotFoundError('workflow', workflowId);
+    }
+    const rows = await listRunRows(tx, ctx.tenant.instanceId, { workflowId, orgId: visibleOrgKey(ctx.tenant), status: query.status, after, limit: query.limit + 1 });
     const more = rows.length > query.limit;
     const page = rows.slice(0, query.limit);
     const last = page[page.length - 1];
@@ -199,15 +246,43 @@ async function runningRun(ctx: TenantCtx, runId: string): Promise<RunRow> {
   return run;
 }
 
+/**
+ * A run whose workflow does not exist: 409 while its start is still to be made (the dispatcher
+ * makes it within seconds); a run whose start was lost before starts were recorded is closed
+ * as cancelled when `closeOrphan` (a cancel), so it stops showing as running.
+ */
+async function notStarted(ctx: TenantCtx, run: RunRow, closeOrphan: boolean): Promise<void> {
+  const { instanceId } = ctx.tenant;
+  await transaction(ctx.db, ctx.tenant, async (tx) => {
+    if (await startPending(tx, instanceId, run.temporal_workflow_id)) throw new ConflictError(`run ${run.id} has not started yet; retry in a few seconds`, { runStatus: run.status });
+    if (!closeOrphan) throw new ConflictError(`run ${run.id} has no workflow; it cannot be signalled`, { runStatus: run.status });
+    await recordRunFinished(tx, instanceId, run.id, 'cancelled', { message: `cancelled by ${ctx.tenant.actor}; its workflow had never started`, node: null });
+  });
+}
+
 export async function cancelRun(ctx: TenantCtx, runId: string): Promise<void> {
   const run = await runningRun(ctx, runId);
-  await ctx.temporal.client.workflow.getHandle(run.temporal_workflow_id).cancel();
+  try {
+    await ctx.temporal.client.workflow.getHandle(run.temporal_workflow_id).cancel();
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+    return notStarted(ctx, run, true);
+  }
   await transaction(ctx.db, ctx.tenant, (tx) => recordRunOperation(tx, ctx.tenant.instanceId, ctx.tenant.actor, runId, 'workflow_run.cancel_requested', {}));
 }
 
+/** Signal names that would be object prototype keys are refused. */
+export const RESERVED_SIGNAL_NAMES = ['__proto__', 'constructor', 'prototype'];
+
 export async function signalRun(ctx: TenantCtx, runId: string, name: string, payload: Record<string, unknown>): Promise<void> {
+  if (RESERVED_SIGNAL_NAMES.includes(name)) throw ValidationError.field('path.name', `must not be ${RESERVED_SIGNAL_NAMES.join(', ')}`);
   const run = await runningRun(ctx, runId);
-  await ctx.temporal.client.workflow.getHandle(run.temporal_workflow_id).signal(dagSignal, { name, payload });
+  try {
+    await ctx.temporal.client.workflow.getHandle(run.temporal_workflow_id).signal(dagSignal, { name, payload });
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+    return notStarted(ctx, run, false);
+  }
   await transaction(ctx.db, ctx.tenant, (tx) => recordRunOperation(tx, ctx.tenant.instanceId, ctx.tenant.actor, runId, 'workflow_run.signalled', { name }));
 }
 
@@ -232,12 +307,7 @@ export async function retryRun(ctx: TenantCtx, runId: string, body: { fromNode?:
   if (body.fromNode !== undefined && !names.has(body.fromNode)) throw ValidationError.field('body.fromNode', `version ${prepared.version} has no node '${body.fromNode}'`);
   if (from.length === 0) throw new ConflictError(`run ${runId} has no failed node to retry from; name one in fromNode`);
   const rerun = new Set(from.flatMap((f) => [...descendantsOf(plan.edges, f)]));
-  const reused: Record<string, ReusedOutput> = {};
-  for (const n of prepared.nodes) {
-    if (n.status === 'completed' && n.output !== null && names.has(n.node_name) && !rerun.has(n.node_name)) {
-      reused[n.node_name] = { outputs: n.output, fromRunId: n.reused_from_run ?? runId };
-    }
-  }
+  const reused = prepared.nodes.filter((n) => n.status === 'completed' && names.has(n.node_name) && !rerun.has(n.node_name)).map((n) => n.node_name);
   return startRun(ctx, {
     workflowId: prepared.old.workflow_id,
     workflowName: prepared.wf.name,
@@ -246,7 +316,43 @@ export async function retryRun(ctx: TenantCtx, runId: string, body: { fromNode?:
     definition: prepared.definition,
     plan,
     input: prepared.old.input,
-    reused,
+    mode: 'retry',
+    usePinData: true,
+    reuse: { fromRunId: runId, nodes: reused },
     retryOf: runId,
+  });
+}
+
+/** Most node runs one page of GET /v1/workflow-runs/{runId}/nodes/{node} returns. */
+export const NODE_RUNS_PAGE = 100;
+
+export interface NodeRunView {
+  runIndex: number;
+  status: string;
+  source: NodeRunRow['source'];
+  output: NodeRunRow['outputs'];
+  error: { message: string } | null;
+  handledBy: string | null;
+  finishedAt: string;
+}
+
+/** Every run of one node of a run, with its whole output (n8n's runData for that node). */
+export async function getNodeRuns(ctx: TenantCtx, runId: string, node: string): Promise<{ node: string; runs: NodeRunView[] }> {
+  return transaction(ctx.db, ctx.tenant, async (tx) => {
+    await visibleRun(tx, ctx, runId);
+    const rows = await nodeRunsOf(tx, ctx.tenant.instanceId, runId, node, NODE_RUNS_PAGE);
+    if (rows.length === 0 && !(await runNodes(tx, ctx.tenant.instanceId, runId)).some((n) => n.node_name === node)) throw new NotFoundError(`node of run ${runId}`, node);
+    return {
+      node,
+      runs: rows.map((r) => ({
+        runIndex: r.run_index,
+        status: r.status,
+        source: r.source,
+        output: r.outputs,
+        error: r.error,
+        handledBy: r.handled_by,
+        finishedAt: r.finished_at.toISOString(),
+      })),
+    };
   });
 }

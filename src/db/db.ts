@@ -15,11 +15,16 @@ export const TENANT_ROLE = 'cadenza_tenant';
 export const SYSTEM_ROLE = 'cadenza_system';
 export type Scope = { instanceId: string } | typeof SYSTEM;
 
+/** How long a request waits for a new PostgreSQL connection before it fails as unavailable. */
+export const CONNECT_TIMEOUT_MS = 5_000;
+
 // Return BIGINT and NUMERIC as strings is pg's default; counts are cast to int in SQL instead.
 export function createDb(url: string, max: number, applicationName = 'cadenza'): Db {
-  const pool = new pg.Pool({ connectionString: url, max, application_name: applicationName });
+  const pool = new pg.Pool({ connectionString: url, max, application_name: applicationName, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   // An idle client that errors (server restart) must not crash the process.
   pool.on('error', () => undefined);
+  // Nor a checked-out one: its queries fail with the error, which fails that transaction only.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 
@@ -52,4 +57,47 @@ export function pgConstraint(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'constraint' in err && typeof err.constraint === 'string'
     ? err.constraint
     : undefined;
+}
+
+/** Codes and messages of a connection to PostgreSQL that is gone or cannot be made. */
+const CONNECTION_CODES = new Set(['57P01', '57P02', '57P03', '53300', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+const CONNECTION_MESSAGES = [
+  'Connection terminated',
+  'timeout exceeded when trying to connect',
+  'is not queryable',
+  'the database system is',
+];
+
+/** True when `err` means PostgreSQL is unreachable (restart, failover, network), not a bad statement. */
+export function isDbUnavailable(err: unknown): boolean {
+  // Duck-typed: errors from Node's net module may come from another realm (a test VM).
+  if (typeof err !== 'object' || err === null) return false;
+  const code = pgCode(err);
+  if (code !== undefined && (CONNECTION_CODES.has(code) || code.startsWith('08'))) return true;
+  const { errors, message } = err as { errors?: unknown; message?: unknown };
+  if (Array.isArray(errors) && errors.some(isDbUnavailable)) return true;
+  return typeof message === 'string' && CONNECTION_MESSAGES.some((m) => message.includes(m));
+}
+
+export interface WaitOptions {
+  /** Stop waiting (and throw the last error) once this aborts. */
+  signal?: AbortSignal;
+  /** Stop waiting once another try would start after this time (ms since the epoch). */
+  deadline?: number;
+  /** Called before each wait, e.g. to heartbeat. */
+  onWait?: () => void;
+}
+
+/** Runs `fn` again, with backoff, while PostgreSQL is unreachable; any other error is thrown at once. */
+export async function retryWhileDbAway<T>(fn: () => Promise<T>, options: WaitOptions = {}): Promise<T> {
+  for (let delayMs = 200; ; delayMs = Math.min(delayMs * 2, 5_000)) {
+    try {
+      return await fn();
+    } catch (err) {
+      const late = options.deadline !== undefined && Date.now() + delayMs > options.deadline;
+      if (!isDbUnavailable(err) || late || options.signal?.aborted) throw err;
+      options.onWait?.();
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
 }

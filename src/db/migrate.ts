@@ -3,6 +3,7 @@
 // dynamic import.
 import fs from 'node:fs';
 import path from 'node:path';
+import pg from 'pg';
 import { SYSTEM, transaction, type Db } from './db';
 import { ensureAppRole } from './roles';
 
@@ -20,16 +21,25 @@ export interface MigrationLog {
  */
 export async function migrate(ownerUrl: string, log?: MigrationLog, appUrl?: string): Promise<string[]> {
   const { runner } = await import('node-pg-migrate');
-  const applied = await runner({
-    databaseUrl: ownerUrl,
-    dir: MIGRATIONS_DIR,
-    migrationsTable: MIGRATIONS_TABLE,
-    direction: 'up',
-    checkOrder: true,
-    singleTransaction: true,
-    log: () => undefined,
-  });
-  for (const m of applied) log?.info(`applied migration ${m.name}`);
+  // Our own client, so a connection lost mid-migration fails the migration, not the process.
+  const dbClient = new pg.Client({ connectionString: ownerUrl });
+  dbClient.on('error', () => undefined);
+  await dbClient.connect();
+  let applied: Awaited<ReturnType<typeof runner>>;
+  try {
+    applied = await runner({
+      dbClient,
+      dir: MIGRATIONS_DIR,
+      migrationsTable: MIGRATIONS_TABLE,
+      direction: 'up',
+      checkOrder: true,
+      singleTransaction: true,
+      log: () => undefined,
+    });
+    for (const m of applied) log?.info(`applied migration ${m.name}`);
+  } finally {
+    await dbClient.end().catch(() => undefined);
+  }
   if (appUrl !== undefined && appUrl !== ownerUrl) await ensureAppRole(ownerUrl, appUrl);
   return applied.map((m) => m.name);
 }

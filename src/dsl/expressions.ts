@@ -1,239 +1,132 @@
-// n8n expressions in parameters: a string starting with '=' whose `{{ … }}` parts are read.
-// Plain data paths rooted at $json, $input, $node["Name"] and $('Name') are read here directly
-// (fast, no JavaScript). Any other block is JavaScript and goes to a ScriptEvaluator, which the
-// caller backs with the QuickJS sandbox: never eval or new Function in the host. Import-free.
+// n8n expressions in parameters: a string starting with '=' whose `{{ … }}` blocks are read.
+// Plain data paths ($json.a, $input.item.json.b, $('Name').item.json.c, $node["Name"].json.d,
+// $runIndex) are read here directly. Any other block is JavaScript: it runs in the QuickJS
+// sandbox on the script thread pool (src/dsl/scripts.ts), never in the host, and its value is
+// handed to `resolveTree`. Scanning is linear (src/dsl/tokenizer.ts). Import-free of Node APIs.
+import { blocks, isExpression, nodeRefsIn, parseDataPath, segments, type DataPath } from './tokenizer';
 import type { Item } from './types';
+
+export { isExpression };
 
 export class ExpressionError extends Error {
   override name = 'ExpressionError';
 }
 
-/** What an expression can see while one item is processed. */
-export interface ExpressionScope {
-  /** The node's input items (input 0 first, then the others). */
-  input: Item[];
+/** Another node's data as an expression sees it. */
+export interface NodeView {
+  /** False for a node that has not run yet: only its context can be read. */
+  executed: boolean;
+  /** The node's context (SplitInBatches keeps noItemsLeft, currentRunIndex… there). */
+  context: Record<string, unknown>;
+  /** Items on output 0 of the node's last run. */
+  items: Item[];
+  /** The item of this node that the current item derives from (n8n's paired item). */
+  paired(itemIndex: number): Item;
+}
+
+/** What a data path can read while one item is processed. */
+export interface PathScope {
+  /** The node's input items (input 0). */
+  items: Item[];
   itemIndex: number;
-  /** Output-0 items of earlier nodes, by node name. */
-  nodes: Record<string, Item[]>;
+  runIndex: number;
+  node(name: string): NodeView;
 }
 
-type Segment = { key: string | number } | { call: string };
-interface Path {
-  root: '$json' | '$input' | '$node';
-  node?: string;
-  segments: Segment[];
-}
-
-const BLOCK = /\{\{([\s\S]*?)\}\}/g;
-
-export function isExpression(value: unknown): value is string {
-  return typeof value === 'string' && value.startsWith('=');
-}
-
-/** The `{{ … }}` bodies of an expression string. */
-function blocks(expr: string): string[] {
-  return [...expr.slice(1).matchAll(BLOCK)].map((m) => m[1]!.trim());
-}
-
-/** Parses one `{{ }}` body into a path; throws ExpressionError naming what is unsupported. */
-export function parsePath(src: string): Path {
-  let i = 0;
-  const fail = (why: string): never => {
-    throw new ExpressionError(`unsupported expression '${src}': ${why} (only $json, $input, $node["Name"] and $('Name') paths are supported)`);
-  };
-  const ident = (): string => {
-    const m = /^[A-Za-z_$][A-Za-z0-9_$]*/.exec(src.slice(i));
-    if (!m) return fail(`expected a name at position ${i}`);
-    i += m[0].length;
-    return m[0];
-  };
-  const quoted = (): string => {
-    const q = src[i];
-    if (q !== '"' && q !== "'") return fail(`expected a quoted name at position ${i}`);
-    const end = src.indexOf(q, i + 1);
-    if (end < 0) return fail('unterminated string');
-    const s = src.slice(i + 1, end);
-    i = end + 1;
-    return s;
-  };
-  const expect = (ch: string) => {
-    if (src[i] !== ch) fail(`expected '${ch}' at position ${i}`);
-    i += 1;
-  };
-  let path: Path;
-  if (src.startsWith('$json')) {
-    i = 5;
-    path = { root: '$json', segments: [] };
-  } else if (src.startsWith('$input')) {
-    i = 6;
-    path = { root: '$input', segments: [] };
-  } else if (src.startsWith('$node[')) {
-    i = 6;
-    const node = quoted();
-    expect(']');
-    path = { root: '$node', node, segments: [] };
-  } else if (src.startsWith('$(')) {
-    i = 2;
-    const node = quoted();
-    expect(')');
-    path = { root: '$node', node, segments: [] };
-  } else {
-    return fail('unknown root');
-  }
-  while (i < src.length) {
-    const ch = src[i];
-    if (ch === '.') {
-      i += 1;
-      const name = ident();
-      if (src[i] === '(') {
-        expect('(');
-        expect(')');
-        path.segments.push({ call: name });
-      } else path.segments.push({ key: name });
-    } else if (ch === '[') {
-      i += 1;
-      if (src[i] === '"' || src[i] === "'") path.segments.push({ key: quoted() });
-      else {
-        const m = /^\d+/.exec(src.slice(i));
-        if (!m) fail(`expected an index at position ${i}`);
-        i += m![0].length;
-        path.segments.push({ key: Number(m![0]) });
-      }
-      expect(']');
-    } else if (ch === ' ' || ch === '\t' || ch === '\n') {
-      i += 1;
-      if (src.slice(i).trim() !== '') fail('only one path per {{ }} block');
-    } else {
-      fail(`unexpected '${ch}' at position ${i}`);
+function walk(value: unknown, steps: DataPath['steps'], list: Item[]): unknown {
+  let cur: unknown = value;
+  for (const s of steps) {
+    if ('call' in s) {
+      if (s.call === 'first') cur = list[0];
+      else if (s.call === 'last') cur = list[list.length - 1];
+      else if (s.call === 'all') cur = list;
+      else cur = cur === undefined || cur === null ? '' : typeof cur === 'object' ? JSON.stringify(cur) : String(cur);
+      continue;
     }
+    // As in JavaScript: reading a property of undefined or null is an error.
+    if (cur === null || cur === undefined) throw new ExpressionError(`Cannot read properties of ${cur} (reading '${s.key}')`);
+    if (typeof cur === 'object' && Object.prototype.hasOwnProperty.call(cur, s.key)) cur = (cur as Record<string | number, unknown>)[s.key];
+    else if (typeof cur === 'string' && s.key === 'length') cur = cur.length;
+    else cur = undefined;
   }
-  return path;
+  return cur;
 }
 
-/** Throws ExpressionError for the first unsupported block; used by the validator. */
-export function checkExpression(expr: string): void {
-  for (const b of blocks(expr)) parsePath(b);
+/** Reads a data path. */
+export function readPath(p: DataPath, scope: PathScope): unknown {
+  if (p.root === '$runIndex') return scope.runIndex;
+  if (p.root === '$itemIndex') return scope.itemIndex;
+  const current = scope.items[scope.itemIndex];
+  if (p.root === '$json') return walk(current?.json, p.steps, scope.items);
+  const view: NodeView | undefined = p.root === '$input' ? undefined : scope.node(p.node!);
+  const list = view ? view.items : scope.items;
+  const [first, ...rest] = p.steps;
+  if (view && first && 'key' in first && first.key === 'context') return walk(view.context, rest, list);
+  if (view && !view.executed) throw new ExpressionError(`Referenced node hasn't been executed: '${p.node}'`);
+  if (first && 'key' in first && first.key === 'item') {
+    const item = view ? view.paired(scope.itemIndex) : current;
+    return walk(item, rest, list);
+  }
+  if (first && 'key' in first && first.key === 'json' && view) {
+    // $node["Name"].json: the item at the same index (n8n's legacy accessor).
+    return walk((list[scope.itemIndex] ?? list[0])?.json, rest, list);
+  }
+  return walk(list, p.steps, list);
 }
 
-const NODE_REF = /\$\(\s*(['"])(.*?)\1\s*\)|\$node\[\s*(['"])(.*?)\3\s*\]/g;
-
-/** Names of nodes a parameter tree reads through $node["Name"] or $('Name'), in expressions or code. */
+/** Names of nodes a parameter tree reads, in expressions or code. */
 export function referencedNodes(value: unknown, into = new Set<string>()): Set<string> {
-  if (typeof value === 'string') {
-    for (const m of value.matchAll(NODE_REF)) into.add((m[2] ?? m[4])!);
-  } else if (Array.isArray(value)) value.forEach((v) => referencedNodes(v, into));
+  if (typeof value === 'string') nodeRefsIn(value, into);
+  else if (Array.isArray(value)) value.forEach((v) => referencedNodes(v, into));
   else if (value !== null && typeof value === 'object') Object.values(value).forEach((v) => referencedNodes(v, into));
   return into;
 }
 
-/** Every `{{ }}` body in a parameter tree that is not a plain data path (it needs the sandbox). */
+/** Every `{{ }}` block in a parameter tree that is not a plain data path, with its JSON path. */
 export function scriptBlocks(value: unknown, at: string, into: { at: string; source: string }[] = []): { at: string; source: string }[] {
   if (isExpression(value)) {
-    for (const b of blocks(value)) {
-      try {
-        parsePath(b);
-      } catch {
-        into.push({ at, source: b });
-      }
-    }
+    for (const b of blocks(value)) if (parseDataPath(b) === undefined) into.push({ at, source: b });
   } else if (Array.isArray(value)) value.forEach((v, i) => scriptBlocks(v, `${at}[${i}]`, into));
   else if (value !== null && typeof value === 'object') Object.entries(value).forEach(([k, v]) => scriptBlocks(v, `${at}.${k}`, into));
   return into;
 }
 
-/** Evaluates a JavaScript expression block in the sandbox; supplied by the caller. */
-export type ScriptEvaluator = (source: string, scope: ExpressionScope) => Promise<unknown>;
-
-async function evaluateBlock(src: string, scope: ExpressionScope, script: ScriptEvaluator): Promise<unknown> {
-  let path: Path;
-  try {
-    path = parsePath(src);
-  } catch (err) {
-    if (err instanceof ExpressionError) return script(src, scope);
-    throw err;
-  }
-  return evaluatePath(path, scope);
+/** The distinct JavaScript blocks of a parameter tree. */
+export function scriptSources(value: unknown): string[] {
+  return [...new Set(scriptBlocks(value, '').map((b) => b.source))];
 }
 
-/** Like `evaluate`, but blocks that are not data paths run as JavaScript through `script`. */
-export async function evaluateWithScripts(expr: string, scope: ExpressionScope, script: ScriptEvaluator): Promise<unknown> {
-  const body = expr.slice(1);
-  const whole = /^\s*\{\{([\s\S]*?)\}\}\s*$/.exec(body);
-  if (whole && !whole[1]!.includes('{{')) return evaluateBlock(whole[1]!.trim(), scope, script);
-  let out = '';
-  let last = 0;
-  for (const m of body.matchAll(BLOCK)) {
-    out += body.slice(last, m.index) + stringify(await evaluateBlock(m[1]!.trim(), scope, script));
-    last = m.index! + m[0].length;
-  }
-  return out + body.slice(last);
-}
-
-/** Resolves every expression in a parameter tree for one item, running scripts in the sandbox. */
-export async function resolveParametersAsync<T>(value: T, scope: ExpressionScope, script: ScriptEvaluator): Promise<T> {
-  if (isExpression(value)) return (await evaluateWithScripts(value, scope, script)) as T;
-  if (Array.isArray(value)) return (await Promise.all(value.map((v) => resolveParametersAsync(v, scope, script)))) as T;
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = await resolveParametersAsync(v, scope, script);
-    return out as T;
-  }
-  return value;
-}
-
-function walk(value: unknown, segments: Segment[], items: Item[]): unknown {
-  let cur: unknown = value;
-  for (const s of segments) {
-    if ('call' in s) {
-      if (s.call === 'first') cur = items[0];
-      else if (s.call === 'last') cur = items[items.length - 1];
-      else if (s.call === 'all') cur = items;
-      else if (s.call === 'toString') cur = cur === undefined || cur === null ? '' : typeof cur === 'object' ? JSON.stringify(cur) : String(cur);
-      else throw new ExpressionError(`unsupported call ${s.call}()`);
-      continue;
-    }
-    if (cur === null || cur === undefined) return undefined;
-    if (typeof cur === 'object' && Object.prototype.hasOwnProperty.call(cur, s.key)) cur = (cur as Record<string | number, unknown>)[s.key];
-    else return undefined;
-  }
-  return cur;
-}
-
-function evaluatePath(p: Path, scope: ExpressionScope): unknown {
-  const current = scope.input[scope.itemIndex] ?? scope.input[0];
-  if (p.root === '$json') return walk(current?.json, p.segments, scope.input);
-  const items = p.root === '$input' ? scope.input : scope.nodes[p.node!];
-  if (p.root === '$node' && items === undefined) throw new ExpressionError(`node '${p.node}' has no output in this run`);
-  const [first, ...rest] = p.segments;
-  // $input.item / $('X').item are the item paired with the current one; .json on $node["X"] too.
-  if (first && 'key' in first && (first.key === 'item' || first.key === 'json')) {
-    const paired = items![scope.itemIndex] ?? items![0];
-    return first.key === 'json' ? walk(paired?.json, rest, items!) : walk(paired, rest, items!);
-  }
-  return walk(items, p.segments, items!);
-}
-
-function stringify(v: unknown): string {
+/** How n8n writes a value into text: null and undefined as nothing, anything else as JavaScript's String(). */
+export function toText(v: unknown): string {
   if (v === undefined || v === null) return '';
-  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+  return String(v);
 }
 
-/** Evaluates an expression string: one whole `={{ x }}` keeps x's type, mixed text becomes a string. */
-export function evaluate(expr: string, scope: ExpressionScope): unknown {
-  const body = expr.slice(1);
-  const whole = /^\s*\{\{([\s\S]*?)\}\}\s*$/.exec(body);
-  if (whole && !whole[1]!.includes('{{')) return evaluatePath(parsePath(whole[1]!.trim()), scope);
-  return body.replace(BLOCK, (_m, inner: string) => stringify(evaluatePath(parsePath(inner.trim()), scope)));
+/** Supplies the value of a JavaScript block for the current item (or throws its error). */
+export type ScriptValue = (source: string) => unknown;
+
+function blockValue(code: string, scope: PathScope, script: ScriptValue): unknown {
+  const path = parseDataPath(code);
+  return path === undefined ? script(code) : readPath(path, scope);
 }
 
-/** Resolves every expression in a parameter tree for one item. */
-export function resolveParameters<T>(value: T, scope: ExpressionScope): T {
-  if (isExpression(value)) return evaluate(value, scope) as T;
-  if (Array.isArray(value)) return value.map((v) => resolveParameters(v, scope)) as T;
+/** Evaluates one expression string: a lone `{{ x }}` keeps x's type, anything else is text. */
+export function evaluateExpression(expr: string, scope: PathScope, script: ScriptValue): unknown {
+  const parts = segments(expr.slice(1));
+  if (parts.length === 1 && 'code' in parts[0]!) return blockValue(parts[0].code, scope, script);
+  let out = '';
+  for (const s of parts) out += 'text' in s ? s.text : toText(blockValue(s.code, scope, script));
+  return out;
+}
+
+/** Resolves every expression of a parameter tree for one item. */
+export function resolveTree(value: unknown, scope: PathScope, script: ScriptValue): unknown {
+  if (isExpression(value)) return evaluateExpression(value, scope, script);
+  if (Array.isArray(value)) return value.map((v) => resolveTree(v, scope, script));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = resolveParameters(v, scope);
-    return out as T;
+    for (const [k, v] of Object.entries(value)) out[k] = resolveTree(v, scope, script);
+    return out;
   }
   return value;
 }

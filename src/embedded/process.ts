@@ -78,6 +78,41 @@ function canConnect(host: string, port: number): Promise<boolean> {
   });
 }
 
+/** A TCP port on 127.0.0.1 that nothing listens on now (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * The first of `count` consecutive free ports (a Temporal server takes nine), below 32768: the
+ * server stores its membership ports in a smallint column, and the OS hands out ephemeral ports
+ * (freePort) above it.
+ */
+export async function freePortRange(count: number): Promise<number> {
+  for (let tries = 0; tries < 100; tries++) {
+    const first = 10_000 + Math.floor(Math.random() * (32_767 - 10_000 - count));
+    let free = true;
+    for (let p = first; p < first + count && free; p++) free = await canListen(p);
+    if (free) return first;
+  }
+  throw new Error(`found no ${count} consecutive free ports`);
+}
+
 export async function assertPortFree(host: string, port: number, variable: string): Promise<void> {
   if (await canConnect(host, port)) {
     throw new Error(`port ${port} on ${host} is already in use; stop what uses it or set ${variable}`);

@@ -1,6 +1,7 @@
 // `cadenza start`: the embedded default. Starts whatever is not configured externally
 // (Temporal dev server, PostgreSQL), migrates, bootstraps, then runs the API and a worker in
-// this process. SIGINT/SIGTERM stop everything in order; nothing is left running.
+// this process. A crashed PostgreSQL or Temporal is restarted on the same data and ports (the
+// API and worker ride it out); SIGINT/SIGTERM stop everything in order; nothing is left running.
 import fs from 'node:fs';
 import path from 'node:path';
 import { startApi, type RunningApi } from '../api/server';
@@ -14,7 +15,7 @@ import { ensureSearchAttributes } from '../temporal/search-attribute-registratio
 import { startWorker, type RunningWorker } from '../worker/worker';
 import { loadOrCreateMasterKey } from './master-key';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './postgres';
-import { assertPortFree, PidFile } from './process';
+import { assertPortFree, PidFile, type Child } from './process';
 import { startDevServer, type DevServer } from './temporal-server';
 
 interface Parts {
@@ -23,7 +24,14 @@ interface Parts {
   ctx?: OpenedCtx;
   worker?: RunningWorker;
   api?: RunningApi;
+  /** Restarts under way: shutdown waits for them, then stops what they started. */
+  restarting: Set<Promise<unknown>>;
 }
+
+/** Waits before each restart of a crashed child; one more failure in a row than entries gives up. */
+const RESTART_BACKOFF_MS = [1_000, 2_000, 4_000, 8_000, 16_000];
+/** A child that ran this long before it exited was healthy: its failures count from zero again. */
+const HEALTHY_AFTER_MS = 60_000;
 
 export async function runStart(baseConfig: Config, log: Logger): Promise<void> {
   const { dataDir } = baseConfig;
@@ -36,25 +44,27 @@ export async function runStart(baseConfig: Config, log: Logger): Promise<void> {
   pidFile.write({ supervisor: { pid: process.pid, match: 'start' } });
 
   const config: Config = { ...baseConfig, masterKey: baseConfig.masterKey ?? loadOrCreateMasterKey(dataDir) };
-  const parts: Parts = {};
+  const parts: Parts = { restarting: new Set() };
   let stopping: Promise<void> | undefined;
   const stop = () => (stopping ??= shutdown(parts, pidFile, log));
-
-  try {
-    await preflight(config);
-    await startServices(config, parts, log);
+  const recordPids = () =>
     pidFile.write({
       supervisor: { pid: process.pid, match: 'start' },
       ...(parts.postgres ? { postgres: { pid: parts.postgres.child.process.pid, match: 'postgres' } } : {}),
       ...(parts.temporal ? { temporal: { pid: parts.temporal.child.process.pid, match: 'start-dev' } } : {}),
     });
+
+  try {
+    await preflight(config);
+    await startServices(config, parts, log);
+    recordPids();
     const databaseUrl = config.database.url ?? parts.postgres!.url;
     const ownerUrl = config.database.url !== undefined ? (config.database.ownerUrl ?? config.database.url) : parts.postgres!.ownerUrl;
     const temporalAddress = config.temporal.address ?? parts.temporal!.address;
     const runConfig: Config = {
       ...config,
       database: { ...config.database, url: databaseUrl, ownerUrl },
-      temporal: { ...config.temporal, address: temporalAddress },
+      temporal: { ...config.temporal, address: temporalAddress, webUiUrl: config.temporal.webUiUrl ?? embeddedWebUi(config, parts) },
     };
     await migrate(ownerUrl, log, databaseUrl);
     const ctx = (parts.ctx = await openAppCtx(runConfig, log, 'start', { withWorker: true }));
@@ -95,8 +105,21 @@ export async function runStart(baseConfig: Config, log: Logger): Promise<void> {
       process.exitCode = 1;
       void stop().then(resolve);
     };
-    void parts.postgres?.child.exited.then(crashed('PostgreSQL'));
-    void parts.temporal?.child.exited.then(crashed('the Temporal dev server'));
+    const isStopping = () => stopping !== undefined;
+    const supervised = (name: string, current: () => Child, restart: () => Promise<void>) =>
+      void supervise(name, current, restart, isStopping, parts, log).then((gaveUp) => gaveUp && crashed(name)());
+    if (parts.postgres !== undefined) {
+      supervised('PostgreSQL', () => parts.postgres!.child, async () => {
+        parts.postgres = await startEmbeddedPostgres(config.dataDir, config.database.embeddedPort);
+        recordPids();
+      });
+    }
+    if (parts.temporal !== undefined) {
+      supervised('the Temporal dev server', () => parts.temporal!.child, async () => {
+        parts.temporal = await startDevServer(devServerOptions(config));
+        recordPids();
+      });
+    }
     void parts.worker?.done.then(crashed('the worker'), crashed('the worker'));
   });
   process.stdout.write('Cadenza stopped.\n');
@@ -113,22 +136,61 @@ async function preflight(config: Config): Promise<void> {
 
 async function startServices(config: Config, parts: Parts, log: Logger): Promise<void> {
   const pg = config.database.url === undefined ? startEmbeddedPostgres(config.dataDir, config.database.embeddedPort) : undefined;
-  const temporal =
-    config.temporal.address === undefined
-      ? startDevServer({
-          binary: findTemporalCli(config.temporal.cliPath),
-          dbFile: path.join(config.dataDir, 'temporal.db'),
-          port: config.temporal.embeddedPort,
-          uiPort: config.temporal.embeddedUiPort,
-          namespace: config.temporal.namespace,
-        })
-      : undefined;
+  const temporal = config.temporal.address === undefined ? startDevServer(devServerOptions(config)) : undefined;
   // Start both before awaiting either, and keep whichever started so shutdown can stop it.
   const [pgResult, temporalResult] = await Promise.allSettled([pg, temporal]);
   if (pgResult.status === 'fulfilled') parts.postgres = pgResult.value;
   if (temporalResult.status === 'fulfilled') parts.temporal = temporalResult.value;
   for (const r of [pgResult, temporalResult]) if (r.status === 'rejected') throw r.reason;
   log.info('embedded services started');
+}
+
+function devServerOptions(config: Config) {
+  return {
+    binary: findTemporalCli(config.temporal.cliPath),
+    dbFile: path.join(config.dataDir, 'temporal.db'),
+    port: config.temporal.embeddedPort,
+    uiPort: config.temporal.embeddedUiPort,
+    namespace: config.temporal.namespace,
+  };
+}
+
+/**
+ * Restarts `current()` whenever it exits while Cadenza is not stopping, after a backoff; resolves
+ * true when it gives up (RESTART_BACKOFF_MS.length + 1 failures in a row: a restart that failed,
+ * or a child that exited before it was healthy), false once Cadenza stops.
+ */
+async function supervise(name: string, current: () => Child, restart: () => Promise<void>, stopping: () => boolean, parts: Parts, log: Logger): Promise<boolean> {
+  let failures = 0;
+  for (;;) {
+    const startedAt = Date.now();
+    const code = await current().exited;
+    if (stopping()) return false;
+    failures = Date.now() - startedAt >= HEALTHY_AFTER_MS ? 1 : failures + 1;
+    log.error({ code }, `${name} exited unexpectedly`);
+    for (;;) {
+      const delayMs = RESTART_BACKOFF_MS[failures - 1];
+      if (delayMs === undefined) {
+        log.error(`${name} failed ${failures} times in a row; giving up and stopping Cadenza`);
+        return true;
+      }
+      log.warn({ attempt: failures, delayMs }, `restarting ${name} in ${delayMs / 1000} s`);
+      await new Promise((r) => setTimeout(r, delayMs));
+      if (stopping()) return false;
+      const restarted = restart();
+      parts.restarting.add(restarted);
+      try {
+        await restarted;
+        log.warn(`${name} restarted`);
+        break;
+      } catch (err) {
+        log.error({ err }, `${name} could not be restarted`);
+        failures += 1;
+      } finally {
+        parts.restarting.delete(restarted);
+      }
+    }
+  }
 }
 
 async function ensureSearchAttributesOrWarn(ctx: OpenedCtx, log: Logger): Promise<void> {
@@ -152,6 +214,7 @@ async function shutdown(parts: Parts, pidFile: PidFile, log: Logger): Promise<vo
   await step('the API', parts.api && (() => parts.api!.close()));
   await step('the worker', parts.worker && (() => parts.worker!.shutdown()));
   await step('connections', parts.ctx && (() => parts.ctx!.close()));
+  await Promise.allSettled(parts.restarting);
   await Promise.all([
     step('the Temporal dev server', parts.temporal && (() => parts.temporal!.stop())),
     step('PostgreSQL', parts.postgres && (() => parts.postgres!.stop())),
@@ -172,15 +235,20 @@ function writeEnvFile(config: Config, dataDir: string): void {
   fs.writeFileSync(path.join(dataDir, 'cadenza.env'), `${lines.join('\n')}\n`, { mode: 0o600 });
 }
 
+function embeddedWebUi(config: Config, parts: Parts): string | undefined {
+  return parts.temporal !== undefined ? `http://localhost:${config.temporal.embeddedUiPort}` : undefined;
+}
+
 function printBanner(config: Config, parts: Parts, adminKey: string | undefined, keyFile: string): void {
   const api = publicUrl(config, parts.api!.port);
-  const ui = parts.temporal !== undefined ? `http://localhost:${config.temporal.embeddedUiPort}` : '(external Temporal: use its UI)';
+  const ui = config.temporal.webUiUrl ?? '(external Temporal: use its UI)';
   const key = adminKey ?? `(not shown: ${keyFile} is missing; create a key with \`cadenza keys create\`)`;
   const lines = [
     '',
     'Cadenza is running.',
     `  API               ${api}`,
     `  API docs          ${api}/docs`,
+    `  Console           ${api}/console`,
     `  Temporal Web UI   ${ui}`,
     `  Admin key         ${key}`,
     `                    (stored hashed; the plaintext is in ${keyFile})`,

@@ -57,11 +57,16 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   child.process.stdout?.on('data', keep);
   child.process.stderr?.on('data', keep);
   const address = `127.0.0.1:${o.port}`;
-  await waitForPort('127.0.0.1', o.port, 60_000, () =>
-    child.process.exitCode !== null ? `the Temporal dev server exited during start:\n${output}` : undefined,
-  );
-  await waitForNamespace(address, o.namespace);
-  if (o.uiPort !== undefined) await waitForPort('127.0.0.1', o.uiPort, 30_000);
+  try {
+    await waitForPort('127.0.0.1', o.port, 60_000, () =>
+      child.process.exitCode !== null ? `the Temporal dev server exited during start:\n${output}` : undefined,
+    );
+    await waitForNamespace(address, o.namespace);
+    if (o.uiPort !== undefined) await waitForPort('127.0.0.1', o.uiPort, 30_000);
+  } catch (err) {
+    child.kill(); // a start that failed leaves nothing running (the next try needs the port)
+    throw err;
+  }
   return { address, child, stop: () => child.stop('SIGTERM', 15_000) };
 }
 

@@ -6,7 +6,7 @@ import { NotFoundError, ValidationError } from '../errors';
 import { transaction, type Tx } from '../db/db';
 import { push } from '../eventstore/eventstore';
 import { ownerOrgId, type Owner } from '../actions/owner';
-import { checkTrigger, flowTypeOf } from './catalogue';
+import { checkTrigger, FLOW_CATALOGUE, flowTypeOf } from './catalogue';
 
 export const FLOW_LIMITS = { actionsPerTrigger: 50 };
 
@@ -19,9 +19,10 @@ export interface FlowAction {
 
 export interface Flow {
   flowType: string;
+  description: string;
   owner: 'instance' | 'org';
   orgId: string | null;
-  triggers: { triggerType: string; actions: FlowAction[] }[];
+  triggers: { triggerType: string; description: string; actions: FlowAction[] }[];
 }
 
 /** One step of a run, pinned to the action version current when the run starts. */
@@ -171,10 +172,12 @@ async function readFlow(tx: Tx, ctx: TenantCtx, owner: Owner, flowType: string):
   );
   return {
     flowType,
+    description: flow.description,
     owner: owner.level,
     orgId,
     triggers: flow.triggers.map((t) => ({
       triggerType: t.type,
+      description: t.description,
       actions: rows.filter((r) => r.trigger_type === t.type).map((r) => ({ id: r.id, name: r.name, state: r.state, version: r.version })),
     })),
   };
@@ -183,6 +186,15 @@ async function readFlow(tx: Tx, ctx: TenantCtx, owner: Owner, flowType: string):
 export async function getFlow(ctx: TenantCtx, owner: Owner, flowType: string): Promise<Flow> {
   flowTypeOf(flowType);
   return transaction(ctx.db, ctx.tenant, (tx) => readFlow(tx, ctx, owner, flowType));
+}
+
+/** Every flow type of the catalogue, each trigger with its ordered actions. */
+export async function listFlows(ctx: TenantCtx, owner: Owner): Promise<{ items: Flow[] }> {
+  return transaction(ctx.db, ctx.tenant, async (tx) => {
+    const items: Flow[] = [];
+    for (const f of FLOW_CATALOGUE) items.push(await readFlow(tx, ctx, owner, f.type));
+    return { items };
+  });
 }
 
 /** The active actions a run executes: the instance's first, then the org's, each in trigger order. */

@@ -72,8 +72,8 @@ async function insertExecutionLogs(tx: Tx, r: StepRecord): Promise<void> {
 export async function recordRunEnded(
   db: Db,
   r: { instanceId: string; orgId: string | null; runId: string; state: 'succeeded' | 'failed'; context: Record<string, unknown> | null; error: Record<string, unknown> | null },
-): Promise<void> {
-  await transaction(db, { instanceId: r.instanceId }, (tx) =>
+): Promise<boolean> {
+  const stored = await transaction(db, { instanceId: r.instanceId }, (tx) =>
     push(tx, r.instanceId, ACTOR, [
       {
         aggregateType: 'run',
@@ -91,4 +91,6 @@ export async function recordRunEnded(
       },
     ]),
   );
+  // False when the end was recorded before (a retried activity).
+  return stored.length > 0;
 }

@@ -2,15 +2,14 @@
 // records the run, and runs it as the workflow `flow:<instance>:<runId>`, one activity per
 // action. The run and its steps are projections of run.started, run.step_recorded,
 // run.succeeded and run.failed; script log lines go to logstore.execution_logs.
-import { WorkflowFailedError } from '@temporalio/client';
+import { isGrpcDeadlineError, WorkflowFailedError } from '@temporalio/client';
 import type { TenantCtx } from '../context';
 import { CadenzaError, NotFoundError, QuotaExceededError, UnavailableError, ValidationError } from '../errors';
 import { transaction, type Tx } from '../db/db';
 import { push } from '../eventstore/eventstore';
 import { newId } from '../ids';
 import { decodeCursor, TIME_ID, toPage, type Page } from '../pagination';
-import { eagerStart } from '../temporal/eager-start';
-import { CadenzaInstance, CadenzaKind, CadenzaOrg } from '../temporal/search-attributes';
+import { recordWorkflowStart, startRecorded, type WorkflowStart } from '../temporal/workflow-starts';
 import type { FlowRunInput, FlowRunOutcome } from '../workflows/flow-run';
 import { checkTrigger } from './catalogue';
 import { planRunSteps, type RunStepPlan } from './flows';
@@ -82,6 +81,9 @@ export interface RunCall {
   endedAt: string;
   durationMs: number;
   error: string | null;
+  /** Previews of the body sent and the body answered (null when the call got no answer). */
+  request: unknown;
+  response: unknown;
 }
 
 /** A run stopped by an action that was not allowed to fail; the caller sees which and why. */
@@ -124,9 +126,9 @@ export interface FlowTriggerInput {
 
 interface PreparedRun {
   runId: string;
-  workflowId: string;
   input: FlowRunInput;
   boundMs: number;
+  start: WorkflowStart;
 }
 
 /** Checks the input and the quota, plans the steps and records the run; undefined when nothing would run. */
@@ -141,9 +143,23 @@ async function prepareRun(ctx: TenantCtx, input: FlowTriggerInput): Promise<Prep
 
   const runId = newId('run');
   const workflowId = flowWorkflowId(ctx.tenant.instanceId, runId);
-  await recordRunStarted(ctx, { runId, workflowId, orgId, flowType: input.flowType, trigger: input.trigger, context: input.context });
   const wfInput: FlowRunInput = { instanceId: ctx.tenant.instanceId, orgId, runId, flowType: input.flowType, trigger: input.trigger, context: input.context, steps };
-  return { runId, workflowId, input: wfInput, boundMs: runBoundMs(steps) };
+  const start: WorkflowStart = {
+    workflowType: 'flowRunWorkflow',
+    workflowId,
+    taskQueue: ctx.temporal.taskQueue,
+    instanceId: ctx.tenant.instanceId,
+    orgId,
+    kind: 'flow',
+    args: [wfInput],
+    summary: `flow ${input.flowType}/${input.trigger}`,
+  };
+  // The run and its start commit together: if this process dies before the start, the dispatcher makes it.
+  await transaction(ctx.db, ctx.tenant, async (tx) => {
+    await recordRunStarted(tx, ctx, { runId, workflowId, orgId, flowType: input.flowType, trigger: input.trigger, context: input.context });
+    await recordWorkflowStart(tx, start);
+  });
+  return { runId, input: wfInput, boundMs: runBoundMs(steps), start };
 }
 
 /**
@@ -172,63 +188,55 @@ export async function runFlowTrigger(ctx: TenantCtx, input: FlowTriggerInput): P
 export async function startFlowTrigger(ctx: TenantCtx, input: FlowTriggerInput): Promise<{ runId: string | null }> {
   const run = await prepareRun(ctx, input);
   if (run === undefined) return { runId: null };
-  await ctx.temporal.client.workflow.start('flowRunWorkflow', workflowOptions(ctx, run));
+  await startRecorded(ctx, run.start);
   return { runId: run.runId };
 }
 
-function workflowOptions(ctx: TenantCtx, run: PreparedRun) {
-  return {
-    workflowId: run.workflowId,
-    taskQueue: ctx.temporal.taskQueue,
-    args: [run.input],
-    workflowExecutionTimeout: run.boundMs,
-    ...eagerStart(ctx.temporal),
-    staticSummary: `flow ${run.input.flowType}/${run.input.trigger}`,
-    typedSearchAttributes: [
-      { key: CadenzaInstance, value: run.input.instanceId },
-      { key: CadenzaKind, value: 'flow' },
-      ...(run.input.orgId === null ? [] : [{ key: CadenzaOrg, value: run.input.orgId }]),
-    ],
-  };
-}
-
+/**
+ * Starts the run and waits for it up to its bound. The bound is the caller's, not the run's: a
+ * run still going when its caller gives up (Temporal or PostgreSQL slow or away) finishes and
+ * records its own end, so its row never contradicts its workflow.
+ */
 async function executeFlowWorkflow(ctx: TenantCtx, run: PreparedRun): Promise<FlowRunOutcome> {
+  const { runId } = run.input;
+  if (!(await startRecorded(ctx, run.start))) throw new UnavailableError(`flow run ${runId} could not be started yet (Temporal is unreachable); it will run once Temporal is back`);
+  const { connection, workflow } = ctx.temporal.client;
   try {
-    return await ctx.temporal.client.workflow.execute('flowRunWorkflow', workflowOptions(ctx, run));
+    return await connection.withDeadline(Date.now() + run.boundMs, () => workflow.getHandle(run.start.workflowId).result());
   } catch (err) {
+    if (isGrpcDeadlineError(err)) throw new UnavailableError(`flow run ${runId} did not finish within ${run.boundMs} ms; its trace shows how it ends`);
     if (err instanceof WorkflowFailedError) {
-      const { instanceId, orgId, runId } = run.input;
-      // A run past its bound never reached its own end record; close it here.
-      await recordRunEnded(ctx.db, { instanceId, orgId, runId, state: 'failed', context: null, error: { message: `did not finish within ${run.boundMs} ms` } });
-      throw new UnavailableError(`flow run ${runId} did not finish within ${run.boundMs} ms: ${err.cause?.message ?? err.message}`);
+      // The workflow itself failed (not an action): it never reached its own end record.
+      const { instanceId, orgId } = run.input;
+      await recordRunEnded(ctx.db, { instanceId, orgId, runId, state: 'failed', context: null, error: { message: err.cause?.message ?? err.message } });
+      throw new UnavailableError(`flow run ${runId} failed: ${err.cause?.message ?? err.message}`);
     }
     throw err;
   }
 }
 
 async function recordRunStarted(
+  tx: Tx,
   ctx: TenantCtx,
   r: { runId: string; workflowId: string; orgId: string | null; flowType: string; trigger: string; context: Record<string, unknown> },
 ): Promise<void> {
-  await transaction(ctx.db, ctx.tenant, (tx) =>
-    push(tx, ctx.tenant.instanceId, ctx.tenant.actor, [
-      {
-        aggregateType: 'run',
-        aggregateId: r.runId,
-        orgId: r.orgId,
-        type: 'run.started',
-        payload: { kind: 'flow', flowType: r.flowType, triggerType: r.trigger, workflowId: r.workflowId },
-        expectedSequence: 0,
-        project: async (ptx, e) => {
-          await ptx.query(
-            `INSERT INTO runs (instance_id, id, org_id, kind, flow_type, trigger_type, state, workflow_id, context_in, started_at, created_by)
-             VALUES ($1, $2, $3, 'flow', $4, $5, 'running', $6, $7, $8, $9)`,
-            [e.instanceId, r.runId, e.orgId, r.flowType, r.trigger, r.workflowId, JSON.stringify(r.context), e.createdAt, e.creator],
-          );
-        },
+  await push(tx, ctx.tenant.instanceId, ctx.tenant.actor, [
+    {
+      aggregateType: 'run',
+      aggregateId: r.runId,
+      orgId: r.orgId,
+      type: 'run.started',
+      payload: { kind: 'flow', flowType: r.flowType, triggerType: r.trigger, workflowId: r.workflowId },
+      expectedSequence: 0,
+      project: async (ptx, e) => {
+        await ptx.query(
+          `INSERT INTO runs (instance_id, id, org_id, kind, flow_type, trigger_type, state, workflow_id, context_in, started_at, created_by)
+           VALUES ($1, $2, $3, 'flow', $4, $5, 'running', $6, $7, $8, $9)`,
+          [e.instanceId, r.runId, e.orgId, r.flowType, r.trigger, r.workflowId, JSON.stringify(r.context), e.createdAt, e.creator],
+        );
       },
-    ]),
-  );
+    },
+  ]);
 }
 
 interface RunRow {
@@ -338,7 +346,20 @@ async function readSteps(tx: Tx, instanceId: string, runId: string): Promise<Run
 }
 
 async function readCalls(tx: Tx, instanceId: string, runId: string): Promise<RunCall[]> {
-  const { rows } = await tx.query<{ position: number; attempt: number; target_id: string; target_name: string; target_type: string; state: RunCall['state']; status_code: number | null; started_at: Date; ended_at: Date; error: string | null }>(
+  const { rows } = await tx.query<{
+    position: number;
+    attempt: number;
+    target_id: string;
+    target_name: string;
+    target_type: string;
+    state: RunCall['state'];
+    status_code: number | null;
+    started_at: Date;
+    ended_at: Date;
+    error: string | null;
+    request: unknown;
+    response: unknown;
+  }>(
     'SELECT * FROM run_calls WHERE instance_id = $1 AND run_id = $2 ORDER BY position, attempt',
     [instanceId, runId],
   );
@@ -354,5 +375,7 @@ async function readCalls(tx: Tx, instanceId: string, runId: string): Promise<Run
     endedAt: r.ended_at.toISOString(),
     durationMs: r.ended_at.getTime() - r.started_at.getTime(),
     error: r.error,
+    request: r.request,
+    response: r.response,
   }));
 }

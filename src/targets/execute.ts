@@ -2,7 +2,7 @@
 // for their run, bounded by the targets' timeouts; event runs are started by the event
 // dispatcher. Retry starts a new run from a run's stored input, linked to the original.
 import crypto from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
+import { isGrpcDeadlineError, WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
 import type { TemporalDeps, TenantCtx } from '../context';
 import { NotFoundError, TargetFailedError, UnavailableError, ValidationError } from '../errors';
 import { transaction, type Tx } from '../db/db';
@@ -11,7 +11,7 @@ import { newId } from '../ids';
 import { getRun, startFlowTrigger } from '../flows/runs';
 import { eagerStart } from '../temporal/eager-start';
 import { CadenzaInstance, CadenzaKind } from '../temporal/search-attributes';
-import type { ExecutionRunInput, ExecutionRunOutcome } from '../workflows/execution';
+import type { executionWorkflow, ExecutionRunInput, ExecutionRunOutcome } from '../workflows/execution';
 import { candidateConditions, matchExecution, matchExecutions, type MatchedExecution } from './executions';
 
 export const EXECUTION_RUN_LIMITS = { callOverheadMs: 5_000, marginMs: 10_000, bodyBytes: 256 * 1024 };
@@ -26,16 +26,16 @@ function syncBoundMs(m: MatchedExecution): number {
 }
 
 /** Starts an execution run; an existing workflow of the same id is kept (idempotent). */
-export async function startExecutionRun(temporal: TemporalDeps, workflowId: string, input: ExecutionRunInput, timeoutMs?: number): Promise<void> {
+export async function startExecutionRun(temporal: TemporalDeps, workflowId: string, input: ExecutionRunInput): Promise<void> {
   try {
-    await temporal.client.workflow.start('executionWorkflow', runOptions(temporal, workflowId, input, timeoutMs));
+    await temporal.client.workflow.start('executionWorkflow', runOptions(temporal, workflowId, input));
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return;
     throw err;
   }
 }
 
-function runOptions(temporal: TemporalDeps, workflowId: string, input: ExecutionRunInput, timeoutMs?: number) {
+function runOptions(temporal: TemporalDeps, workflowId: string, input: ExecutionRunInput) {
   return {
     workflowId,
     taskQueue: temporal.taskQueue,
@@ -43,7 +43,6 @@ function runOptions(temporal: TemporalDeps, workflowId: string, input: Execution
     workflowIdConflictPolicy: 'USE_EXISTING' as const,
     workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
     ...eagerStart(temporal),
-    ...(timeoutMs === undefined ? {} : { workflowExecutionTimeout: timeoutMs }),
     staticSummary: `execution ${input.condition}`,
     typedSearchAttributes: [
       { key: CadenzaInstance, value: input.instanceId },
@@ -73,10 +72,14 @@ async function runMatched(ctx: TenantCtx, matched: MatchedExecution, body: unkno
     instanceId, orgId: matched.orgId, runId, executionId: matched.executionId, condition: matched.condition, mode: 'sync', body, targets: matched.targets, retryOf: null, retryKey: null, createdBy: ctx.tenant.actor,
   };
   const bound = syncBoundMs(matched);
+  await startExecutionRun(ctx.temporal, workflowId, input);
+  // The bound is the caller's: a run still going when its caller gives up finishes and records its own end.
+  const { connection, workflow } = ctx.temporal.client;
   try {
-    return await ctx.temporal.client.workflow.execute('executionWorkflow', runOptions(ctx.temporal, workflowId, input, bound));
+    return await connection.withDeadline(Date.now() + bound, () => workflow.getHandle<typeof executionWorkflow>(workflowId).result());
   } catch (err) {
-    if (err instanceof WorkflowFailedError) throw new UnavailableError(`execution run ${runId} did not finish within ${bound} ms`);
+    if (isGrpcDeadlineError(err)) throw new UnavailableError(`execution run ${runId} did not finish within ${bound} ms; its trace shows how it ends`);
+    if (err instanceof WorkflowFailedError) throw new UnavailableError(`execution run ${runId} failed: ${err.cause?.message ?? err.message}`);
     throw err;
   }
 }

@@ -2,11 +2,13 @@
 // Cadenza-Signature header over the exact bytes sent. Used by target calls and alert notices.
 import { signatureHeader, SIGNATURE_HEADER } from '../client/signature';
 import type { AddressPolicy } from '../net/address-policy';
+import { traceHeaders } from '../telemetry/tracing';
 import { fetchThroughPolicy, type FetchResponse } from '../sandbox/http';
 
 export async function postSigned(policy: AddressPolicy, endpoint: string, key: string, body: unknown, timeoutMs: number): Promise<FetchResponse> {
   const raw = JSON.stringify(body ?? null);
-  const headers = { 'content-type': 'application/json', [SIGNATURE_HEADER]: signatureHeader(key, raw) };
+  // The active trace goes with the call (traceparent), so the receiver's spans join it.
+  const headers = { 'content-type': 'application/json', [SIGNATURE_HEADER]: signatureHeader(key, raw), ...traceHeaders() };
   const signal = AbortSignal.timeout(timeoutMs);
   try {
     return await fetchThroughPolicy(policy, endpoint, { method: 'POST', headers, body: raw }, signal);

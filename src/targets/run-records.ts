@@ -3,6 +3,7 @@
 // activity appends nothing twice. The run's end reuses the flow runs' recordRunEnded.
 import { transaction, type Db } from '../db/db';
 import { push } from '../eventstore/eventstore';
+import { preview } from '../preview';
 
 const ACTOR = 'execution-run';
 
@@ -55,6 +56,9 @@ export interface CallRecord {
   startedAt: Date;
   endedAt: Date;
   error: string | null;
+  /** The body sent and the body answered (null when none came back), kept as previews. */
+  request: unknown;
+  response: unknown;
 }
 
 export async function recordCall(db: Db, r: CallRecord): Promise<void> {
@@ -68,9 +72,24 @@ export async function recordCall(db: Db, r: CallRecord): Promise<void> {
         payload: { position: r.position, attempt: r.attempt, targetId: r.target.id, state: r.state, statusCode: r.statusCode, error: r.error },
         project: async (ptx, e) => {
           await ptx.query(
-            `INSERT INTO run_calls (instance_id, run_id, position, attempt, target_id, target_name, target_type, state, status_code, started_at, ended_at, error)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-            [e.instanceId, r.runId, r.position, r.attempt, r.target.id, r.target.name, r.target.type, r.state, r.statusCode, r.startedAt, r.endedAt, r.error],
+            `INSERT INTO run_calls (instance_id, run_id, position, attempt, target_id, target_name, target_type, state, status_code, started_at, ended_at, error, request, response)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+            [
+              e.instanceId,
+              r.runId,
+              r.position,
+              r.attempt,
+              r.target.id,
+              r.target.name,
+              r.target.type,
+              r.state,
+              r.statusCode,
+              r.startedAt,
+              r.endedAt,
+              r.error,
+              JSON.stringify(preview(r.request)),
+              JSON.stringify(preview(r.response)),
+            ],
           );
         },
       },

@@ -1,7 +1,9 @@
 // Connection options for both the client (API) and the worker's NativeConnection, from config:
 // plain for the embedded dev server, API key or mTLS for Temporal Cloud and clusters.
 import fs from 'node:fs';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, isGrpcServiceError, type ConnectionLike } from '@temporalio/client';
+import { LogContextClientInterceptor } from '../telemetry/log-context';
+import { clientTracingInterceptor } from '../telemetry/tracing';
 import type { TemporalConfig } from '../config/config';
 
 export interface ConnectionSettings {
@@ -16,7 +18,10 @@ export interface ConnectionSettings {
       };
 }
 
-export function connectionSettings(cfg: TemporalConfig, address = cfg.address): ConnectionSettings {
+/** What a connection needs of the configuration. */
+export type ClientTemporalConfig = Pick<TemporalConfig, 'address' | 'apiKey' | 'tls'>;
+
+export function connectionSettings(cfg: ClientTemporalConfig, address = cfg.address): ConnectionSettings {
   if (address === undefined) throw new Error('no Temporal address: set TEMPORAL_ADDRESS or use `cadenza start`');
   const settings: ConnectionSettings = { address };
   if (cfg.apiKey !== undefined) {
@@ -38,5 +43,22 @@ export function connectionSettings(cfg: TemporalConfig, address = cfg.address): 
 
 export async function connectClient(cfg: TemporalConfig, address?: string): Promise<Client> {
   const connection = await Connection.connect(connectionSettings(cfg, address));
-  return new Client({ connection, namespace: cfg.namespace });
+  return newClient(connection, cfg.namespace);
+}
+
+/** Every Cadenza client: workflow starts, signals and updates carry the trace and the log context. */
+export function newClient(connection: ConnectionLike, namespace: string): Client {
+  return new Client({ connection, namespace, interceptors: { workflow: [clientTracingInterceptor(), new LogContextClientInterceptor()] } });
+}
+
+/** gRPC UNAVAILABLE and DEADLINE_EXCEEDED: the server is down, restarting or too slow to answer. */
+const UNAVAILABLE_CODES = new Set([14, 4]);
+
+/** True when `err` (or an error it wraps) means the Temporal server could not be reached in time. */
+export function isTemporalUnavailable(err: unknown): boolean {
+  for (let e = err, depth = 0; typeof e === 'object' && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (isGrpcServiceError(e) && UNAVAILABLE_CODES.has(e.code)) return true;
+    if ((e as { name?: unknown }).name === 'TransportError') return true;
+  }
+  return false;
 }

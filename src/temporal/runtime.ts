@@ -1,4 +1,5 @@
 // The Temporal worker runtime is per process: install it once, forwarding Core's logs to pino.
+import net from 'node:net';
 import { Runtime, type LogLevel, type LogMetadata, type Logger as TemporalLogger } from '@temporalio/worker';
 import type { Logger } from '../log';
 
@@ -25,14 +26,39 @@ class PinoTemporalLogger implements TemporalLogger {
   }
 }
 
-let installed = false;
+let installed: Promise<string> | undefined;
 
-export function installRuntime(log: Logger): void {
-  if (installed) return;
-  installed = true;
-  Runtime.install({
-    logger: new PinoTemporalLogger(log.child({}, { level: log.level === 'trace' || log.level === 'debug' ? log.level : 'warn' })),
-    // Let the worker's own shutdown (SIGTERM handling in our entry points) drive the exit.
-    shutdownSignals: [],
+/**
+ * Installs the runtime once per process. Core serves its own worker metrics (task slots, poll
+ * latency, sticky cache) in Prometheus format on a loopback port; returns that URL, which
+ * /metrics appends to Cadenza's own.
+ */
+export function installRuntime(log: Logger): Promise<string> {
+  installed ??= freeLoopbackPort().then((port) => {
+    Runtime.install({
+      logger: new PinoTemporalLogger(log.child({}, { level: coreLogLevel(log) })),
+      telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${port}`, countersTotalSuffix: true, useSecondsForDurations: true } } },
+      // Let the worker's own shutdown (SIGTERM handling in our entry points) drive the exit.
+      shutdownSignals: [],
+    });
+    return `http://127.0.0.1:${port}/metrics`;
+  });
+  return installed;
+}
+
+/** Core's info lines are noise: warn and above, unless the process asks for debug or trace, or for less. */
+function coreLogLevel(log: Logger): string {
+  if (log.level === 'trace' || log.level === 'debug') return log.level;
+  return log.levelVal > 40 ? log.level : 'warn';
+}
+
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
   });
 }

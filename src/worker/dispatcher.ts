@@ -1,11 +1,14 @@
-// The safety net behind the API: if a process dies between committing a command and starting
-// its workflow, the command would sit PENDING forever. One worker at a time (runAsLeader) starts
-// the workflows of commands whose workflow never recorded a transition. Starts are idempotent,
-// so a command started twice runs once. One database serves one deployment (task queue).
+// The safety net behind the API: if a process dies between committing a row and starting its
+// workflow (or Temporal is away then), the row would sit PENDING or running forever. One worker
+// at a time (runAsLeader) starts, after CADENZA_DISPATCH_AFTER_SECONDS, the workflows of
+// commands whose workflow never recorded a transition, and the recorded starts of flow runs,
+// DAG runs and alerts (temporal/workflow-starts.ts). Starts are idempotent, so a workflow
+// started twice runs once. One database serves one deployment (task queue).
 import type { AppCtx } from '../context';
 import type { CommandWorkflowInput, RetryPolicy } from '../commands/model';
 import { startCommandWorkflow } from '../commands/start';
 import { SYSTEM, transaction } from '../db/db';
+import { dispatchWorkflowStarts } from '../temporal/workflow-starts';
 import { orgKey } from '../tenancy/scope';
 import { runAsLeader, type Leader } from './leader';
 
@@ -29,6 +32,7 @@ interface UndispatchedRow {
 export function startDispatcher(ctx: AppCtx): Leader {
   return runAsLeader(ctx, `cadenza command dispatcher:${ctx.temporal.taskQueue}`, INTERVAL_MS, async () => {
     await dispatchOnce(ctx);
+    await dispatchWorkflowStarts(ctx, ctx.config.worker.dispatchAfterSeconds, BATCH);
   });
 }
 

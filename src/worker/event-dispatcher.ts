@@ -34,6 +34,7 @@ interface EventRow {
 }
 
 export function startEventDispatcher(ctx: AppCtx): Leader {
+  ctx.metrics.watchDispatcherLag(ctx.db, checkpointName(ctx.temporal.taskQueue));
   // A full batch means more is waiting: keep going until caught up or stopped.
   return runAsLeader(
     ctx,

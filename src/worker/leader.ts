@@ -51,6 +51,7 @@ export function runAsLeader(
   const becomeLeader = async (client: PoolClient) => {
     // Held before LISTEN, so a failing LISTEN still releases the connection and its lock.
     lockClient = client;
+    ctx.log.info({ lockName }, 'became leader');
     // The held connection sits idle between ticks: if PostgreSQL goes away, the error arrives
     // here (not in a query); the next tick tries to become leader again. Kept on the client
     // for good, so a late error from a dropped connection has a listener too.

@@ -8,6 +8,8 @@ import { handlerTaskQueue } from '../commands/model';
 import type { AppCtx } from '../context';
 import { connectionSettings } from '../temporal/connection';
 import { installRuntime } from '../temporal/runtime';
+import { logContextActivityInterceptor } from '../telemetry/log-context';
+import { installTracing, workerTracingOptions } from '../telemetry/tracing';
 import { createActivities } from './activities';
 import { workflowBundle } from './bundle';
 import { startDispatcher } from './dispatcher';
@@ -31,7 +33,7 @@ export function loadRegistry(ctx: AppCtx): HandlerRegistry {
 }
 
 export async function startWorker(ctx: AppCtx): Promise<RunningWorker> {
-  installRuntime(ctx.log);
+  ctx.metrics.coreMetricsUrl = await installRuntime(ctx.log);
   const { config } = ctx;
   const registry = loadRegistry(ctx);
   const domains = config.worker.domains ?? registry.domains();
@@ -42,13 +44,21 @@ export async function startWorker(ctx: AppCtx): Promise<RunningWorker> {
   const shared = ctx.temporal.workerConnection;
   const connection = shared ?? (await NativeConnection.connect(connectionSettings(config.temporal)));
   const shutdownGraceTime = `${config.worker.shutdownGraceSeconds}s`;
+  // Past the grace period a stop is forced, so a worker stuck on an unreachable PostgreSQL or
+  // Temporal (local activities retrying their writes) still stops.
+  const shutdownForceTime = `${config.worker.shutdownGraceSeconds + 15}s`;
+  const { sinks, activityInterceptors } = workerTracingOptions(installTracing('cadenza-worker'));
+  const interceptors = { activity: [...activityInterceptors, logContextActivityInterceptor] };
   const core = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     workflowBundle: await workflowBundle(),
     activities: createActivities(ctx),
+    interceptors,
+    sinks,
     shutdownGraceTime,
+    shutdownForceTime,
   });
   const handlers = await Promise.all(
     domains.map((domain) =>
@@ -57,8 +67,10 @@ export async function startWorker(ctx: AppCtx): Promise<RunningWorker> {
         namespace: config.temporal.namespace,
         taskQueue: handlerTaskQueue(config.temporal.taskQueue, domain),
         activities: handlerActivities(ctx, registry),
+        interceptors,
         maxConcurrentActivityTaskExecutions: config.worker.concurrency,
         shutdownGraceTime,
+        shutdownForceTime,
       }),
     ),
   );

@@ -9,6 +9,7 @@ import {
   condition,
   getExternalWorkflowHandle,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -55,6 +56,16 @@ const { recordCommandTransition } = proxyLocalActivities<CoreActivities>({
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '30s' },
 });
 
+const { handlerQueueHasWorkers } = proxyLocalActivities<CoreActivities>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+});
+
+/** A pickup timeout is HANDLER_NOT_FOUND only when no worker polls the domain's handler queue. */
+const PICKUP_ASKS_POLLERS = 'pickup-timeout-asks-pollers';
+/** After a reschedule, the pickup wait is at least this long, so busy workers cost few history events. */
+const RESCHEDULED_PICKUP_MIN_MS = 30_000;
+
 const { deliverCommandReply } = proxyActivities<CoreActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10, nonRetryableErrorTypes: ['ReplyRejected'] },
@@ -73,6 +84,10 @@ function invalidOperatorInput(kind: OperatorAction['kind'], input: OperatorInput
   if (input.reason !== undefined && (typeof input.reason !== 'string' || input.reason.length > MAX_OPERATOR_TEXT)) return `reason must be a string of at most ${MAX_OPERATOR_TEXT} characters`;
   if (kind === 'cancel' && (typeof input.reason !== 'string' || input.reason.trim() === '')) return 'cancel needs a reason';
   return undefined;
+}
+
+function isPickupTimeout(err: unknown): boolean {
+  return err instanceof ActivityFailure && err.cause instanceof TimeoutFailure && err.cause.timeoutType === 'SCHEDULE_TO_START';
 }
 
 /** Maps an attempt's failure to what happens next. */
@@ -102,14 +117,32 @@ export async function commandWorkflow(input: CommandWorkflowInput): Promise<Comm
   let step = 0;
   let pending: OperatorAction | null = null;
 
-  const handler = proxyActivities<HandlerActivities>({
-    taskQueue: handlerTaskQueue(workflowInfo().taskQueue, input.domain),
-    startToCloseTimeout: policy.handlerTimeoutMs,
-    heartbeatTimeout: policy.heartbeatTimeoutMs,
-    scheduleToStartTimeout: policy.pickupTimeoutMs,
-    // Attempts are counted here, not by Temporal, so each one is audited and visible.
-    retry: { maximumAttempts: 1 },
-  });
+  const handlerQueue = handlerTaskQueue(workflowInfo().taskQueue, input.domain);
+  const handlerWith = (pickupTimeoutMs: number) =>
+    proxyActivities<HandlerActivities>({
+      taskQueue: handlerQueue,
+      startToCloseTimeout: policy.handlerTimeoutMs,
+      heartbeatTimeout: policy.heartbeatTimeoutMs,
+      scheduleToStartTimeout: pickupTimeoutMs,
+      // Attempts are counted here, not by Temporal, so each one is audited and visible.
+      retry: { maximumAttempts: 1 },
+    });
+
+  /**
+   * Runs one attempt. A pickup timeout while workers poll the domain's queue (busy, or back from
+   * an outage) schedules the same attempt again instead of parking it as HANDLER_NOT_FOUND.
+   */
+  async function runHandler(args: Parameters<HandlerActivities['runCommandHandler']>[0]): Promise<unknown> {
+    for (let pickupTimeoutMs = policy.pickupTimeoutMs; ; pickupTimeoutMs = Math.max(policy.pickupTimeoutMs, RESCHEDULED_PICKUP_MIN_MS)) {
+      try {
+        return await handlerWith(pickupTimeoutMs).runCommandHandler(args);
+      } catch (err) {
+        if (!isPickupTimeout(err) || !patched(PICKUP_ASKS_POLLERS)) throw err;
+        if (!(await handlerQueueHasWorkers({ handlerTaskQueue: handlerQueue }))) throw err;
+        log.warn('no worker picked the attempt up in time, but workers poll the domain: scheduling it again', { attempt: args.attempt, pickupTimeoutMs });
+      }
+    }
+  }
 
   setHandler(statusQuery, () => ({ ...state }));
 
@@ -179,7 +212,7 @@ export async function commandWorkflow(input: CommandWorkflowInput): Promise<Comm
       Object.assign(state, { status: 'IN_PROGRESS', attempts: attempt, totalAttempts: total });
       upsertSearchAttributes([{ key: CommandStatus, value: 'IN_PROGRESS' }]);
       try {
-        const result = await handler.runCommandHandler({
+        const result = await runHandler({
           instanceId: input.instanceId,
           orgId: input.orgId,
           domain: input.domain,

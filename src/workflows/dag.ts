@@ -32,14 +32,15 @@ class NodeFailed extends Error {
 }
 class TimedOut extends Error {}
 
-/** How the sendDagCommands activity itself is retried (node retries resend under new ids). */
-const SEND_RETRY = { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 10 } as const;
+/** How the sendDagCommands activity itself is retried (node retries resend under new ids); its ids make resends safe. */
+const SEND_RETRY = { initialInterval: '1s', maximumInterval: '30s' } as const;
 
 const DEFAULT_HISTORY_LIMIT = 10_000;
 
+// Run and node records must land: retried while PostgreSQL is away, however long.
 const bookkeeping = proxyActivities<DagActivities>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 20 },
+  retry: { initialInterval: '1s', maximumInterval: '30s' },
 });
 
 /** A run id like the API's (`run_` + 16 lowercase characters), deterministic in workflow code. */

@@ -34,7 +34,8 @@ export type ExecutionRunOutcome = { state: 'succeeded'; runId: string; body: unk
 /** Mirrors the activity's own time to load the key and record the call. */
 const CALL_OVERHEAD_MS = 5_000;
 
-const records = proxyActivities<TargetActivities>({ startToCloseTimeout: '30s', retry: { maximumAttempts: 10 } });
+// The run's records must land: retried while PostgreSQL is away, however long.
+const records = proxyActivities<TargetActivities>({ startToCloseTimeout: '30s', retry: { initialInterval: '1s', maximumInterval: '30s' } });
 
 function callOptions(target: TargetSnapshot, retried: boolean) {
   const p = target.retryPolicy;

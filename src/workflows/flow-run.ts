@@ -22,7 +22,8 @@ export type FlowRunOutcome =
 /** Mirrors FLOW_RUN_LIMITS.stepOverheadMs (workflow code cannot import values from the domain). */
 const STEP_OVERHEAD_MS = 5_000;
 
-const { recordFlowRunEnded } = proxyActivities<FlowActivities>({ startToCloseTimeout: '30s', retry: { maximumAttempts: 5 } });
+// The run's end must land: retried while PostgreSQL is away, however long.
+const { recordFlowRunEnded } = proxyActivities<FlowActivities>({ startToCloseTimeout: '30s', retry: { initialInterval: '1s', maximumInterval: '30s' } });
 
 export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunOutcome> {
   let context = input.context;

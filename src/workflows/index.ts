@@ -4,5 +4,6 @@ export { bulkRetryWorkflow } from './bulk-retry';
 export { commandWorkflow } from './command';
 export { flowRunWorkflow } from './flow-run';
 export { dagWorkflow } from './dag';
+export { n8nWorkflow } from './n8n';
 export { executionWorkflow } from './execution';
 export { alertWorkflow } from './alert';

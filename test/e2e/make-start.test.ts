@@ -2,35 +2,9 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, waitFor } from '../helpers/harness';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Processes whose command line mentions `marker` (the data folder), other than this test. */
-function processesMentioning(marker: string): string[] {
-  const found: string[] = [];
-  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      if (cmd.includes(marker) && Number(pid) !== process.pid) found.push(`${pid}: ${cmd.slice(0, 120)}`);
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return found;
-}
+import { freePort, processesMentioning, ROOT, waitFor } from '../helpers/harness';
 
 interface Started {
   child: ChildProcess;
@@ -145,6 +119,13 @@ describe('make start', () => {
     const ui = await fetch(uiUrl);
     expect(ui.status).toBe(200);
     expect(await ui.text()).toMatch(/<html/i);
+    // The operator console: printed, served, and linking workflows to this Web UI.
+    expect(first.output()).toContain(`${apiUrl}/console`);
+    const consolePage = await fetch(`${apiUrl}/console/troubleshooting`);
+    expect(consolePage.status).toBe(200);
+    expect(await consolePage.text()).toMatch(/<div id="root">/);
+    const me = (await (await fetch(`${apiUrl}/v1/me`, { headers })).json()) as { temporal: { webUiUrl: string } };
+    expect(me.temporal.webUiUrl).toBe(`http://localhost:${new URL(uiUrl).port}`);
 
     await readmeTour(key);
 

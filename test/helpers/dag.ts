@@ -1,6 +1,6 @@
 // Builders for workflow definitions in n8n's format, so tests read as graphs, and the API calls
 // that create, execute and await their runs.
-import { call, waitFor, type Harness, type TestTenant } from './harness';
+import { call, waitFor, type ApiTarget, type TestTenant } from './harness';
 
 let seq = 0;
 
@@ -61,21 +61,21 @@ export const workflow = (name: string, nodes: N8nNode[], connections: ReturnType
 });
 
 /** Creates a workflow through the API; returns its id. */
-export async function createWorkflow(h: Harness, t: TestTenant, definition: unknown): Promise<string> {
+export async function createWorkflow(h: ApiTarget, t: Pick<TestTenant, 'adminKey'>, definition: unknown): Promise<string> {
   const res = await call(h, 'POST', '/v1/workflows', { key: t.adminKey, body: { definition } });
   if (res.status !== 201) throw new Error(`create failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.id;
 }
 
 /** Starts a run through the API; returns the run id. */
-export async function executeWorkflow(h: Harness, t: TestTenant, workflowId: string, input: unknown = {}): Promise<string> {
+export async function executeWorkflow(h: ApiTarget, t: Pick<TestTenant, 'adminKey'>, workflowId: string, input: unknown = {}): Promise<string> {
   const res = await call(h, 'POST', `/v1/workflows/${workflowId}/execute`, { key: t.adminKey, body: { input } });
   if (res.status !== 202) throw new Error(`execute failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.id;
 }
 
 /** The run as GET /v1/workflow-runs/{runId} shows it once it is no longer running. */
-export function finishedRun(h: Harness, t: TestTenant, runId: string, timeoutMs = 60_000): Promise<any> {
+export function finishedRun(h: ApiTarget, t: Pick<TestTenant, 'adminKey'>, runId: string, timeoutMs = 60_000): Promise<any> {
   return waitFor(
     async () => {
       const res = await call(h, 'GET', `/v1/workflow-runs/${runId}`, { key: t.adminKey });

@@ -1,27 +1,38 @@
 // The one test harness: every integration test file opens it once. It connects to the shared
 // Temporal dev server and PostgreSQL (started by the global setup), runs the API in-process on
 // a free port, and can start real `cadenza worker` processes on a task queue of its own, so test
-// files never steal each other's tasks.
+// files never steal each other's tasks. The cluster suite starts the production topology
+// instead (startTestCluster).
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import pg, { type QueryResult, type QueryResultRow } from 'pg';
 import { startApi, type RunningApi } from '../../src/api/server';
 import { openAppCtx, type OpenedCtx } from '../../src/app-context';
 import { CadenzaClient, type Role } from '../../src/client';
+import { CLI, startCluster, type Cluster, type ClusterOptions } from '../../src/cluster/cluster';
 import { loadConfig, type Config } from '../../src/config/config';
 import { SYSTEM, transaction } from '../../src/db/db';
+import { freePort, freePortRange } from '../../src/embedded/process';
+
+export { freePort };
 import { createLogger } from '../../src/log';
 import { createInstance } from '../../src/tenancy/instances';
 import { insertKey } from '../../src/tenancy/keys';
 
 export const ROOT = path.resolve(__dirname, '../..');
-export const CLI = path.join(ROOT, 'dist/cli/main.js');
+export { CLI };
 
-export interface Harness {
+/** What `call` and the workflow helpers need: an API to talk to. */
+export interface ApiTarget {
+  baseUrl: string;
+}
+
+export interface Harness extends ApiTarget {
   config: Config;
   ctx: OpenedCtx;
-  baseUrl: string;
   /** Environment for child processes (`cadenza worker`, `cadenza migrate`) on this harness. */
   env: Record<string, string>;
   close(): Promise<void>;
@@ -108,7 +119,7 @@ export interface RawResponse {
 
 /** A raw HTTP call, for tests about status codes, headers and problem bodies. */
 export async function call(
-  h: Harness,
+  h: ApiTarget,
   method: string,
   urlPath: string,
   options: { key?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
@@ -187,6 +198,20 @@ export async function ownerQuery<R extends QueryResultRow = any>(h: Harness, tex
   }
 }
 
+/** Processes whose command line mentions `marker` (the data folder), other than this test. */
+export function processesMentioning(marker: string): string[] {
+  const found: string[] = [];
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (cmd.includes(marker) && Number(pid) !== process.pid) found.push(`${pid}: ${cmd.slice(0, 120)}`);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return found;
+}
+
 /**
  * Polls until `check` returns a truthy value, or fails after the deadline. No fixed sleeps.
  * An error thrown by `check` ends the wait at once.
@@ -203,4 +228,39 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${options.what ?? 'a condition'} (last: ${JSON.stringify(last)})`);
     await new Promise((r) => setTimeout(r, options.intervalMs ?? 100));
   }
+}
+
+/**
+ * The production topology (src/cluster/cluster.ts) on free ports in a fresh folder, with mTLS to
+ * Temporal: the cluster suite's services. Stopping it removes the folder.
+ */
+export async function startTestCluster(options: Partial<ClusterOptions> = {}): Promise<Cluster> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cadenza-cluster-'));
+  let cluster: Cluster;
+  try {
+    cluster = await startCluster({
+      dataDir,
+      apiPorts: [await freePort(), await freePort()],
+      pgPort: await freePort(),
+      temporalPort: await freePortRange(9),
+      tls: true,
+      ...options,
+    });
+  } catch (err) {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+  const stop = cluster.stop;
+  cluster.stop = async () => {
+    await stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  };
+  return cluster;
+}
+
+/** The cluster's API process `name` as a target for `call`. */
+export function clusterApi(cluster: Cluster, name: string): ApiTarget {
+  const url = cluster.processes.get(name)?.url;
+  if (url === undefined) throw new Error(`${name} is not a running API of the cluster`);
+  return { baseUrl: url };
 }

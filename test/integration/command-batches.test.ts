@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Command } from '../../src/client';
+import { CadenzaClient, type Command } from '../../src/client';
 import { transaction } from '../../src/db/db';
 import { DEFAULT_POLICY } from '../../src/commands/model';
 import { insertCommand } from '../../src/commands/send';
@@ -23,7 +23,8 @@ afterAll(async () => {
 
 describe('batches', () => {
   it('reaches COMPLETED_WITH_FAILURES with correct counts for a batch of 1,000, and replies once', async () => {
-    const client = await (await newTenant(h)).client('operator');
+    // The answer comes after 1,000 workflow starts: on a busy machine that outlasts the client's default 30 s.
+    const client = new CadenzaClient({ url: h.baseUrl, apiKey: await (await newTenant(h)).key('operator'), timeoutMs: 180_000 });
     const commands = Array.from({ length: 1000 }, (_, i) =>
       i % 10 === 0 ? { domain: 'demo', type: 'reject', commandId: `r-${i}`, payload: { reason: `no ${i}` } } : { domain: 'demo', type: 'echo', commandId: `e-${i}`, payload: i },
     );

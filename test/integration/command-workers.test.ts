@@ -32,7 +32,8 @@ describe('workers', () => {
     const client = await (await newTenant(h)).client('operator');
     const first = await worker();
     const commandId = id();
-    await client.sendCommand({ domain: 'demo', type: 'slow', commandId, payload: { ms: 3000 }, timeouts: { heartbeatMs: 1000 }, backoffMs: [0] });
+    // Long enough to outlast the second worker's start on a busy machine, whose heartbeats a 1 s timeout could miss.
+    await client.sendCommand({ domain: 'demo', type: 'slow', commandId, payload: { ms: 15_000 }, timeouts: { heartbeatMs: 3000 }, backoffMs: [0] });
     await client.waitForCommand('demo', commandId, (c) => c.status === 'IN_PROGRESS');
     await worker();
     await first.kill();
@@ -79,12 +80,21 @@ describe('workers', () => {
   });
 
   it('serves only the selected domains', async () => {
-    const client = await (await newTenant(h)).client('operator');
-    const w = await worker({ CADENZA_HANDLERS_DIR: path.join(ROOT, 'test/fixtures/handlers-late'), CADENZA_WORKER_DOMAINS: 'latecomer' });
-    expect(w.output()).toContain('"domains":["latecomer"]');
-    const commandId = id();
-    await client.sendCommand({ domain: 'demo', type: 'echo', commandId, timeouts: { pickupMs: 1000 } });
-    expect(await client.waitForCommand('demo', commandId, (c) => c.status === 'IN_TROUBLESHOOTING_QUEUE')).toMatchObject({ tsqReason: 'HANDLER_NOT_FOUND' });
+    // A task queue of its own: the tests above had workers poll this file's demo queue lately,
+    // and a pickup timeout is HANDLER_NOT_FOUND only when no worker polled it for minutes.
+    const own = await startHarness({ CADENZA_TASK_QUEUE: `test-${crypto.randomBytes(4).toString('hex')}` });
+    try {
+      const client = await (await newTenant(own)).client('operator');
+      const w = await startWorkerProcess(own, { CADENZA_DEMO_HANDLERS: 'true', CADENZA_HANDLERS_DIR: path.join(ROOT, 'test/fixtures/handlers-late'), CADENZA_WORKER_DOMAINS: 'latecomer' });
+      workers.push(w);
+      expect(w.output()).toContain('"domains":["latecomer"]');
+      const commandId = id();
+      await client.sendCommand({ domain: 'demo', type: 'echo', commandId, timeouts: { pickupMs: 1000 } });
+      expect(await client.waitForCommand('demo', commandId, (c) => c.status === 'IN_TROUBLESHOOTING_QUEUE')).toMatchObject({ tsqReason: 'HANDLER_NOT_FOUND' });
+    } finally {
+      await Promise.all(workers.splice(0).map((w) => w.kill()));
+      await own.close();
+    }
   });
 
   it('refuses to start when a handler is registered twice', () => {

@@ -137,7 +137,7 @@ describe('the troubleshooting queue', () => {
     const client = await t.client('operator');
     const c = await sendToTsq(client);
     const key = await t.key('operator');
-    const { stdout } = await run(process.execPath, [CLI, 'tsq', 'retry', 'demo', c.commandId, '--url', h.baseUrl, '--key', key, '--reason', 'cli']);
+    const { stdout } = await run(process.execPath, [CLI, 'tsq', 'retry', 'demo', c.commandId, '--url', h.baseUrl, '--key', key, '--reason', 'cli', '-o', 'json']);
     expect(JSON.parse(stdout)).toMatchObject({ commandId: c.commandId });
     expect(await client.waitForCommand('demo', c.commandId, terminal)).toMatchObject({ status: 'COMPLETED' });
   });

@@ -66,10 +66,11 @@ const FIXTURES = [
   'workflows:workflowId',
   'workflow-runs:runId',
   'signals:name',
+  'nodes:nodeName',
 ] as const;
 
 /** Parameters named within the caller's own scope (or fixed names): they name nothing foreign by themselves. */
-const RELATIVE = new Set(['commands:domain', 'troubleshooting:domain', 'versions:version', 'flows:flowType', 'triggers:triggerType', 'functions:name', 'command-domains:domain', 'signals:name']);
+const RELATIVE = new Set(['commands:domain', 'troubleshooting:domain', 'versions:version', 'flows:flowType', 'triggers:triggerType', 'functions:name', 'command-domains:domain', 'signals:name', 'nodes:nodeName']);
 
 /** Body and query fields that name a resource, and the fixture they take. */
 const REFERENCES: Record<string, string> = {
@@ -248,6 +249,7 @@ async function createFixtures(s: Scope): Promise<void> {
   const run = await ok(s, 'POST', `/v1/workflows/${f['workflows:workflowId']}/execute`, { input: {} });
   own('workflow-runs:runId', run.id);
   f['signals:name'] = 'go';
+  f['nodes:nodeName'] = 'Start';
 }
 
 /** Fixtures that run settle first (commands end, flow and bulk runs finish), so views stay put. */

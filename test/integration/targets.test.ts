@@ -2,10 +2,9 @@
 // receivers on loopback: call chains, signatures, event delivery with retries, the event
 // dispatcher across restarts, the request/SendCommand hook and run retry.
 import crypto from 'node:crypto';
-import net from 'node:net';
 import { verifySignature } from '../../src/client';
 import { SYSTEM, transaction } from '../../src/db/db';
-import { call, newTenant, startHarness, startWorkerProcess, systemQuery, waitFor, type Harness, type TestTenant, type WorkerProcess } from '../helpers/harness';
+import { call, freePort, newTenant, startHarness, startWorkerProcess, systemQuery, waitFor, type Harness, type TestTenant, type WorkerProcess } from '../helpers/harness';
 import { startReceiver, type Receiver } from '../helpers/receiver';
 import { runAsLeader } from '../../src/worker/leader';
 
@@ -506,17 +505,6 @@ describe('event delivery', () => {
     expect(await runsOf(t)).toHaveLength(200);
   }, 150_000);
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('alerts', () => {
   it('fires once through its signed notify target when the failure rate crosses the threshold, and not again within the window', async () => {

@@ -63,6 +63,28 @@ describe('durability', () => {
     }
   });
 
+  // Issue 12, finding 8: outputs stay in PostgreSQL, so continue-as-new carries item counts, not 3 MB of items.
+  it('continues as new with large node outputs kept out of the workflow state', async () => {
+    const t = await newTenant(h);
+    const worker = await startWorkerProcess(h, workerEnv);
+    try {
+      // 3 MB of items, past Temporal's 2 MB payload limit, then enough small nodes to continue as new.
+      const bigs = ['Big0', 'Big1', 'Big2'].map((n) => node(n, 'n8n-nodes-base.code', 2, { jsCode: "return [{ blob: 'x'.repeat(1000000) }];" }));
+      const steps = Array.from({ length: 8 }, (_, i) => setNode(`Step${i}`, { [`s${i}`]: i }));
+      const size = node('Size', 'n8n-nodes-base.code', 2, { jsCode: "return [{ total: $('Big0').first().json.blob.length + $('Big1').first().json.blob.length + $('Big2').first().json.blob.length }];" });
+      const chain = [...bigs, ...steps, size].map((n) => n.name);
+      const def = workflow('big', [trigger(), ...bigs, ...steps, size], connect(['Start', chain[0]!], ...chain.slice(1).map((n, i) => [chain[i]!, n] as [string, string])));
+      const run = await finished(t, await execute(t, await create(t, def)));
+      expect(run.error).toBeNull();
+      expect(run.status).toBe('completed');
+      expect(items(run, 'Size')).toEqual([{ total: 3_000_000 }]);
+      const desc = await h.ctx.temporal.client.workflow.getHandle(run.temporalWorkflowId).describe();
+      expect(desc.runId).not.toBe(desc.raw.workflowExecutionInfo?.firstRunId);
+    } finally {
+      await worker.stop();
+    }
+  });
+
   it('continues as new before the history limit and carries the state over', async () => {
     const t = await newTenant(h);
     const worker = await startWorkerProcess(h, workerEnv);

@@ -49,12 +49,13 @@ const nodeOf = (run: any, name: string) => run.nodes.find((n: any) => n.name ===
 const items = (run: any, name: string, output = 0) => nodeOf(run, name)?.output?.[output]?.map((i: any) => i.json);
 
 describe('joins and branches', () => {
-  it('runs the join of a diamond once with both inputs, and the branches overlap in time', async () => {
+  it('runs a Merge once with both inputs, and branches overlap in time when settings.maxParallel allows', async () => {
     const t = await newTenant(h);
     const def = workflow(
       'diamond',
       [trigger('A'), http('B', `${rx.url}/slow/diamond-b`), http('C', `${rx.url}/slow/diamond-c`), node('D', 'n8n-nodes-base.merge', 3, { mode: 'append' })],
       connect(['A', 'B'], ['A', 'C'], ['B', 'D', 0, 0], ['C', 'D', 0, 1]),
+      { maxParallel: 2 },
     );
     const run = await finished(t, await execute(t, await create(t, def), { order: 1 }));
     expect(run.status).toBe('completed');
@@ -70,11 +71,11 @@ describe('joins and branches', () => {
     const id = await create(t, fixture);
     const big = await finished(t, await execute(t, id, { amount: 150, orderId: 'o-1', callbackUrl: `${rx.url}/ok/import-big` }));
     expect(big.status).toBe('completed');
-    expect(nodeOf(big, 'Notify shop').status).toBe('skipped');
+    expect(nodeOf(big, 'Notify shop')).toBeUndefined();
     expect(items(big, 'Merge')).toEqual([{ tier: 'gold', orderId: 'o-1' }]);
     const small = await finished(t, await execute(t, id, { amount: 5, orderId: 'o-2', callbackUrl: `${rx.url}/ok/import-small` }));
     expect(small.status).toBe('completed');
-    expect(nodeOf(small, 'Mark gold').status).toBe('skipped');
+    expect(nodeOf(small, 'Mark gold')).toBeUndefined();
     expect(rx.callsTo('import-small')[0]!.body).toEqual({ orderId: 'o-2' });
     expect(items(small, 'Merge')[0]).toMatchObject({ key: 'import-small' });
   });
@@ -97,7 +98,8 @@ describe('joins and branches', () => {
     );
     const id = await create(t, def);
     const b = await finished(t, await execute(t, id, { kind: 'b' }));
-    expect([nodeOf(b, 'IsA').status, nodeOf(b, 'IsB').status, nodeOf(b, 'Other').status]).toEqual(['skipped', 'completed', 'skipped']);
+    // As in n8n, a branch the Switch did not take does not run at all.
+    expect([nodeOf(b, 'IsA'), nodeOf(b, 'IsB')?.status, nodeOf(b, 'Other')]).toEqual([undefined, 'completed', undefined]);
     const z = await finished(t, await execute(t, id, { kind: 'z' }));
     expect(items(z, 'Other')).toEqual([{ kind: 'z', branch: 'other' }]);
   });
@@ -121,6 +123,18 @@ describe('code and expressions', () => {
       { price: 30, qty: 5, total: 150, size: 'big', first: '150' },
       { price: 2, qty: 3, total: 6, size: 'small', first: '150' },
     ]);
+  });
+
+  // Issue 12, finding 7: Code runs on the script thread pool, so a spinning script does not stop the worker.
+  it('keeps running other runs while a Code node spins until its deadline', async () => {
+    const t = await newTenant(h);
+    const spinner = await execute(t, await create(t, workflow('spin', [trigger(), node('Spin', 'n8n-nodes-base.code', 2, { jsCode: 'while (true) {}' })], connect(['Start', 'Spin']))));
+    await waitFor(async () => nodeOf((await call(h, 'GET', `/v1/workflow-runs/${spinner}`, { key: t.adminKey })).body, 'Spin')?.status === 'running', { what: 'the spinning node' });
+    const quick = await finished(t, await execute(t, await create(t, workflow('quick', [trigger(), setNode('S', { ok: 1 })], connect(['Start', 'S'])))));
+    expect(quick.status).toBe('completed');
+    expect((await call(h, 'GET', `/v1/workflow-runs/${spinner}`, { key: t.adminKey })).body.status).toBe('running');
+    const spun = await finished(t, spinner);
+    expect(spun).toMatchObject({ status: 'failed', error: { node: 'Spin', message: expect.stringContaining('timeout') } });
   });
 
   it('fails a Code node that throws, without retrying a script error', async () => {
@@ -159,7 +173,7 @@ describe('error handling', () => {
       connect(['Start', 'Primary'], ['Primary', 'Optional'], ['Optional', 'After'], ['Start', 'Calm'], ['Spare', 'AfterSpare']),
     );
     const run = await finished(t, await execute(t, await create(t, def), { x: 1 }));
-    expect([nodeOf(run, 'Spare').status, nodeOf(run, 'AfterSpare').status]).toEqual(['skipped', 'skipped']);
+    expect([nodeOf(run, 'Spare'), nodeOf(run, 'AfterSpare')]).toEqual([undefined, undefined]);
     expect(run.status).toBe('completed');
     expect(nodeOf(run, 'Primary')).toMatchObject({ status: 'failed', handledBy: 'fallback:Backup' });
     expect(nodeOf(run, 'Backup').status).toBe('completed');
@@ -181,7 +195,7 @@ describe('error handling', () => {
     );
     const continued = await finished(t, await execute(t, await create(t, cont)));
     expect(continued.status).toBe('completed');
-    expect(nodeOf(continued, 'Ok').status).toBe('skipped');
+    expect(nodeOf(continued, 'Ok')).toBeUndefined();
     expect(items(continued, 'Handle')).toEqual([expect.objectContaining({ path: 'error', error: expect.stringContaining('HTTP 500') })]);
   });
 
@@ -204,11 +218,11 @@ describe('error handling', () => {
 });
 
 describe('validation and bad input', () => {
-  it('answers 422 with the cycle path and every other error with its node name', async () => {
+  it('answers 422 with every error, each with its node name, and names the type and version of an unsupported node', async () => {
     const t = await newTenant(h);
     const def = workflow(
       'bad',
-      [trigger(), setNode('A', {}), setNode('B', {}), node('Typo', 'n8n-nodes-base.sett', 1, {}), http('Call', '')],
+      [trigger(), setNode('A', {}), setNode('B', {}), node('Typo', 'n8n-nodes-base.sett', 1, {}), http('Call', ''), node('Old', 'n8n-nodes-base.if', 0.5, {})],
       connect(['Start', 'A'], ['A', 'B'], ['B', 'A'], ['B', 'Ghost']),
     );
     const res = await call(h, 'POST', '/v1/workflows/validate', { key: t.adminKey, body: { definition: def } });
@@ -216,8 +230,8 @@ describe('validation and bad input', () => {
     const errors = res.body.errors as { field: string; message: string; node?: string }[];
     expect(errors).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ node: 'A', message: 'cycle: A → B → A' }),
-        expect.objectContaining({ node: 'Typo', field: 'body.definition.nodes[3].type' }),
+        expect.objectContaining({ node: 'Old', message: "n8n-nodes-base.if has no version 0.5 (node 'Old'; supported: 1, 2, 2.1, 2.2, 2.3)" }),
+        expect.objectContaining({ node: 'Typo', field: 'body.definition.nodes[3].type', message: expect.stringContaining("unknown node type 'n8n-nodes-base.sett' (node 'Typo', typeVersion 1)") }),
         expect.objectContaining({ node: 'Call', field: 'body.definition.nodes[4].parameters.url' }),
         expect.objectContaining({ node: 'B', message: "connection to missing node 'Ghost'" }),
       ]),
@@ -301,6 +315,62 @@ describe('org scope', () => {
   });
 });
 
+describe('org walls between workflows (issue 12, finding 2)', () => {
+  it("refuses to save an Execute Workflow node or an error workflow that names another org's workflow", async () => {
+    const t = await newTenant(h);
+    const admin = await t.client();
+    const [a, b] = [await admin.createOrg('a'), await admin.createOrg('b')];
+    const [aKey, bKey] = [await t.key('admin', a.id), await t.key('admin', b.id)];
+    const theirs = (await call(h, 'POST', '/v1/workflows', { key: bKey, body: { definition: workflow('b-secret', [node('In', 'n8n-nodes-base.executeWorkflowTrigger', 1.1, {})], {}) } })).body.id;
+    const callIt = workflow('a-caller', [trigger(), node('Call', 'n8n-nodes-base.executeWorkflow', 1.2, { workflowId: { __rl: true, value: theirs, mode: 'id' } })], connect(['Start', 'Call']));
+    const res = await call(h, 'POST', '/v1/workflows', { key: aKey, body: { definition: callIt } });
+    expectProblem(res, 422);
+    expect(res.body.errors).toEqual([expect.objectContaining({ field: 'body.definition.nodes[1].parameters.workflowId', message: `workflow '${theirs}' does not exist in this workflow's org` })]);
+    const onError = await call(h, 'POST', '/v1/workflows', { key: aKey, body: { definition: workflow('a', [trigger()], {}, { errorWorkflow: theirs }) } });
+    expect(onError.body.errors).toEqual([expect.objectContaining({ field: 'body.definition.settings.errorWorkflow' })]);
+  });
+
+  it("does not run another org's workflow named by an expression at run time", async () => {
+    const t = await newTenant(h);
+    const admin = await t.client();
+    const [a, b] = [await admin.createOrg('a'), await admin.createOrg('b')];
+    const [aKey, bKey] = [await t.key('admin', a.id), await t.key('admin', b.id)];
+    const theirs = (await call(h, 'POST', '/v1/workflows', { key: bKey, body: { definition: workflow('b-secret', [node('In', 'n8n-nodes-base.executeWorkflowTrigger', 1.1, {})], {}) } })).body.id;
+    const def = workflow('a-caller', [trigger(), node('Call', 'n8n-nodes-base.executeWorkflow', 1.2, { workflowId: '={{ $json.target }}' })], connect(['Start', 'Call']));
+    const id = (await call(h, 'POST', '/v1/workflows', { key: aKey, body: { definition: def } })).body.id;
+    const runId = (await call(h, 'POST', `/v1/workflows/${id}/execute`, { key: aKey, body: { input: { target: theirs } } })).body.id;
+    const run = await waitFor(async () => {
+      const r = (await call(h, 'GET', `/v1/workflow-runs/${runId}`, { key: aKey })).body;
+      return r.status !== 'running' ? r : undefined;
+    });
+    expect(run).toMatchObject({ status: 'failed', error: { node: 'Call', message: expect.stringContaining(`workflow '${theirs}' not found`) } });
+    expect((await call(h, 'GET', `/v1/workflows/${theirs}/runs`, { key: bKey })).body.items).toEqual([]);
+  });
+});
+
+describe('pinned data', () => {
+  it("outputs a node's pinData instead of running it, as n8n does, unless the run ignores pinData", async () => {
+    const t = await newTenant(h);
+    const def = {
+      ...workflow('pinned', [trigger(), http('Fetch', `${rx.url}/ok/pinned-fetch`), setNode('After', { seen: 'yes' })], connect(['Start', 'Fetch'], ['Fetch', 'After'])),
+      pinData: { Fetch: [{ json: { from: 'pin', n: 1 } }, { json: { from: 'pin', n: 2 } }] },
+    };
+    const id = await create(t, def);
+    const pinned = await finished(t, await execute(t, id));
+    expect(items(pinned, 'After')).toEqual([
+      { from: 'pin', n: 1, seen: 'yes' },
+      { from: 'pin', n: 2, seen: 'yes' },
+    ]);
+    expect(rx.callsTo('pinned-fetch')).toHaveLength(0);
+    const res = await call(h, 'POST', `/v1/workflows/${id}/execute`, { key: t.adminKey, body: { ignorePinData: true } });
+    const live = await finished(t, res.body.id);
+    expect(items(live, 'After')).toEqual([expect.objectContaining({ key: 'pinned-fetch', seen: 'yes' })]);
+    const runs = await call(h, 'GET', `/v1/workflow-runs/${live.id}/nodes/After`, { key: t.adminKey });
+    expect(runs.body).toMatchObject({ node: 'After', runs: [{ runIndex: 0, status: 'completed', source: [{ node: 'Fetch', output: 0, run: 0 }], output: [[{ json: expect.objectContaining({ seen: 'yes' }), pairedItem: { item: 0 } }]] }] });
+    expectProblem(await call(h, 'GET', `/v1/workflow-runs/${live.id}/nodes/Nope`, { key: t.adminKey }), 404);
+  });
+});
+
 describe('versions, signals and reruns', () => {
   const approval = (finalValue: number) =>
     workflow(
@@ -315,6 +385,9 @@ describe('versions, signals and reruns', () => {
     const runId = await execute(t, id);
     await waitFor(async () => nodeOf((await call(h, 'GET', `/v1/workflow-runs/${runId}`, { key: t.adminKey })).body, 'Approve')?.status === 'waiting', { what: 'the approval wait' });
     expect((await call(h, 'PUT', `/v1/workflows/${id}`, { key: t.adminKey, body: { definition: approval(2) } })).body.version).toBe(2);
+    // Issue 12, finding 8: prototype keys are not signal names.
+    expectProblem(await call(h, 'POST', `/v1/workflow-runs/${runId}/signals/__proto__`, { key: t.adminKey, body: { by: 'mallory' } }), 422);
+    expectProblem(await call(h, 'POST', `/v1/workflow-runs/${runId}/signals/constructor`, { key: t.adminKey, body: {} }), 422);
     expect((await call(h, 'POST', `/v1/workflow-runs/${runId}/signals/approve`, { key: t.adminKey, body: { by: 'alice' } })).status).toBe(202);
     const run = await finished(t, runId);
     expect(run).toMatchObject({ error: null, status: 'completed', version: 1 });

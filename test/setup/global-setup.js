@@ -2,22 +2,10 @@
 // applied as the owner and the app role set up as in production, and a Temporal dev server (the existing `temporal` binary, in memory). Test files
 // reach them through the CADENZA_TEST_* variables.
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 
 const dist = path.resolve(__dirname, '../../dist');
-
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 module.exports = async function globalSetup() {
   if (!fs.existsSync(path.join(dist, 'workflow-bundle.js'))) {
@@ -27,6 +15,7 @@ module.exports = async function globalSetup() {
   const { startDevServer } = require(path.join(dist, 'embedded/temporal-server.js'));
   const { findTemporalCli } = require(path.join(dist, 'temporal/binary.js'));
   const { migrate } = require(path.join(dist, 'db/migrate.js'));
+  const { freePort } = require(path.join(dist, 'embedded/process.js'));
 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cadenza-test-'));
   const [pg, temporal] = await Promise.all([

@@ -1,7 +1,7 @@
-// Runs end-to-end and integration files before unit files, longest first.
+// Runs end-to-end, browser, integration and conformance files before unit files, longest first.
 const Sequencer = require('@jest/test-sequencer').default;
 
-const weight = (p) => (p.includes('/e2e/') ? 3 : p.includes('/integration/') ? 2 : 1);
+const weight = (p) => (p.includes('/e2e/') || p.includes('/browser/') ? 3 : p.includes('/integration/') || p.includes('/conformance/') ? 2 : 1);
 
 class CadenzaSequencer extends Sequencer {
   sort(tests) {

@@ -19,10 +19,24 @@ describe('workflow definition validation', () => {
     expect(result.plan!.edges).toHaveLength(5);
   });
 
-  it('reports a cycle with its path', () => {
-    const def = { nodes: [trigger, node('A'), node('B'), node('C')], connections: { Start: link('A'), A: link('B'), B: link('C'), C: link('A') } };
-    const { issues } = validateDefinition(def, registry);
-    expect(issues).toEqual([expect.objectContaining({ field: 'definition.connections.A', message: 'cycle: A → B → C → A', node: 'A' })]);
+  it('accepts loops, as n8n does, and bounds their node runs with settings.maxNodeRuns', () => {
+    const def = { nodes: [trigger, node('A'), node('B'), node('C')], connections: { Start: link('A'), A: link('B'), B: link('C'), C: link('A') }, settings: { maxNodeRuns: 50 } };
+    const { issues, plan } = validateDefinition(def, registry);
+    expect(issues).toEqual([]);
+    expect(plan).toMatchObject({ maxNodeRuns: 50, order: 'legacy' });
+    expect(validateDefinition({ ...def, settings: { maxNodeRuns: 10_001 } }, registry).issues[0]).toMatchObject({ field: 'definition.settings.maxNodeRuns' });
+  });
+
+  it('accepts sticky notes and never plans them to run', () => {
+    const def = { nodes: [trigger, node('Note', 'n8n-nodes-base.stickyNote', { parameters: { content: '# hi' } })], connections: {}, settings: { executionOrder: 'v1' } };
+    const { plan } = validateDefinition(def, registry);
+    expect(plan!.nodes.map((n) => n.name)).toEqual(['Start']);
+    expect(plan!.order).toBe('v1');
+  });
+
+  it('refuses node names that are object prototype keys', () => {
+    const { issues } = validateDefinition({ nodes: [trigger, node('__proto__')], connections: {} }, registry);
+    expect(issues).toEqual([expect.objectContaining({ field: 'definition.nodes[1].name', message: expect.stringContaining('__proto__') })]);
   });
 
   it('returns every error at once, each with the node name and a JSON path', () => {
@@ -33,19 +47,19 @@ describe('workflow definition validation', () => {
         node('B'),
         node('Call', 'n8n-nodes-base.httpRequest', { typeVersion: 4.2, parameters: { method: 'FETCH' } }),
         node('Expr', 'n8n-nodes-base.set', { typeVersion: 3.4, parameters: { assignments: { assignments: [{ name: 'x', value: '={{ process.exit() }}' }] } } }),
-        node('Code', 'n8n-nodes-base.code', { typeVersion: 2 }),
+        node('Code', 'n8n-nodes-base.code', { typeVersion: 2, parameters: { mode: 'everyItem' } }),
         node('Flaky', 'n8n-nodes-base.noOp', { onError: 'fallback' }),
       ],
       connections: { A: link('Ghost'), Nobody: link('A') },
     };
     const { issues } = validateDefinition(def, registry);
     const byField = Object.fromEntries(issues.map((i) => [i.field, i]));
-    expect(byField['definition.nodes[0].type']).toMatchObject({ node: 'A', message: expect.stringContaining("unknown node type 'n8n-nodes-base.nope'") });
-    expect(byField['definition.nodes[1].typeVersion']).toMatchObject({ node: 'B', message: expect.stringContaining('no version 9') });
+    expect(byField['definition.nodes[0].type']).toMatchObject({ node: 'A', message: "unknown node type 'n8n-nodes-base.nope' (node 'A', typeVersion 1); see the supported types in the README" });
+    expect(byField['definition.nodes[1].typeVersion']).toMatchObject({ node: 'B', message: "n8n-nodes-base.set has no version 9 (node 'B'; supported: 1, 2, 3, 3.1, 3.2, 3.3, 3.4)" });
     expect(byField['definition.nodes[2].name']).toMatchObject({ node: 'B', message: "duplicate node name 'B'" });
     expect(byField['definition.nodes[3].parameters.method']).toMatchObject({ node: 'Call' });
     expect(byField['definition.nodes[3].parameters.url']).toMatchObject({ node: 'Call' });
-    expect(byField['definition.nodes[5].parameters.jsCode']).toMatchObject({ node: 'Code' });
+    expect(byField['definition.nodes[5].parameters.mode']).toMatchObject({ node: 'Code' });
     expect(byField['definition.nodes[6].cadenza.fallbackNode']).toMatchObject({ node: 'Flaky' });
     expect(byField['definition.connections.A.main[0][0].node']).toMatchObject({ node: 'A', message: "connection to missing node 'Ghost'" });
     expect(byField['definition.connections.Nobody']).toMatchObject({ message: "connection from missing node 'Nobody'" });

@@ -1,12 +1,12 @@
 // The script thread pool runs real threads from the build (dist/), as the worker does.
 import type { RunScriptResult } from '../../src/sandbox/sandbox';
-import type { ScriptJob, ScriptThreadPool as Pool } from '../../src/actions/script';
+import type { SandboxJob, ScriptThreadPool as Pool } from '../../src/actions/script';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { ScriptThreadPool, SCRIPT_QUEUE_PER_TENANT } = require('../../dist/actions/script') as { ScriptThreadPool: typeof Pool; SCRIPT_QUEUE_PER_TENANT: number };
 
-const spin = (ms: number): ScriptJob => ({ kind: 'script', input: { source: `const end = Date.now() + ${ms}; while (Date.now() < end) {} 'spun'`, timeoutMs: 5000 } });
-const quick = (value: number): ScriptJob => ({ kind: 'script', input: { source: String(value), timeoutMs: 5000 } });
+const spin = (ms: number): SandboxJob => ({ kind: 'script', input: { source: `const end = Date.now() + ${ms}; while (Date.now() < end) {} 'spun'`, timeoutMs: 5000 } });
+const quick = (value: number): SandboxJob => ({ kind: 'script', input: { source: String(value), timeoutMs: 5000 } });
 
 describe('script thread pool', () => {
   let pool: Pool;

@@ -15,10 +15,11 @@ import {
 import { instanceOwner, orgOwner, type Owner } from '../../actions/owner';
 import type { TenantCtx } from '../../context';
 import { FLOW_CATALOGUE } from '../../flows/catalogue';
-import { clearFlow, getFlow, removeTriggerAction, setTriggerActions } from '../../flows/flows';
+import { clearFlow, getFlow, listFlows, removeTriggerAction, setTriggerActions } from '../../flows/flows';
 import { FLOW_RUN_LIMITS, runFlowTrigger } from '../../flows/runs';
 import { route, type AnyRoute } from '../route';
 import { PageQuery, pageOf, z } from '../schema';
+import { RunStep } from './runs';
 
 const Action = z
   .object({
@@ -70,11 +71,13 @@ const ListActionsQuery = PageQuery.extend({ state: z.enum(['active', 'inactive']
 const Flow = z
   .object({
     flowType: z.string(),
+    description: z.string(),
     owner: z.enum(['instance', 'org']),
     orgId: z.string().nullable(),
     triggers: z.array(
       z.object({
         triggerType: z.string(),
+        description: z.string(),
         actions: z.array(z.object({ id: z.string(), name: z.string(), state: z.enum(['active', 'inactive']), version: z.number().int() })),
       }),
     ),
@@ -89,21 +92,6 @@ const TriggerParams = FlowParams.extend({
 const TriggerActionParams = TriggerParams.extend({ actionId: z.string().min(1).max(100) });
 const SetTrigger = z.strictObject({ actionIds: z.array(z.string().min(1).max(100)) }).openapi('SetTriggerActions');
 const RunFlow = z.strictObject({ context: z.record(z.string(), z.unknown()).default({}) }).openapi('RunFlow');
-const RunStep = z.object({
-  position: z.number().int(),
-  actionId: z.string(),
-  actionName: z.string(),
-  actionVersion: z.number().int(),
-  owner: z.enum(['instance', 'org']),
-  allowedToFail: z.boolean(),
-  state: z.enum(['succeeded', 'failed']),
-  startedAt: z.string(),
-  endedAt: z.string(),
-  durationMs: z.number(),
-  error: z.object({ kind: z.string(), message: z.string(), line: z.number().optional() }).nullable(),
-  logs: z.array(z.object({ level: z.string(), message: z.string(), at: z.string() })),
-  logsTruncated: z.boolean(),
-});
 const FlowRunResult = z.object({ runId: z.string().nullable().openapi({ description: 'Null when the trigger has no active action: nothing ran.' }), context: z.record(z.string(), z.unknown()), steps: z.array(RunStep) }).openapi('FlowRunResult');
 
 interface Level {
@@ -236,6 +224,16 @@ function flowRoutesFor(l: Level): AnyRoute[] {
   const flow = `${l.flows}/{flowType}`;
   const trigger = `${flow}/triggers/{triggerType}`;
   return [
+    route({
+      method: 'get',
+      path: l.flows,
+      summary: 'List every flow type with its triggers and their ordered actions',
+      description: l.note,
+      tags: [l.tag],
+      auth: 'viewer',
+      responses: { 200: { description: 'The flows of the catalogue', schema: z.object({ items: z.array(Flow) }) } },
+      handler: async (ctx) => ({ status: 200, body: await listFlows(ctx, l.owner(ctx)) }),
+    }),
     route({
       method: 'get',
       path: flow,

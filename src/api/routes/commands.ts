@@ -1,8 +1,8 @@
 import { sendBatch } from '../../commands/batch';
 import { getDomainPolicy, setDomainPolicy } from '../../commands/domains';
-import { COMMAND_ID_RE, COMMAND_STATUSES, DOMAIN_RE, POLICY_LIMITS, TYPE_RE } from '../../commands/model';
+import { COMMAND_ID_RE, COMMAND_STATUSES, DOMAIN_RE, POLICY_LIMITS, TSQ_REASONS, TYPE_RE } from '../../commands/model';
 import { getBulkRetry, operate, startBulkRetry } from '../../commands/operator';
-import { commandAudit, countCommands, getBatch, getCommand, listCommands, listTroubleshooting } from '../../commands/queries';
+import { commandAudit, countCommands, countTroubleshooting, getBatch, getCommand, listCommands, listTroubleshooting, TROUBLESHOOTING_COUNT_GROUPS } from '../../commands/queries';
 import { replySigningKey } from '../../commands/replies';
 import { sendCommand } from '../../commands/send';
 import { route } from '../route';
@@ -12,6 +12,8 @@ const Domain = z.string().regex(DOMAIN_RE, 'must be lowercase letters, digits, "
 const Type = z.string().regex(TYPE_RE, 'must be letters, digits, "_", "." or "-", starting with a letter (at most 128)');
 const CommandId = z.string().regex(COMMAND_ID_RE, 'must be letters, digits, ".", "_", "~" or "-" (at most 128)');
 const Status = z.enum(COMMAND_STATUSES);
+const TsqReason = z.enum(TSQ_REASONS);
+const BULK_SELECTION_MAX = 1000;
 const Ms = (max: number) => z.number().int().min(0).max(max);
 const TimeoutMs = (max: number) => z.number().int().min(POLICY_LIMITS.minTimeoutMs).max(max);
 
@@ -32,7 +34,7 @@ const Command = z
     totalAttempts: z.number().int(),
     maxAttempts: z.number().int(),
     lastError: CommandError.nullable(),
-    tsqReason: z.string().nullable().openapi({ description: 'EXHAUSTED, PERMANENT or HANDLER_NOT_FOUND while in the troubleshooting queue' }),
+    tsqReason: TsqReason.nullable().openapi({ description: 'Why the command is (or last was) in the troubleshooting queue' }),
     result: z.unknown(),
     nextAttemptAt: z.string().nullable(),
     createdAt: z.string(),
@@ -97,7 +99,23 @@ const OperatorBody = z.strictObject({ reason: z.string().min(1).max(1000).option
 const CancelBody = z.strictObject({ reason: words(1000) });
 const CompleteBody = z.strictObject({ reason: z.string().min(1).max(1000).optional(), result: z.unknown().optional() });
 const BulkRetryBody = z
-  .strictObject({ domain: Domain.optional(), type: Type.optional(), reason: z.string().min(1).max(1000).optional(), limit: z.number().int().min(1).max(100_000).default(1000) })
+  .strictObject({
+    domain: Domain.optional(),
+    type: Type.optional(),
+    tsqReason: TsqReason.optional(),
+    commands: z
+      .array(CommandKey)
+      .min(1)
+      .max(BULK_SELECTION_MAX)
+      .optional()
+      .openapi({ description: `Retry exactly these entries (at most ${BULK_SELECTION_MAX}) instead of a filter; entries no longer in the queue are reported as failed.` }),
+    reason: z.string().min(1).max(1000).optional().openapi({ description: "The operator's note, recorded with each retry." }),
+    limit: z.number().int().min(1).max(100_000).default(1000),
+  })
+  .refine((b) => b.commands === undefined || (b.domain === undefined && b.type === undefined && b.tsqReason === undefined), {
+    path: ['commands'],
+    message: 'is an alternative to domain, type and tsqReason; send one or the other',
+  })
   .openapi('BulkRetryRequest');
 const BulkRetry = z
   .object({
@@ -229,15 +247,37 @@ export const commandRoutes = [
     summary: 'The troubleshooting queue, newest first',
     tags: ['troubleshooting'],
     auth: 'viewer',
-    query: PageQuery.extend({ domain: Domain.optional(), type: Type.optional() }),
+    query: PageQuery.extend({ domain: Domain.optional(), type: Type.optional(), tsqReason: TsqReason.optional() }),
     responses: { 200: { description: 'A page of commands in the queue', schema: pageOf(Command, 'TroubleshootingPage') } },
     handler: async (ctx, { query }) => ({ status: 200, body: await listTroubleshooting(ctx, query) }),
   }),
   route({
+    method: 'get',
+    path: '/v1/troubleshooting/counts',
+    summary: 'The depth of the troubleshooting queue per domain, type and reason',
+    description: `Largest groups first, at most ${TROUBLESHOOTING_COUNT_GROUPS}; \`total\` counts every entry.`,
+    tags: ['troubleshooting'],
+    auth: 'viewer',
+    responses: {
+      200: {
+        description: 'The groups',
+        schema: z
+          .object({
+            items: z.array(z.object({ domain: z.string(), type: z.string(), tsqReason: TsqReason, count: z.number().int() })),
+            total: z.number().int(),
+            truncated: z.boolean().openapi({ description: 'More groups exist than were returned.' }),
+          })
+          .openapi('TroubleshootingCounts'),
+      },
+    },
+    handler: async (ctx) => ({ status: 200, body: await countTroubleshooting(ctx) }),
+  }),
+  route({
     method: 'post',
     path: '/v1/troubleshooting/retry',
-    summary: 'Retry every queue entry matching a filter (bulk)',
-    description: 'Starts a durable bulk retry of up to `limit` entries (default 1,000, at most 100,000) and answers at once; follow its progress at GET /v1/troubleshooting/retry/{bulkId}.',
+    summary: 'Retry the selected queue entries, or every entry matching a filter (bulk)',
+    description:
+      'Starts a durable bulk retry of the `commands` given, or of up to `limit` entries matching the filter (default 1,000, at most 100,000), and answers at once; follow its progress at GET /v1/troubleshooting/retry/{bulkId}.',
     tags: ['troubleshooting'],
     auth: 'operator',
     body: BulkRetryBody,

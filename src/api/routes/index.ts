@@ -4,6 +4,7 @@ import { alertRoutes } from './alerts';
 import { commandRoutes } from './commands';
 import { healthRoutes } from './health';
 import { keyRoutes } from './keys';
+import { metricsRoutes } from './metrics';
 import { orgRoutes } from './orgs';
 import { runRoutes } from './runs';
 import { targetRoutes } from './targets';
@@ -12,6 +13,7 @@ import { workflowRoutes } from './workflows';
 /** Every route of the API, in the order the docs list them. */
 export const allRoutes: AnyRoute[] = [
   ...healthRoutes,
+  ...metricsRoutes,
   ...orgRoutes,
   ...keyRoutes,
   ...commandRoutes,

@@ -24,8 +24,43 @@ const CreateKey = z
   })
   .openapi('CreateApiKey');
 const KeyParams = z.object({ keyId: z.string().min(1).max(100) });
+const Me = z
+  .object({
+    keyId: z.string().nullable(),
+    name: z.string().openapi({ description: "The key's name, recorded as creator and operator of what it does." }),
+    role: Role,
+    instanceId: z.string(),
+    keyOrgId: z.string().nullable().openapi({ description: 'Set when the key belongs to one org; null for an instance-wide key.' }),
+    orgId: z.string().nullable().openapi({ description: 'The org this call acts in (the key\'s own, or the one X-Cadenza-Org picked); null at instance level.' }),
+    temporal: z.object({
+      namespace: z.string(),
+      webUiUrl: z.string().nullable().openapi({ description: 'The Temporal Web UI (CADENZA_TEMPORAL_UI_URL): a workflow is at <webUiUrl>/namespaces/<namespace>/workflows/<workflowId>.' }),
+    }),
+  })
+  .openapi('Me');
 
 export const keyRoutes = [
+  route({
+    method: 'get',
+    path: '/v1/me',
+    summary: 'The calling key: its name, role and scope, and where the Temporal Web UI is',
+    description: 'Any valid key may ask. The operator console reads it to show what the key may do.',
+    tags: ['keys'],
+    auth: 'viewer',
+    responses: { 200: { description: 'The key', schema: Me } },
+    handler: async (ctx) => ({
+      status: 200,
+      body: {
+        keyId: ctx.tenant.keyId,
+        name: ctx.tenant.actor,
+        role: ctx.tenant.role,
+        instanceId: ctx.tenant.instanceId,
+        keyOrgId: ctx.tenant.keyOrgId,
+        orgId: ctx.tenant.orgId,
+        temporal: { namespace: ctx.temporal.namespace, webUiUrl: ctx.config.temporal.webUiUrl ?? null },
+      },
+    }),
+  }),
   route({
     method: 'post',
     path: '/v1/keys',

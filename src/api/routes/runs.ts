@@ -1,4 +1,5 @@
 import { getRun, listRuns } from '../../flows/runs';
+import { PREVIEW_BYTES } from '../../preview';
 import { route } from '../route';
 import { PageQuery, pageOf, z } from '../schema';
 
@@ -20,7 +21,41 @@ const Run = z
     retryOf: z.string().nullable(),
   })
   .openapi('Run');
-const RunTrace = Run.extend({ steps: z.array(z.record(z.string(), z.unknown())), calls: z.array(z.record(z.string(), z.unknown())) }).openapi('RunTrace');
+export const RunStep = z
+  .object({
+    position: z.number().int(),
+    actionId: z.string(),
+    actionName: z.string(),
+    actionVersion: z.number().int(),
+    owner: z.enum(['instance', 'org']),
+    allowedToFail: z.boolean(),
+    state: z.enum(['succeeded', 'failed']),
+    startedAt: z.string(),
+    endedAt: z.string(),
+    durationMs: z.number(),
+    error: z.object({ kind: z.string(), message: z.string(), line: z.number().optional() }).nullable(),
+    logs: z.array(z.object({ level: z.string(), message: z.string(), at: z.string() })),
+    logsTruncated: z.boolean(),
+  })
+  .openapi('RunStep', { description: 'One action of a flow run, pinned to the version it ran.' });
+const RunCall = z
+  .object({
+    position: z.number().int(),
+    attempt: z.number().int(),
+    targetId: z.string(),
+    targetName: z.string(),
+    targetType: z.string(),
+    state: z.enum(['succeeded', 'failed']),
+    statusCode: z.number().int().nullable(),
+    startedAt: z.string(),
+    endedAt: z.string(),
+    durationMs: z.number(),
+    error: z.string().nullable(),
+    request: z.unknown().openapi({ description: `The body sent, cut to ${PREVIEW_BYTES} bytes of JSON ({truncated, bytes, preview}).` }),
+    response: z.unknown().openapi({ description: 'The body answered, cut the same way; null when no answer came.' }),
+  })
+  .openapi('RunCall', { description: 'One attempt of one target call of an execution run.' });
+const RunTrace = Run.extend({ steps: z.array(RunStep), calls: z.array(RunCall) }).openapi('RunTrace');
 const RunsQuery = PageQuery.extend({
   state: z.enum(['running', 'succeeded', 'failed']).optional(),
   kind: z.enum(['flow', 'execution']).optional(),

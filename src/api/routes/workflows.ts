@@ -1,5 +1,5 @@
 import { createWorkflow, deleteWorkflow, getVersion, getWorkflow, listVersions, listWorkflows, updateWorkflow, validateOnly } from '../../dag/definitions';
-import { cancelRun, executeWorkflow, getRun, listRuns, retryRun, signalRun } from '../../dag/runs';
+import { cancelRun, executeWorkflow, getNodeRuns, getRun, listRuns, NODE_RUNS_PAGE, retryRun, signalRun } from '../../dag/runs';
 import { LIMITS } from '../../dsl/validate';
 import { ValidationError } from '../../errors';
 import { route } from '../route';
@@ -31,10 +31,12 @@ const Summary = z
 const Workflow = Summary.extend({ definition: Definition }).openapi('Workflow');
 const VersionSummary = z.object({ workflowId: z.string(), version: z.number(), label: z.string().nullable(), createdAt: z.string(), createdBy: z.string() }).openapi('WorkflowVersionSummary');
 const Version = VersionSummary.extend({ definition: Definition }).openapi('WorkflowVersion');
+const RunStatus = z.enum(['running', 'completed', 'failed', 'cancelled', 'timed_out']);
 const RunNode = z
   .object({
     name: z.string(),
     status: z.string(),
+    runs: z.number().openapi({ description: 'How many times the node ran; the fields below are about its last run.' }),
     attempts: z.number(),
     input: z.unknown(),
     output: z.unknown(),
@@ -49,8 +51,9 @@ const Run = z
   .object({
     id: z.string(),
     workflowId: z.string(),
+    workflowName: z.string(),
     version: z.number(),
-    status: z.enum(['running', 'completed', 'failed', 'cancelled', 'timed_out']),
+    status: RunStatus,
     input: z.unknown(),
     error: z.object({ message: z.string(), node: z.string().nullable() }).nullable(),
     retryOf: z.string().nullable(),
@@ -63,7 +66,20 @@ const Run = z
   })
   .openapi('WorkflowRun');
 
+const NodeRun = z
+  .object({
+    runIndex: z.number(),
+    status: z.enum(['completed', 'failed', 'skipped']),
+    source: z.array(z.object({ node: z.string(), output: z.number(), run: z.number() }).nullable()).openapi({ description: 'Per input: the node run it came from.' }),
+    output: z.array(z.array(z.looseObject({ json: z.record(z.string(), z.unknown()) }))).openapi({ description: 'Items per output (n8n items with json and pairedItem).' }),
+    error: z.object({ message: z.string() }).nullable(),
+    handledBy: z.string().nullable(),
+    finishedAt: z.string(),
+  })
+  .openapi('WorkflowNodeRun');
+
 const Id = z.string().min(1).max(100);
+const RunsQuery = PageQuery.extend({ status: RunStatus.optional() });
 const WorkflowParams = z.object({ workflowId: Id });
 const RunParams = z.object({ runId: Id });
 const DEFINITION_BODY_LIMIT = LIMITS.definitionBytes + 64 * 1024;
@@ -169,9 +185,13 @@ export const workflowRoutes = [
     tags: ['workflows'],
     auth: 'operator',
     params: WorkflowParams,
-    body: z.strictObject({ input: z.unknown().optional(), version: z.number().int().min(1).optional() }),
+    body: z.strictObject({
+      input: z.unknown().optional(),
+      version: z.number().int().min(1).optional(),
+      ignorePinData: z.boolean().optional().openapi({ description: "Run every node, also those with items in the definition's pinData." }),
+    }),
     bodyLimitBytes: 512 * 1024,
-    responses: { 202: { description: 'The run, started', schema: Run }, 404: { description: 'No such workflow' } },
+    responses: { 202: { description: 'The run, started', schema: Run }, 404: { description: 'No such workflow' }, 422: { description: 'Bad input, or the version is not valid any more' } },
     handler: async (ctx, { params, body }) => ({ status: 202, body: await executeWorkflow(ctx, params.workflowId, body) }),
   }),
   route({
@@ -181,9 +201,20 @@ export const workflowRoutes = [
     tags: ['workflows'],
     auth: 'viewer',
     params: WorkflowParams,
-    query: PageQuery.extend({ status: z.enum(['running', 'completed', 'failed', 'cancelled', 'timed_out']).optional() }),
+    query: RunsQuery,
     responses: { 200: { description: 'A page of runs', schema: pageOf(Run, 'WorkflowRunPage') } },
     handler: async (ctx, { params, query }) => ({ status: 200, body: await listRuns(ctx, params.workflowId, query) }),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/workflow-runs',
+    summary: 'List the runs of every workflow, newest first',
+    description: 'Without the nodes; GET /v1/workflow-runs/{runId} has them. An org key sees the runs of its org only.',
+    tags: ['workflows'],
+    auth: 'viewer',
+    query: RunsQuery,
+    responses: { 200: { description: 'A page of runs', schema: pageOf(Run, 'WorkflowRunPage') } },
+    handler: async (ctx, { query }) => ({ status: 200, body: await listRuns(ctx, null, query) }),
   }),
   route({
     method: 'get',
@@ -194,6 +225,17 @@ export const workflowRoutes = [
     params: RunParams,
     responses: { 200: { description: 'The run', schema: Run }, 404: { description: 'No such run' } },
     handler: async (ctx, { params }) => ({ status: 200, body: await getRun(ctx, params.runId) }),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/workflow-runs/{runId}/nodes/{nodeName}',
+    summary: "Get every run of one node with its whole output (n8n's run data)",
+    description: `At most ${NODE_RUNS_PAGE} runs, oldest first.`,
+    tags: ['workflows'],
+    auth: 'viewer',
+    params: RunParams.extend({ nodeName: z.string().min(1).max(200) }),
+    responses: { 200: { description: 'The node runs', schema: z.object({ node: z.string(), runs: z.array(NodeRun) }).openapi('WorkflowNodeRuns') }, 404: { description: 'No such run or node' } },
+    handler: async (ctx, { params }) => ({ status: 200, body: await getNodeRuns(ctx, params.runId, params.nodeName) }),
   }),
   route({
     method: 'post',
@@ -227,7 +269,7 @@ export const workflowRoutes = [
     auth: 'operator',
     params: RunParams.extend({ name: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/) }),
     body: z.record(z.string(), z.unknown()).optional(),
-    responses: { 202: { description: 'Delivered' }, 409: { description: 'The run is not running' } },
+    responses: { 202: { description: 'Delivered' }, 404: { description: 'No such run' }, 409: { description: 'The run is not running' }, 422: { description: 'A reserved signal name (__proto__, constructor, prototype)' } },
     handler: async (ctx, { params, body }) => {
       await signalRun(ctx, params.runId, params.name, body ?? {});
       return { status: 202 };

@@ -2,7 +2,7 @@
 // idempotency by commandId) and waits in the interpreter workflow for each command's reply.
 import { z } from 'zod';
 import { COMMAND_ID_RE, DOMAIN_RE, TYPE_RE } from '../../commands/model';
-import { expr, type NodePlugin } from '../registry';
+import { expr, type NodeType } from '../registry';
 
 /** Longest wait for the outcomes: 30 days, like waitForSignal (the default is in LIMITS). */
 const MAX_COMMAND_TIMEOUT_SECONDS = 30 * 86_400;
@@ -18,7 +18,7 @@ const SendCommandParams = z.looseObject({
 
 export type SendCommandParams = z.infer<typeof SendCommandParams>;
 
-export const sendCommand: NodePlugin<SendCommandParams> = {
+export const sendCommand: NodeType<SendCommandParams> = {
   type: 'cadenza.sendCommand',
   versions: [1],
   description: 'Sends a command (domain, type, payload) per input item through the command bus and waits for its outcome; emits {commandId, outcome, result}.',

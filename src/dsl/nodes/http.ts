@@ -1,13 +1,40 @@
-// HTTP Request (n8n-nodes-base.httpRequest v4.x): one call per item, through the outbound
+// HTTP Request (n8n-nodes-base.httpRequest v1–v4.3): one call per item, through the outbound
 // address policy. The connection goes to the address that was checked, never re-resolved.
+// v1 and v2 parameters (requestMethod, *ParametersUi, *ParametersJson) are read as v3's.
 import http from 'node:http';
 import https from 'node:https';
 import { z } from 'zod';
-import type { AddressPolicy } from '../../net/address-policy';
-import { expr, type NodePlugin } from '../registry';
+import { OutboundAddressRefused, type AddressPolicy } from '../../net/address-policy';
+import { expr, type NodeType } from '../registry';
 import type { Item } from '../types';
+import { itemError } from './util';
 
 const NameValue = z.looseObject({ name: z.string(), value: z.unknown().optional() });
+const LegacyList = z.looseObject({ parameter: z.array(NameValue).max(100).optional() }).optional();
+const LegacyParams = z.looseObject({
+  authentication: z.literal('none').optional(),
+  requestMethod: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']).default('GET'),
+  url: z.string().min(1).max(8192),
+  responseFormat: z.enum(['json', 'string']).default('json'),
+  dataPropertyName: z.string().default('data'),
+  jsonParameters: z.boolean().default(false),
+  bodyParametersUi: LegacyList,
+  headerParametersUi: LegacyList,
+  queryParametersUi: LegacyList,
+  bodyParametersJson: z.unknown().optional(),
+  headerParametersJson: z.unknown().optional(),
+  queryParametersJson: z.unknown().optional(),
+  options: z
+    .looseObject({
+      timeout: expr(z.number().int().min(1).max(300_000)).optional(),
+      fullResponse: z.boolean().optional(),
+      ignoreResponseCode: z.boolean().optional(),
+      bodyContentType: z.enum(['json', 'raw', 'form-urlencoded']).optional(),
+    })
+    .default({}),
+});
+type LegacyParams = z.infer<typeof LegacyParams>;
+
 const HttpParams = z.looseObject({
   method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']).default('GET'),
   url: z.string().min(1).max(8192),
@@ -113,21 +140,63 @@ function toItem(r: HttpResult, full: boolean): Item {
   return { json: data !== null && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : { data } };
 }
 
-export const httpRequest: NodePlugin<HttpParams> = {
+function jsonObject(v: unknown): Record<string, unknown> {
+  if (v === undefined || v === null || v === '') return {};
+  const parsed = typeof v === 'string' ? JSON.parse(v) : v;
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('JSON parameters must be an object');
+  return parsed as Record<string, unknown>;
+}
+
+const toPairs = (o: Record<string, unknown>) => ({ parameters: Object.entries(o).map(([name, value]) => ({ name, value })) });
+
+/** v1 and v2 parameters in v3's shape. */
+function fromLegacy(p: LegacyParams): HttpParams {
+  const query = p.jsonParameters ? toPairs(jsonObject(p.queryParametersJson)) : { parameters: p.queryParametersUi?.parameter ?? [] };
+  const headers = p.jsonParameters ? toPairs(jsonObject(p.headerParametersJson)) : { parameters: p.headerParametersUi?.parameter ?? [] };
+  const withBody = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(p.requestMethod);
+  const type = p.options.bodyContentType ?? 'json';
+  return {
+    method: p.requestMethod,
+    url: p.url,
+    sendQuery: query.parameters.length > 0,
+    queryParameters: query,
+    sendHeaders: headers.parameters.length > 0,
+    headerParameters: headers,
+    sendBody: withBody,
+    contentType: type,
+    ...(p.jsonParameters && type === 'json' ? { specifyBody: 'json' as const, jsonBody: p.bodyParametersJson ?? {} } : { specifyBody: 'keypair' as const, bodyParameters: { parameters: p.bodyParametersUi?.parameter ?? [] } }),
+    ...(type === 'raw' ? { body: typeof p.bodyParametersJson === 'string' ? p.bodyParametersJson : JSON.stringify(p.bodyParametersJson ?? '') } : {}),
+    options: {
+      ...(p.options.timeout !== undefined ? { timeout: p.options.timeout } : {}),
+      response: { response: { neverError: p.options.ignoreResponseCode === true, fullResponse: p.options.fullResponse === true } },
+    },
+  } as HttpParams;
+}
+
+export const httpRequest: NodeType = {
   type: 'n8n-nodes-base.httpRequest',
-  versions: [4, 4.1, 4.2],
-  description: 'Calls a URL once per item, under the outbound address policy.',
+  versions: [1, 2, 3, 4, 4.1, 4.2, 4.3],
+  description: 'Calls a URL once per item, under the outbound address policy (authentication none in this version).',
   kind: 'activity',
-  parameters: HttpParams,
+  parameters: (v) => (v < 3 ? LegacyParams : HttpParams),
   outputs: () => 1,
   execute: async (ctx) => {
     const out: Item[] = [];
     for (let i = 0; i < ctx.itemCount; i++) {
-      const p = ctx.params(i);
-      const res = await send(p, ctx.outbound, ctx.signal);
-      const neverError = p.options?.response?.response?.neverError === true;
-      if (res.status >= 400 && !neverError) throw new HttpStatusError(res.status, res.body);
-      out.push(toItem(res, p.options?.response?.response?.fullResponse === true));
+      try {
+        const raw = ctx.params(i);
+        const legacy = ctx.node.typeVersion < 3 ? (raw as LegacyParams) : undefined;
+        const p = legacy ? fromLegacy(legacy) : (raw as HttpParams);
+        const res = await send(p, ctx.outbound, ctx.signal);
+        const neverError = p.options?.response?.response?.neverError === true;
+        if (res.status >= 400 && !neverError) throw new HttpStatusError(res.status, res.body);
+        const item = toItem(res, p.options?.response?.response?.fullResponse === true);
+        if (legacy?.responseFormat === 'string') item.json = { [legacy.dataPropertyName]: res.body };
+        out.push({ ...item, pairedItem: { item: i } });
+      } catch (err) {
+        if (!ctx.continueOnFail || err instanceof OutboundAddressRefused) throw err;
+        out.push(itemError(err, i));
+      }
     }
     return [out];
   },

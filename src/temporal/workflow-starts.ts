@@ -1,0 +1,109 @@
+// Workflow starts that must happen although the process may die right after its commit: the
+// start is written in the same transaction as the row that announces the run (a flow run, a
+// DAG run, an alert), made right after the commit, and forgotten once Temporal has it. The
+// dispatcher (worker/dispatcher.ts) makes the starts still recorded after
+// CADENZA_DISPATCH_AFTER_SECONDS, as it does for commands. Starts are idempotent by workflow id
+// (an open or closed workflow of that id is kept), so starting twice runs once.
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { AppCtx, TemporalDeps } from '../context';
+import type { Db, Tx } from '../db/db';
+import { eagerStart } from './eager-start';
+import { CadenzaInstance, CadenzaKind, CadenzaOrg } from './search-attributes';
+import { isTemporalUnavailable } from './connection';
+
+export interface WorkflowStart {
+  workflowType: 'flowRunWorkflow' | 'dagWorkflow' | 'n8nWorkflow' | 'alertWorkflow';
+  workflowId: string;
+  /** The deployment's task queue: its dispatcher makes the start if this process cannot. */
+  taskQueue: string;
+  instanceId: string;
+  orgId: string | null;
+  /** The CadenzaKind search attribute. */
+  kind: 'flow' | 'dag' | 'alert';
+  args: unknown[];
+  summary: string;
+}
+
+/** How long a start made while serving a request may take before the dispatcher is left to make it. */
+export const START_DEADLINE_MS = 10_000;
+
+export async function recordWorkflowStart(tx: Tx, start: WorkflowStart): Promise<void> {
+  await tx.query('INSERT INTO workflow_starts (instance_id, workflow_id, task_queue, start) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [
+    start.instanceId,
+    start.workflowId,
+    start.taskQueue,
+    JSON.stringify(start),
+  ]);
+}
+
+export async function forgetWorkflowStart(db: Db | Tx, start: Pick<WorkflowStart, 'instanceId' | 'workflowId'>): Promise<void> {
+  await db.query('DELETE FROM workflow_starts WHERE instance_id = $1 AND workflow_id = $2', [start.instanceId, start.workflowId]);
+}
+
+/** True while a recorded start has not reached Temporal yet. */
+export async function startPending(tx: Tx, instanceId: string, workflowId: string): Promise<boolean> {
+  const { rowCount } = await tx.query('SELECT 1 FROM workflow_starts WHERE instance_id = $1 AND workflow_id = $2', [instanceId, workflowId]);
+  return (rowCount ?? 0) > 0;
+}
+
+/** Starts the workflow unless one of its id exists (running or closed). */
+export async function startWorkflow(temporal: TemporalDeps, start: WorkflowStart): Promise<void> {
+  try {
+    await temporal.client.connection.withDeadline(Date.now() + START_DEADLINE_MS, () =>
+      temporal.client.workflow.start(start.workflowType, {
+        workflowId: start.workflowId,
+        taskQueue: start.taskQueue,
+        args: start.args,
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        ...eagerStart(temporal),
+        staticSummary: start.summary,
+        typedSearchAttributes: [
+          { key: CadenzaInstance, value: start.instanceId },
+          { key: CadenzaKind, value: start.kind },
+          ...(start.orgId === null ? [] : [{ key: CadenzaOrg, value: start.orgId }]),
+        ],
+      }),
+    );
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return;
+    throw err;
+  }
+}
+
+/**
+ * Makes a recorded start and forgets it. With Temporal away it returns false and the dispatcher
+ * makes the start later; any other failure is thrown with the start still recorded.
+ */
+export async function startRecorded(ctx: AppCtx, start: WorkflowStart): Promise<boolean> {
+  try {
+    await startWorkflow(ctx.temporal, start);
+  } catch (err) {
+    if (!isTemporalUnavailable(err)) throw err;
+    ctx.log.warn({ err, workflowId: start.workflowId }, 'workflow start failed; the dispatcher will start it');
+    return false;
+  }
+  await forgetWorkflowStart(ctx.db, start).catch((err: unknown) => ctx.log.warn({ err, workflowId: start.workflowId }, 'could not forget a made start; the dispatcher will repeat it harmlessly'));
+  return true;
+}
+
+/** Makes the starts of this deployment's task queue recorded more than `afterSeconds` ago (oldest first); returns how many. */
+export async function dispatchWorkflowStarts(ctx: AppCtx, afterSeconds: number, limit: number): Promise<number> {
+  const { rows } = await ctx.db.query<{ start: WorkflowStart }>(
+    `SELECT start FROM workflow_starts WHERE task_queue = $1 AND created_at < now() - make_interval(secs => $2) ORDER BY created_at LIMIT $3`,
+    [ctx.temporal.taskQueue, afterSeconds, limit],
+  );
+  for (const { start } of rows) {
+    try {
+      await startWorkflow(ctx.temporal, start);
+    } catch (err) {
+      if (isTemporalUnavailable(err)) throw err; // the next tick tries again
+      // Refused for this start alone: the others must not wait behind it; it is tried again next tick.
+      ctx.log.error({ err, instanceId: start.instanceId, workflowId: start.workflowId }, 'dispatcher could not start a workflow');
+      continue;
+    }
+    await forgetWorkflowStart(ctx.db, start);
+    ctx.log.info({ instanceId: start.instanceId, workflowId: start.workflowId }, 'dispatcher started a workflow');
+  }
+  return rows.length;
+}
