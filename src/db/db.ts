@@ -19,8 +19,9 @@ export type Scope = { instanceId: string } | typeof SYSTEM;
 export const CONNECT_TIMEOUT_MS = 5_000;
 
 // Return BIGINT and NUMERIC as strings is pg's default; counts are cast to int in SQL instead.
-export function createDb(url: string, max: number, applicationName = 'cadenza'): Db {
-  const pool = new pg.Pool({ connectionString: url, max, application_name: applicationName, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+/** `onConnect` runs on each new connection before its first use (the app's role check, src/db/roles.ts). */
+export function createDb(url: string, max: number, applicationName = 'cadenza', onConnect?: (client: pg.ClientBase) => Promise<void>): Db {
+  const pool = new pg.Pool({ connectionString: url, max, application_name: applicationName, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, onConnect });
   // An idle client that errors (server restart) must not crash the process.
   pool.on('error', () => undefined);
   // Nor a checked-out one: its queries fail with the error, which fails that transaction only.

@@ -5,7 +5,7 @@
 // or to cadenza_system (the named system path). Row-level security is forced on the owner too,
 // so only a superuser or a BYPASSRLS role would skip it: the app refuses to run as one.
 import pg from 'pg';
-import { pgCode, SYSTEM_ROLE, TENANT_ROLE, type Db } from './db';
+import { pgCode, SYSTEM_ROLE, TENANT_ROLE } from './db';
 
 /** The role a postgres:// URL logs in as. */
 export const roleOf = (url: string): string => decodeURIComponent(new URL(url).username);
@@ -55,9 +55,26 @@ interface LoginRole {
   inherits_system: boolean;
 }
 
-/** Refuses to run the API or a worker as a role that row-level security would not hold. */
-export async function assertAppRole(db: Db): Promise<void> {
-  const { rows } = await db.query<LoginRole>(
+export class UnsafeRoleError extends Error {}
+
+/**
+ * The app pool's connect hook: the first connection checks the login role, and a role that
+ * row-level security would not hold refuses every connection. A check that could not run (the
+ * database is away) is made again by the next connection.
+ */
+export function appRoleGuard(): (client: pg.ClientBase) => Promise<void> {
+  let checked: Promise<void> | undefined;
+  return (client) => {
+    checked ??= assertAppRole(client).catch((err: unknown) => {
+      if (!(err instanceof UnsafeRoleError)) checked = undefined;
+      throw err;
+    });
+    return checked;
+  };
+}
+
+async function assertAppRole(client: pg.ClientBase): Promise<void> {
+  const { rows } = await client.query<LoginRole>(
     `SELECT current_user AS name, r.rolsuper AS superuser, r.rolbypassrls AS bypassrls,
             COALESCE(pg_has_role(current_user, c.relowner, 'MEMBER'), false) AS owner,
             COALESCE(pg_has_role(current_user, to_regrole($1)::oid, 'USAGE'), false) AS inherits_system
@@ -73,7 +90,7 @@ export async function assertAppRole(db: Db): Promise<void> {
     ...(r.inherits_system ? [`it inherits ${SYSTEM_ROLE}, so a statement outside a scoped transaction would see every tenant (make it NOINHERIT)`] : []),
   ];
   if (problems.length > 0) {
-    throw new Error(
+    throw new UnsafeRoleError(
       `refusing to run as PostgreSQL role '${r.name}': ${problems.join('; ')}. Set DATABASE_URL to a role that owns nothing; ` +
         '`cadenza migrate` with DATABASE_OWNER_URL set creates one (README: Database roles).',
     );

@@ -80,7 +80,7 @@ export async function dispatchEventsOnce(ctx: AppCtx): Promise<number> {
   const match = (e: EventRow) => {
     if (!listening.has(e.instance_id)) return Promise.resolve([]);
     const key = JSON.stringify([e.instance_id, e.org_id, e.type]);
-    if (!matches.has(key)) matches.set(key, transaction(ctx.db, SYSTEM, (tx) => matchExecutions(tx, e.instance_id, e.org_id, candidateConditions('event', e.type))));
+    if (!matches.has(key)) matches.set(key, transaction(ctx.db, { instanceId: e.instance_id }, (tx) => matchExecutions(tx, e.instance_id, e.org_id, candidateConditions('event', e.type))));
     return matches.get(key)!;
   };
   for (const e of rows) await deliver(ctx, e, match);

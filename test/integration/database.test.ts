@@ -11,7 +11,7 @@ import { verifySignature } from '../../src/client';
 import { replyKeyOwner } from '../../src/commands/replies';
 import { loadConfig } from '../../src/config/config';
 import { decryptSecret, masterKeyId } from '../../src/crypto/secrets';
-import { SYSTEM, transaction } from '../../src/db/db';
+import { SYSTEM, transaction, type Tx } from '../../src/db/db';
 import { createLogger } from '../../src/log';
 import { signingKeyOwner } from '../../src/targets/targets';
 import { call, CLI, newTenant, ownerQuery, startHarness, startWorkerProcess, systemQuery, testEnv, type Harness } from '../helpers/harness';
@@ -71,6 +71,23 @@ describe('database roles (finding 8)', () => {
     ).rejects.toThrow(/permission denied for table event_checkpoints/);
   });
 
+  it("keeps another instance's rows out of raw SQL through the app role, in a tenant's transaction", async () => {
+    const [a, b] = [await newTenant(h), await newTenant(h)];
+    await (await a.client()).createOrg('mine');
+    await (await b.client()).createOrg('theirs');
+    const asA = <T>(fn: (tx: Tx) => Promise<T>) => transaction(h.ctx.db, { instanceId: a.instanceId }, fn);
+    const seen = await asA(async (tx) => (await tx.query<{ instance_id: string }>('SELECT DISTINCT instance_id FROM orgs')).rows.map((r) => r.instance_id));
+    expect(seen).toEqual([a.instanceId]);
+    expect((await asA((tx) => tx.query('SELECT * FROM api_keys WHERE instance_id = $1', [b.instanceId]))).rowCount).toBe(0);
+    expect((await asA((tx) => tx.query("UPDATE orgs SET name = 'taken' WHERE instance_id = $1", [b.instanceId]))).rowCount).toBe(0);
+    expect((await asA((tx) => tx.query('DELETE FROM api_keys WHERE instance_id = $1', [b.instanceId]))).rowCount).toBe(0);
+    await expect(
+      asA((tx) => tx.query("INSERT INTO orgs (instance_id, id, name, created_by) VALUES ($1, 'planted', 'planted', 'test')", [b.instanceId])),
+    ).rejects.toThrow(/row-level security/);
+    // B's rows are untouched: its org keeps its name and its keys still authenticate.
+    expect((await (await b.client()).listOrgs()).items.map((o) => o.name)).toEqual(['theirs']);
+  });
+
   it('forces row-level security on every table, its owner included, with the tenant policy and the system one', async () => {
     const { rows } = await ownerQuery<{ name: string; enabled: boolean; forced: boolean; policies: string[] }>(
       h,
@@ -97,6 +114,12 @@ describe('database roles (finding 8)', () => {
     url.username = name;
     url.password = 'pw';
     await expect(open(url.toString())).rejects.toThrow(/it inherits cadenza_system/);
+    // A member of the owner (here the superuser postgres) could SET ROLE to it and skip every wall.
+    const member = `cadenza_owner_member_${crypto.randomBytes(3).toString('hex')}`;
+    await ownerQuery(h, `CREATE ROLE ${member} LOGIN NOINHERIT PASSWORD 'pw'`);
+    await ownerQuery(h, `GRANT postgres TO ${member}`);
+    url.username = member;
+    await expect(open(url.toString())).rejects.toThrow(/it owns Cadenza's tables \(or may act as their owner\)/);
   });
 
   it('creates the app role of DATABASE_URL with `cadenza migrate`, as the owner of DATABASE_OWNER_URL', async () => {
@@ -175,7 +198,7 @@ describe('a database of its own: readiness, migration, and `cadenza keys rotate-
       adminKey = t.adminKey;
       const org = (await call(before.api, 'POST', '/v1/orgs', { key: adminKey, body: { name: 'rotated' } })).body.id as string;
       // An instance-level target and reply key, and an org's.
-      for (const headers of [{}, { 'x-cadenza-org': org }]) {
+      for (const headers of [{}, { 'x-cadenza-org': org }] as Record<string, string>[]) {
         const receiver = await startReceiver();
         receivers.push(receiver);
         const as = { key: adminKey, headers };
