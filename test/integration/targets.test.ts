@@ -5,7 +5,7 @@ import crypto from 'node:crypto';
 import { verifySignature } from '../../src/client';
 import { SYSTEM, transaction } from '../../src/db/db';
 import { call, freePort, newTenant, startHarness, startWorkerProcess, systemQuery, waitFor, type Harness, type TestTenant, type WorkerProcess } from '../helpers/harness';
-import { startReceiver, type Receiver } from '../helpers/receiver';
+import { framing, lengthFramed, startReceiver, type Receiver } from '../helpers/receiver';
 import { runAsLeader } from '../../src/worker/leader';
 
 let h: Harness;
@@ -211,6 +211,7 @@ describe('function calls', () => {
     await execution(t, 'function/signed', [{ target: created.id }]);
     expect((await call(h, 'POST', '/v1/functions/signed/call', { key: t.adminKey, body: { payload: { hello: 'world' } } })).status).toBe(200);
     const got = r.received[0]!;
+    expect(framing(got)).toEqual(lengthFramed(got));
     // The receiver side, with nothing but the documented scheme.
     const header = String(got.headers['cadenza-signature']);
     const [, ts, mac] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(header)!;
