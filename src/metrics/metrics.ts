@@ -71,15 +71,16 @@ export class Metrics {
   watchDispatcherLag(db: Db, checkpoint: string): void {
     const gauge = this.dispatcherLag;
     (gauge as unknown as { collect: () => Promise<void> }).collect = async () => {
+      // The checkpoint and every instance's events: the system path.
       const { rows } = await transaction(db, SYSTEM, (tx) =>
         tx.query<{ lag: number | null }>(
-        `SELECT extract(epoch FROM now() - e.created_at)::float8 AS lag
-           FROM event_checkpoints c
-           JOIN LATERAL (SELECT created_at FROM events
-                          WHERE (tx_id, position) > (c.tx_id, c.position) AND aggregate_type <> 'run'
-                          ORDER BY tx_id, position LIMIT 1) e ON true
-          WHERE c.name = $1`,
-        [checkpoint],
+          `SELECT extract(epoch FROM now() - e.created_at)::float8 AS lag
+             FROM event_checkpoints c
+             JOIN LATERAL (SELECT created_at FROM events
+                            WHERE (tx_id, position) > (c.tx_id, c.position) AND aggregate_type <> 'run'
+                            ORDER BY tx_id, position LIMIT 1) e ON true
+            WHERE c.name = $1`,
+          [checkpoint],
         ),
       );
       gauge.set(Math.max(0, rows[0]?.lag ?? 0));
