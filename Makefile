@@ -13,7 +13,7 @@ help:
 	@echo "make start        run Cadenza on its embedded defaults (Temporal dev server + PostgreSQL)"
 	@echo "make test         run the whole test suite (installs included)"
 	@echo "make cluster      run the production topology: Temporal server on PostgreSQL, 2 APIs, 2 workers (CLUSTER_ARGS=--tls for mTLS)"
-	@echo "make fuzz         fuzz the API from its OpenAPI document with Schemathesis (a few minutes)"
+	@echo "make fuzz         fuzz the API from its OpenAPI document with Schemathesis (a few minutes; part of make test)"
 	@echo "make bench        run the benchmarks (bench/README.md); make bench-quick for a 2-minute check;"
 	@echo "                  BENCH_ARGS=--server runs them on the self-hosted Temporal server, not the dev server"
 
@@ -23,10 +23,11 @@ start: deps build
 cluster: deps build temporal-server
 	@exec node dist/cluster/main.js $(CLUSTER_ARGS)
 
-# The suite on the dev server; then the chaos suite, which kills and restarts services of its own;
-# then the cluster suite on a self-hosted Temporal server.
+# The suite on the dev server; then the fuzz run from the OpenAPI document; then the chaos suite,
+# which kills and restarts services of its own; then the cluster suite on a self-hosted Temporal server.
 test: deps build typecheck lint-deps temporal-server
 	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" CADENZA_TEST_CHROMIUM="$$(scripts/ensure-chromium.sh)" npx jest
+	@$(MAKE) --no-print-directory fuzz
 	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" npx jest -c jest.chaos.config.js
 	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" npx jest -c jest.cluster.config.js
 

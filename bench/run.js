@@ -214,8 +214,9 @@ async function openLoop(fire, rate, seconds) {
 async function startServices(tmp) {
   const attach = process.env.DATABASE_URL && process.env.TEMPORAL_ADDRESS;
   if (attach) {
-    log('attaching to DATABASE_URL and TEMPORAL_ADDRESS');
-    return { databaseUrl: process.env.DATABASE_URL, temporalAddress: process.env.TEMPORAL_ADDRESS, temporalPid: undefined, stop: async () => {} };
+    log('attaching to DATABASE_URL (DATABASE_OWNER_URL) and TEMPORAL_ADDRESS');
+    const ownerUrl = process.env.DATABASE_OWNER_URL ?? process.env.DATABASE_URL;
+    return { databaseUrl: process.env.DATABASE_URL, ownerUrl, temporalAddress: process.env.TEMPORAL_ADDRESS, temporalPid: undefined, stop: async () => {} };
   }
   const { startEmbeddedPostgres } = dist('embedded/postgres.js');
   const { startDevServer } = dist('embedded/temporal-server.js');
@@ -225,7 +226,7 @@ async function startServices(tmp) {
   let temporal;
   if (selfHosted) {
     pg = await startPostgres();
-    temporal = await startSelfHostedServer(tmp, pg.url);
+    temporal = await startSelfHostedServer(tmp, pg.ownerUrl);
   } else {
     [pg, temporal] = await Promise.all([
       startPostgres(),
@@ -234,6 +235,7 @@ async function startServices(tmp) {
   }
   return {
     databaseUrl: pg.url,
+    ownerUrl: pg.ownerUrl,
     temporalAddress: temporal.address,
     temporalPid: temporal.child.process.pid,
     postgresPid: pg.child.process.pid,
@@ -255,13 +257,14 @@ async function startSelfHostedServer(tmp, pgUrl) {
   return startTemporalServer({ toolsDir, port, db, tlsDir: undefined, namespace: 'default', logFile: path.join(tmp, 'temporal-server.log') });
 }
 
-async function bootstrapTenant(databaseUrl) {
+/** The bench's own connection is the owner's: it seeds tables directly. */
+async function bootstrapTenant(services) {
   const { createDb, transaction, SYSTEM } = dist('db/db.js');
   const { migrate } = dist('db/migrate.js');
   const { createInstance } = dist('tenancy/instances.js');
   const { insertKey } = dist('tenancy/keys.js');
-  await migrate(databaseUrl);
-  const db = createDb(databaseUrl, 4, 'cadenza-bench');
+  await migrate(services.ownerUrl, undefined, services.databaseUrl);
+  const db = createDb(services.ownerUrl, 4, 'cadenza-bench');
   const instanceId = `bench-${crypto.randomBytes(3).toString('hex')}`;
   await createInstance(db, { id: instanceId, name: 'bench' });
   const { secret } = await transaction(db, SYSTEM, (tx) => insertKey(tx, instanceId, 'bench', { name: 'bench', role: 'admin', orgId: null }));
@@ -316,7 +319,7 @@ async function startWebhookReceiver() {
   };
 }
 
-function makeScenarios({ temporal, apiUrl, apiKey, instanceId, receiver, databaseUrl, baselineUrl }) {
+function makeScenarios({ temporal, apiUrl, apiKey, instanceId, receiver, peersUrl, baselineUrl }) {
   const { CadenzaClient } = dist('client/index.js');
   const library = new CadenzaClient({ url: apiUrl, apiKey });
   const resultOf = (domain, commandId) => temporal.workflow.getHandle(`command:${instanceId}:${domain}:${commandId}`).result();
@@ -435,8 +438,8 @@ function makeScenarios({ temporal, apiUrl, apiKey, instanceId, receiver, databas
         await temporal.workflow.getHandle(run.temporalWorkflowId).result();
       },
     },
-    'pg-boss': pgBossScenario(databaseUrl),
-    'graphile-worker': graphileWorkerScenario(databaseUrl),
+    'pg-boss': pgBossScenario(peersUrl),
+    'graphile-worker': graphileWorkerScenario(peersUrl),
   };
 }
 
@@ -601,12 +604,13 @@ async function main() {
   try {
     const services = await startServices(tmp);
     cleanups.push(services.stop);
-    const { db, instanceId, apiKey } = await bootstrapTenant(services.databaseUrl);
+    const { db, instanceId, apiKey } = await bootstrapTenant(services);
     cleanups.push(() => db.end());
     const apiPort = await freePort();
     const baselinePort = await freePort();
     const env = {
       DATABASE_URL: services.databaseUrl,
+      DATABASE_OWNER_URL: services.ownerUrl,
       TEMPORAL_ADDRESS: services.temporalAddress,
       CADENZA_MASTER_KEY: crypto.randomBytes(32).toString('base64'),
       CADENZA_LOG_LEVEL: 'warn',
@@ -634,7 +638,8 @@ async function main() {
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     const receiver = await startWebhookReceiver();
     cleanups.push(receiver.close);
-    const scenarios = makeScenarios({ temporal, apiUrl, apiKey, instanceId, receiver, databaseUrl: services.databaseUrl, baselineUrl: `http://127.0.0.1:${baselinePort}` });
+    // The peers create schemas of their own: they connect as the database owner.
+    const scenarios = makeScenarios({ temporal, apiUrl, apiKey, instanceId, receiver, peersUrl: services.ownerUrl, baselineUrl: `http://127.0.0.1:${baselinePort}` });
     for (const sc of Object.values(scenarios)) if (sc.teardown) cleanups.push(sc.teardown);
     const pids = { ...Object.fromEntries(Object.entries(processes).map(([k, p]) => [k, p.child.pid])), loadgen: process.pid };
     if (services.temporalPid) pids.temporal = services.temporalPid;
@@ -653,7 +658,7 @@ async function main() {
       files: {},
     };
 
-    if (abScenario !== undefined) return await abRuns(scenarios, abScenario, pids, services.databaseUrl);
+    if (abScenario !== undefined) return await abRuns(scenarios, abScenario, pids, services.ownerUrl);
 
     // Open-loop rates are fractions of the peak of the scenario's own baseline.
     const peaks = {};

@@ -10,6 +10,7 @@ import type { RunPlan } from '../dsl/run-plan';
 import type { DagDefinition, Item } from '../dsl/types';
 import { checkJsonSize, ConflictError, NotFoundError, ValidationError } from '../errors';
 import { newId } from '../ids';
+import { visibleOrgKey } from '../tenancy/scope';
 import { decodeCursor, TIME_ID, toPage, type Page } from '../pagination';
 import { forgetWorkflowStart, recordWorkflowStart, startPending, startRecorded, type WorkflowStart } from '../temporal/workflow-starts';
 import { dagSignal, dagWorkflowId } from '../workflows/dag-contract';
@@ -199,7 +200,7 @@ export async function executeWorkflow(ctx: TenantCtx, workflowId: string, body: 
 }
 
 async function visibleRun(tx: Tx, ctx: TenantCtx, runId: string): Promise<RunRow> {
-  const run = await findRun(tx, ctx.tenant.instanceId, runId, ctx.tenant.keyOrgId);
+  const run = await findRun(tx, ctx.tenant.instanceId, runId, visibleOrgKey(ctx.tenant));
   if (run === undefined) throw new NotFoundError('workflow run', runId);
   return run;
 }
@@ -226,11 +227,11 @@ export async function listRuns(ctx: TenantCtx, workflowId: string | null, query:
       const { rows: wf } = await tx.query('SELECT 1 FROM workflow_definitions WHERE instance_id = $1 AND id = $2 AND ($3::text IS NULL OR org_id = $3)', [
         ctx.tenant.instanceId,
         workflowId,
-        ctx.tenant.keyOrgId,
+        visibleOrgKey(ctx.tenant),
       ]);
       if (wf.length === 0) throw new NotFoundError('workflow', workflowId);
     }
-    const rows = await listRunRows(tx, ctx.tenant.instanceId, { workflowId, keyOrgId: ctx.tenant.keyOrgId, status: query.status, after, limit: query.limit + 1 });
+    const rows = await listRunRows(tx, ctx.tenant.instanceId, { workflowId, orgId: visibleOrgKey(ctx.tenant), status: query.status, after, limit: query.limit + 1 });
     return toPage(rows, query.limit, toRun, (r) => [r.started_at.toISOString(), r.id]);
   });
 }

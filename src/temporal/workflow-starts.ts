@@ -6,7 +6,7 @@
 // (an open or closed workflow of that id is kept), so starting twice runs once.
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { AppCtx, TemporalDeps } from '../context';
-import type { Db, Tx } from '../db/db';
+import { SYSTEM, transaction, type Tx } from '../db/db';
 import { eagerStart } from './eager-start';
 import { WORKFLOW_KINDS, type WorkflowArgs, type WorkflowType } from '../workflows/contracts';
 import { CadenzaInstance, CadenzaKind, CadenzaOrg, CommandDomain, CommandStatus, CommandType, CorrelationId } from './search-attributes';
@@ -44,8 +44,8 @@ export async function recordWorkflowStart(tx: Tx, start: WorkflowStart): Promise
   ]);
 }
 
-export async function forgetWorkflowStart(db: Db | Tx, start: Pick<WorkflowStart, 'instanceId' | 'workflowId'>): Promise<void> {
-  await db.query('DELETE FROM workflow_starts WHERE instance_id = $1 AND workflow_id = $2', [start.instanceId, start.workflowId]);
+export async function forgetWorkflowStart(tx: Tx, start: Pick<WorkflowStart, 'instanceId' | 'workflowId'>): Promise<void> {
+  await tx.query('DELETE FROM workflow_starts WHERE instance_id = $1 AND workflow_id = $2', [start.instanceId, start.workflowId]);
 }
 
 /** True while a recorded start has not reached Temporal yet. */
@@ -100,15 +100,18 @@ export async function startRecorded(ctx: AppCtx, start: WorkflowStart): Promise<
     ctx.log.warn({ err, workflowId: start.workflowId }, 'workflow start failed; the dispatcher will start it');
     return false;
   }
-  await forgetWorkflowStart(ctx.db, start).catch((err: unknown) => ctx.log.warn({ err, workflowId: start.workflowId }, 'could not forget a made start; the dispatcher will repeat it harmlessly'));
+  await transaction(ctx.db, { instanceId: start.instanceId }, (tx) => forgetWorkflowStart(tx, start)).catch((err: unknown) => ctx.log.warn({ err, workflowId: start.workflowId }, 'could not forget a made start; the dispatcher will repeat it harmlessly'));
   return true;
 }
 
 /** Makes the starts of this deployment's task queue recorded more than `afterSeconds` ago (oldest first); returns how many. */
 export async function dispatchWorkflowStarts(ctx: AppCtx, afterSeconds: number, limit: number): Promise<number> {
-  const { rows } = await ctx.db.query<{ start: WorkflowStart }>(
-    `SELECT start FROM workflow_starts WHERE task_queue = $1 AND created_at < now() - make_interval(secs => $2) ORDER BY created_at LIMIT $3`,
-    [ctx.temporal.taskQueue, afterSeconds, limit],
+  // Every instance's starts: the system path.
+  const { rows } = await transaction(ctx.db, SYSTEM, (tx) =>
+    tx.query<{ start: WorkflowStart }>(
+      `SELECT start FROM workflow_starts WHERE task_queue = $1 AND created_at < now() - make_interval(secs => $2) ORDER BY created_at LIMIT $3`,
+      [ctx.temporal.taskQueue, afterSeconds, limit],
+    ),
   );
   for (const { start } of rows) {
     try {
@@ -119,7 +122,7 @@ export async function dispatchWorkflowStarts(ctx: AppCtx, afterSeconds: number, 
       ctx.log.error({ err, instanceId: start.instanceId, workflowId: start.workflowId }, 'dispatcher could not start a workflow');
       continue;
     }
-    await forgetWorkflowStart(ctx.db, start);
+    await transaction(ctx.db, { instanceId: start.instanceId }, (tx) => forgetWorkflowStart(tx, start));
     ctx.log.info({ instanceId: start.instanceId, workflowId: start.workflowId }, 'dispatcher started a workflow');
   }
   return rows.length;

@@ -5,7 +5,7 @@ import type { CadenzaClient, Command } from '../../src/client';
 import { verifySignature } from '../../src/client/signature';
 import { connect, node, trigger, workflow } from '../helpers/dag';
 import { call, CLI, newTenant, startHarness, startWorkerProcess, waitFor, type Harness, type TestTenant, type WorkerProcess } from '../helpers/harness';
-import { startReceiver, type Receiver } from '../helpers/receiver';
+import { framing, lengthFramed, startReceiver, type Receiver } from '../helpers/receiver';
 import { EXECUTION_MODES } from '../../src/commands/model';
 
 const run = promisify(execFile);
@@ -195,6 +195,7 @@ describe.each(EXECUTION_MODES)('%s handlers', (execution) => {
       expect(canceled.status).toBe('CANCELED');
       const reply = await waitFor(() => receiver.received.find((r) => r.body?.commandId === c.commandId));
       expect(reply.body).toMatchObject({ outcome: 'CANCELED', reason: 'duplicate order', correlationId: c.correlationId, domain: 'demo', type: 'flaky' });
+      expect(framing(reply)).toEqual(lengthFramed(reply));
       const { key } = await (await t.client()).request<{ key: string }>('GET', '/v1/commands/reply-signing-key');
       expect(verifySignature(key, reply.raw, reply.headers['cadenza-signature'] as string)).toBe(true);
       expect(verifySignature('wrong-key', reply.raw, reply.headers['cadenza-signature'] as string)).toBe(false);

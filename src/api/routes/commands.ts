@@ -286,7 +286,7 @@ export const commandRoutes = [
     tags: ['troubleshooting'],
     auth: 'operator',
     body: BulkRetryBody,
-    responses: { 202: { description: 'Started', schema: BulkRetry } },
+    responses: { 202: { description: 'Started', schema: BulkRetry }, 422: { description: '`commands` sent together with a filter (domain, type or tsqReason)' } },
     handler: async (ctx, { body }) => {
       const started = await startBulkRetry(ctx, body);
       return { status: 202, body: started, headers: { location: `/v1/troubleshooting/retry/${started.id}` } };
