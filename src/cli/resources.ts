@@ -305,8 +305,12 @@ export const VERBS: Verb[] = [
       { flags: '--version <n>', key: 'version', description: 'version to run (default: the latest)', parse: 'int' },
     ],
   },
+  { command: 'workflows activate', method: 'POST', path: '/v1/workflows/{workflowId}/activate', summary: 'Activate: its webhooks answer and its schedules run' },
+  { command: 'workflows deactivate', method: 'POST', path: '/v1/workflows/{workflowId}/deactivate', summary: 'Deactivate: remove its webhooks and schedules' },
   { command: 'workflows runs', method: 'GET', path: '/v1/workflows/{workflowId}/runs', summary: "List a workflow's runs", query: [{ flags: '--status <status>', key: 'status', description: 'status' }, ...page], columns: WORKFLOW_RUN },
   { command: 'workflows run', method: 'GET', path: '/v1/workflow-runs/{runId}', summary: 'Show a run with its nodes' },
+  { command: 'workflows all-runs', method: 'GET', path: '/v1/workflow-runs', summary: 'List the runs of every workflow', query: [{ flags: '--status <status>', key: 'status', description: 'status' }, ...page], columns: WORKFLOW_RUN },
+  { command: 'workflows node-runs', method: 'GET', path: '/v1/workflow-runs/{runId}/nodes/{nodeName}', summary: 'Show every run of one node with its whole output' },
   { command: 'workflows cancel', method: 'POST', path: '/v1/workflow-runs/{runId}/cancel', summary: 'Cancel a running run' },
   {
     command: 'workflows rerun',

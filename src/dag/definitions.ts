@@ -12,6 +12,7 @@ import { push } from '../eventstore/eventstore';
 import { newId } from '../ids';
 import { decodeCursor, TIME_ID, toPage, type Page } from '../pagination';
 import { compareSemver, isSemver } from './semver';
+import { deactivateWorkflow, followNewVersion } from './triggers';
 
 export interface WorkflowSummary {
   id: string;
@@ -22,6 +23,8 @@ export interface WorkflowSummary {
   createdAt: string;
   createdBy: string;
   updatedAt: string;
+  /** Its Webhook and Schedule Trigger nodes start runs (POST /v1/workflows/{id}/activate). */
+  active: boolean;
 }
 
 export interface WorkflowVersion {
@@ -52,6 +55,7 @@ interface DefinitionRow {
   created_at: Date;
   created_by: string;
   updated_at: Date;
+  active: boolean;
 }
 
 interface VersionRow {
@@ -72,6 +76,7 @@ const toSummary = (r: DefinitionRow): WorkflowSummary => ({
   createdAt: r.created_at.toISOString(),
   createdBy: r.created_by,
   updatedAt: r.updated_at.toISOString(),
+  active: r.active,
 });
 
 const toVersion = (r: VersionRow): WorkflowVersion => ({
@@ -198,7 +203,7 @@ export async function createWorkflow(ctx: TenantCtx, input: SaveInput): Promise<
 /** PUT: a new immutable version with the next number; the name may change with it. */
 export async function updateWorkflow(ctx: TenantCtx, id: string, input: SaveInput): Promise<Workflow> {
   await checkDefinition(ctx, input.definition);
-  return transaction(ctx.db, ctx.tenant, async (tx) => {
+  const saved = await transaction(ctx.db, ctx.tenant, async (tx) => {
     const current = await findDefinition(tx, ctx, id, true);
     await checkReferences(tx, ctx.tenant.instanceId, current.org_id, input.definition, id);
     const name = input.name ?? (typeof (input.definition as { name?: unknown }).name === 'string' ? nameOf(input) : current.name);
@@ -225,6 +230,8 @@ export async function updateWorkflow(ctx: TenantCtx, id: string, input: SaveInpu
     const row = await findDefinition(tx, ctx, id);
     return { ...toSummary(row), definition: input.definition as DagDefinition };
   });
+  await followNewVersion(ctx, id, saved.active);
+  return saved.active ? getWorkflow(ctx, id) : saved;
 }
 
 export async function getWorkflow(ctx: TenantCtx, id: string): Promise<Workflow> {
@@ -284,6 +291,8 @@ export async function getVersion(ctx: TenantCtx, id: string, version: number): P
 
 /** Soft delete: the definition disappears from the API; its versions and runs are kept. */
 export async function deleteWorkflow(ctx: TenantCtx, id: string): Promise<void> {
+  // Its webhooks and schedules go first: a deleted workflow starts no run.
+  await deactivateWorkflow(ctx, id);
   await transaction(ctx.db, ctx.tenant, async (tx) => {
     const current = await findDefinition(tx, ctx, id, true);
     await push(tx, ctx.tenant.instanceId, ctx.tenant.actor, [

@@ -113,6 +113,8 @@ interface StartSpec {
   /** A retry: the run whose completed outputs the listed nodes reuse. */
   reuse?: { fromRunId: string; nodes: string[] };
   retryOf?: string;
+  /** A trigger's run (webhook): the node it starts from. */
+  startNode?: string;
 }
 
 function checkInput(input: unknown): void {
@@ -129,7 +131,7 @@ async function startRun(ctx: TenantCtx, spec: StartSpec): Promise<Run> {
   const { instanceId } = ctx.tenant;
   const runId = newId('run');
   const temporalId = dagWorkflowId(instanceId, spec.workflowId, runId);
-  const startNode = startNodeOf(spec.definition, nodeRegistry(ctx.config.workflows.pluginsDir), spec.mode);
+  const startNode = spec.startNode ?? startNodeOf(spec.definition, nodeRegistry(ctx.config.workflows.pluginsDir), spec.mode);
   if (startNode === undefined) throw ValidationError.field('body.definition', 'has no enabled start node');
   const items: Item[] = inputItems(spec.input);
   const names = spec.plan.nodes.map((n) => n.name);
@@ -197,6 +199,15 @@ export async function executeWorkflow(ctx: TenantCtx, workflowId: string, body: 
   const { wf, version, definition } = await transaction(ctx.db, ctx.tenant, (tx) => loadVersion(tx, ctx, workflowId, body.version));
   const plan = await checkDefinition(ctx, definition, 'definition');
   return startRun(ctx, { workflowId, workflowName: wf.name, orgId: wf.org_id, version, definition, plan, input: body.input ?? {}, mode: 'manual', usePinData: body.ignorePinData !== true });
+}
+
+/** A run of the latest version started by one of its trigger nodes; production runs ignore pinData, as n8n's do. */
+export async function startTriggeredRun(ctx: TenantCtx, workflowId: string, node: string, mode: RunMode, input: Record<string, unknown>[]): Promise<{ run: Run; definition: DagDefinition }> {
+  checkInput(input);
+  const { wf, version, definition } = await transaction(ctx.db, ctx.tenant, (tx) => loadVersion(tx, ctx, workflowId, undefined));
+  const plan = await checkDefinition(ctx, definition, 'definition');
+  const run = await startRun(ctx, { workflowId, workflowName: wf.name, orgId: wf.org_id, version, definition, plan, input, mode, usePinData: false, startNode: node });
+  return { run, definition };
 }
 
 async function visibleRun(tx: Tx, ctx: TenantCtx, runId: string): Promise<RunRow> {

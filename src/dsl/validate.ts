@@ -41,6 +41,9 @@ export interface DagIssue {
 const ON_ERROR = ['stopWorkflow', 'continueRegularOutput', 'continueErrorOutput', 'skip', 'fallback'] as const;
 const RESERVED = new Set(['__proto__', 'constructor', 'prototype']);
 
+/** Schedule Trigger: what a due run does while the last one still runs (Temporal's overlap policies). */
+export const SCHEDULE_OVERLAP = ['allowAll', 'skip', 'bufferOne', 'bufferAll'] as const;
+
 const NodeShape = z.looseObject({
   id: z.string().max(200).optional(),
   name: z
@@ -66,6 +69,7 @@ const NodeShape = z.looseObject({
       maxWaitBetweenTries: z.number().int().min(1).max(LIMITS.waitBetweenTriesMs * 12).optional(),
       fallbackNode: z.string().min(1).max(200).optional(),
       timeoutSeconds: z.number().int().min(1).max(LIMITS.nodeTimeoutSeconds).optional(),
+      overlap: z.enum(SCHEDULE_OVERLAP).optional(),
     })
     .optional(),
 });

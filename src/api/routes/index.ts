@@ -3,6 +3,7 @@ import { actionRoutes } from './actions';
 import { alertRoutes } from './alerts';
 import { commandRoutes } from './commands';
 import { healthRoutes } from './health';
+import { hookRoutes } from './hooks';
 import { keyRoutes } from './keys';
 import { metricsRoutes } from './metrics';
 import { orgRoutes } from './orgs';
@@ -22,4 +23,5 @@ export const allRoutes: AnyRoute[] = [
   ...targetRoutes,
   ...alertRoutes,
   ...workflowRoutes,
+  ...hookRoutes,
 ];
