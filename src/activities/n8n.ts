@@ -27,6 +27,7 @@ import { dagWorkflowId } from '../workflows/dag-contract';
 import type { N8nRunInput, NodeTaskMode, RunMode } from '../workflows/n8n-contract';
 import { pinnedItems, startNodeOf } from '../dag/run-start';
 import { dagCommandId, type SentCommand } from './dag';
+import { credentialData } from '../credentials/credentials';
 import { DateTime } from 'luxon';
 import type { ScheduledRunInput } from '../workflows/n8n-schedule';
 
@@ -193,6 +194,10 @@ export function n8nActivities(ctx: AppCtx, scripts: ScriptThreadPool) {
       scripts: (job) => scripts.run(input.instanceId, { kind: 'node', input: job }),
       outbound,
       signal,
+      credential: async (type, ref) => {
+        if (ref === undefined) throw new ParameterError(`the node names no ${type} credential in its credentials block`);
+        return inTx(input.instanceId, (tx) => credentialData(tx, ctx.config, input.instanceId, input.orgId, type, ref));
+      },
     };
   }
 

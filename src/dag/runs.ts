@@ -14,7 +14,7 @@ import { decodeCursor, encodeCursor, TIME_ID, type Page } from '../pagination';
 import { forgetWorkflowStart, recordWorkflowStart, startPending, startRecorded, type WorkflowStart } from '../temporal/workflow-starts';
 import { dagSignal, dagWorkflowId } from '../workflows/dag-contract';
 import type { N8nRunInput, RunMode } from '../workflows/n8n-contract';
-import { checkDefinition, findDefinition, findVersion } from './definitions';
+import { checkDefinition, findDefinition, findVersion, type DefinitionRow } from './definitions';
 import { pinnedItems, startNodeOf } from './run-start';
 import {
   findRun,
@@ -186,7 +186,13 @@ async function startRun(ctx: TenantCtx, spec: StartSpec): Promise<Run> {
   return toRun(row);
 }
 
-async function loadVersion(tx: Tx, ctx: TenantCtx, workflowId: string, version: number | undefined) {
+export interface LoadedVersion {
+  wf: DefinitionRow;
+  version: number;
+  definition: DagDefinition;
+}
+
+async function loadVersion(tx: Tx, ctx: TenantCtx, workflowId: string, version: number | undefined): Promise<LoadedVersion> {
   const wf = await findDefinition(tx, ctx, workflowId);
   const v = version ?? wf.latest_version;
   const found = await findVersion(tx, ctx.tenant.instanceId, workflowId, v);
@@ -201,13 +207,17 @@ export async function executeWorkflow(ctx: TenantCtx, workflowId: string, body: 
   return startRun(ctx, { workflowId, workflowName: wf.name, orgId: wf.org_id, version, definition, plan, input: body.input ?? {}, mode: 'manual', usePinData: body.ignorePinData !== true });
 }
 
-/** A run of the latest version started by one of its trigger nodes; production runs ignore pinData, as n8n's do. */
-export async function startTriggeredRun(ctx: TenantCtx, workflowId: string, node: string, mode: RunMode, input: Record<string, unknown>[]): Promise<{ run: Run; definition: DagDefinition }> {
+/** The workflow's latest version, as a trigger runs it. */
+export function latestVersion(ctx: TenantCtx, workflowId: string): Promise<LoadedVersion> {
+  return transaction(ctx.db, ctx.tenant, (tx) => loadVersion(tx, ctx, workflowId, undefined));
+}
+
+/** A run started by one of the version's trigger nodes; production runs ignore pinData, as n8n's do. */
+export async function startTriggeredRun(ctx: TenantCtx, loaded: LoadedVersion, node: string, mode: RunMode, input: Record<string, unknown>[]): Promise<Run> {
   checkInput(input);
-  const { wf, version, definition } = await transaction(ctx.db, ctx.tenant, (tx) => loadVersion(tx, ctx, workflowId, undefined));
+  const { wf, version, definition } = loaded;
   const plan = await checkDefinition(ctx, definition, 'definition');
-  const run = await startRun(ctx, { workflowId, workflowName: wf.name, orgId: wf.org_id, version, definition, plan, input, mode, usePinData: false, startNode: node });
-  return { run, definition };
+  return startRun(ctx, { workflowId: wf.id, workflowName: wf.name, orgId: wf.org_id, version, definition, plan, input, mode, usePinData: false, startNode: node });
 }
 
 async function visibleRun(tx: Tx, ctx: TenantCtx, runId: string): Promise<RunRow> {

@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, WorkflowFailedError, type ScheduleSpec } from '@temporalio/client';
 import type { AppCtx, TenantCtx } from '../context';
 import { pgCode, pgConstraint, transaction, type Tx } from '../db/db';
-import type { WebhookParams, WebhookResponse, ScheduleInterval, ScheduleParams } from '../dsl/nodes/triggers';
+import { WEBHOOK_AUTH, type WebhookParams, type WebhookResponse, type ScheduleInterval, type ScheduleParams } from '../dsl/nodes/triggers';
 import { nodeRegistry } from '../dsl/plugins';
 import { schemaOf, withDefaults } from '../dsl/registry';
 import type { DagDefinition, DagNode } from '../dsl/types';
@@ -17,7 +17,8 @@ import type { N8nRunResult } from '../workflows/n8n-contract';
 import type { ScheduledRunInput } from '../workflows/n8n-schedule';
 import { findDefinition, findVersion } from './definitions';
 import { readNodeRun } from './run-store';
-import { startTriggeredRun, type Run } from './runs';
+import { latestVersion, startTriggeredRun, type Run } from './runs';
+import { credentialData } from '../credentials/credentials';
 
 const WEBHOOK_TYPE = 'n8n-nodes-base.webhook';
 const SCHEDULE_TYPE = 'n8n-nodes-base.scheduleTrigger';
@@ -287,15 +288,37 @@ export async function callWebhook(app: AppCtx, call: WebhookCall): Promise<Webho
     ...app,
     tenant: { instanceId: call.instanceId, orgId: found.org_id, role: 'operator', actor: `webhook:${call.path}`, keyId: null, keyOrgId: found.org_id },
   };
-  const item = { headers: call.headers, params: {}, query: call.query, body: call.body ?? {}, webhookUrl: `/v1/hooks/${call.instanceId}/${call.path}`, executionMode: 'production' };
-  const { run, definition } = await startTriggeredRun(ctx, found.workflow_id, found.node_name, 'webhook', [item]);
+  const loaded = await latestVersion(ctx, found.workflow_id);
+  const definition = loaded.definition;
   const node = definition.nodes.find((n) => n.name === found.node_name)!;
   const p = paramsOf<WebhookParams>(app, node);
+  const refused = await refusedCaller(ctx, node, p, call.headers);
+  if (refused !== undefined) return refused;
+  const item = { headers: call.headers, params: {}, query: call.query, body: call.body ?? {}, webhookUrl: `/v1/hooks/${call.instanceId}/${call.path}`, executionMode: 'production' };
+  const run = await startTriggeredRun(ctx, loaded, found.node_name, 'webhook', [item]);
   const headers = Object.fromEntries((p.options.responseHeaders?.entries ?? []).map((e) => [e.name.toLowerCase(), e.value]));
   if (p.responseMode === 'onReceived') return { status: p.responseCode, headers, ...(p.responseData === 'noData' ? {} : { body: { message: 'Workflow was started' } }) };
   if (p.responseMode === 'lastNode') return lastNodeAnswer(ctx, run, found.node_name, p, headers);
   const responders = definition.nodes.filter((n) => n.type === RESPOND_TYPE).map((n) => n.name);
   return respondNodeAnswer(ctx, run, responders);
+}
+
+const sameSecret = (a: string, b: string) => a.length === b.length && crypto.timingSafeEqual(Buffer.from(a), Buffer.from(b));
+
+/** n8n's webhook authentication: basic (401 without credentials, 403 with wrong ones) or a header (403). */
+async function refusedCaller(ctx: TenantCtx, node: DagNode, p: WebhookParams, headers: Record<string, unknown>): Promise<WebhookAnswer | undefined> {
+  const type = WEBHOOK_AUTH[p.authentication];
+  if (type === undefined) return undefined;
+  const ref = (node.credentials as Record<string, { id?: string; name?: string }> | undefined)?.[type] ?? {};
+  const data = await transaction(ctx.db, ctx.tenant, (tx) => credentialData(tx, ctx.config, ctx.tenant.instanceId, ctx.tenant.orgId, type, ref));
+  const wrong: WebhookAnswer = { status: 403, headers: {}, body: { message: 'Authorization data is wrong!' } };
+  if (type === 'httpHeaderAuth') {
+    const got = headers[data.name!.toLowerCase()];
+    return typeof got === 'string' && sameSecret(got, data.value!) ? undefined : wrong;
+  }
+  const m = /^Basic\s+(\S+)$/i.exec(String(headers.authorization ?? ''));
+  if (m === null) return { status: 401, headers: { 'www-authenticate': 'Basic realm="Webhook"' }, body: { message: 'Authorization is required!' } };
+  return sameSecret(Buffer.from(m[1]!, 'base64').toString('utf8'), `${data.user}:${data.password}`) ? undefined : wrong;
 }
 
 const workflowError = (): WebhookAnswer => ({ status: 500, headers: {}, body: { message: 'Error in workflow' } });

@@ -1,18 +1,23 @@
 // Triggers that start runs without /execute: Webhook nodes answer under /v1/hooks/<instance>/<path>
-// while their workflow is active, and Schedule Trigger nodes run as Temporal Schedules. On real
-// Temporal and PostgreSQL, through the API.
+// while their workflow is active, and Schedule Trigger nodes run as Temporal Schedules; and the
+// credentials nodes authenticate with. On real Temporal and PostgreSQL, through the API.
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { call, newTenant, startHarness, startWorkerProcess, waitFor, type Harness, type TestTenant, type WorkerProcess } from '../helpers/harness';
 import { connect, node, setNode, workflow } from '../helpers/dag';
+import { startReceiver, type Receiver } from '../helpers/scripted-receiver';
+import { SYSTEM, transaction } from '../../src/db/db';
 
 let h: Harness;
 let worker: WorkerProcess;
+let rx: Receiver;
 beforeAll(async () => {
   h = await startHarness();
-  worker = await startWorkerProcess(h);
+  rx = await startReceiver();
+  worker = await startWorkerProcess(h, { CADENZA_OUTBOUND_ALLOWLIST: '127.0.0.1' });
 });
 afterAll(async () => {
   await worker?.stop();
+  await rx?.close();
   await h?.close();
 });
 
@@ -155,5 +160,81 @@ describe('Schedule trigger', () => {
 
     expect((await call(h, 'POST', `/v1/workflows/${id}/deactivate`, { key: t.adminKey })).status).toBe(200);
     await expect(h.ctx.temporal.client.schedule.getHandle(scheduleId).describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
+  });
+});
+
+describe('credentials', () => {
+  const addCredential = (t: TestTenant, body: unknown) => call(h, 'POST', '/v1/credentials', { key: t.adminKey, body });
+
+  it('stores the secret fields encrypted and never returns them; checks the fields of the type; names are unique', async () => {
+    const t = await newTenant(h);
+    const created = await addCredential(t, { name: 'Shop API', type: 'httpHeaderAuth', data: { name: 'X-Api-Key', value: 'sekret-123' } });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ name: 'Shop API', type: 'httpHeaderAuth', orgId: null });
+    expect(JSON.stringify(created.body)).not.toContain('sekret-123');
+    const got = await call(h, 'GET', `/v1/credentials/${created.body.id}`, { key: t.adminKey });
+    expect(JSON.stringify(got.body)).not.toContain('sekret-123');
+    expect((await call(h, 'GET', '/v1/credentials', { key: t.adminKey })).body.items.map((c: any) => c.id)).toEqual([created.body.id]);
+    const stored = await transaction(h.ctx.db, SYSTEM, (tx) => tx.query('SELECT data_enc FROM credentials WHERE instance_id = $1', [t.instanceId]));
+    expect(stored.rows[0].data_enc).not.toContain('sekret');
+
+    const missing = await addCredential(t, { name: 'Broken', type: 'httpBasicAuth', data: { user: 'u' } });
+    expect(missing.status).toBe(422);
+    expect(missing.body.errors[0]).toMatchObject({ field: 'body.data.password' });
+    expect((await addCredential(t, { name: 'Shop API', type: 'httpBearerAuth', data: { token: 't' } })).status).toBe(409);
+  });
+
+  it('authenticates HTTP Request with the credential its export names, refuses an import whose credential is missing, and uses a rotated secret', async () => {
+    const t = await newTenant(h);
+    const cred = (await addCredential(t, { name: 'Shop API', type: 'httpHeaderAuth', data: { name: 'X-Api-Key', value: 'first' } })).body;
+    const request = (credentials: unknown) =>
+      node('Call shop', 'n8n-nodes-base.httpRequest', 4.2, { method: 'GET', url: `${rx.url}/ok/cred-${t.instanceId}`, authentication: 'genericCredentialType', genericAuthType: 'httpHeaderAuth', options: {} }, credentials === undefined ? {} : { credentials });
+    const def = (credentials: unknown) => workflow('authed', [node('Start', 'n8n-nodes-base.manualTrigger', 1, {}), request(credentials)], connect(['Start', 'Call shop']));
+
+    const unknown = await call(h, 'POST', '/v1/workflows', { key: t.adminKey, body: { definition: def({ httpHeaderAuth: { id: 'gone', name: 'Old shop key' } }) } });
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.errors).toEqual([expect.objectContaining({ field: 'body.definition.nodes[1].credentials.httpHeaderAuth', node: 'Call shop', message: expect.stringContaining("'Old shop key'") })]);
+    const none = await call(h, 'POST', '/v1/workflows', { key: t.adminKey, body: { definition: def(undefined) } });
+    expect(none.status).toBe(422);
+    expect(none.body.errors[0].field).toBe('body.definition.nodes[1].credentials.httpHeaderAuth');
+
+    // An export from another n8n names the credential by an id Cadenza does not know; the name finds it.
+    const id = await create(t, def({ httpHeaderAuth: { id: 'n8n-7', name: 'Shop API' } }));
+    const runOnce = async () => {
+      const started = await call(h, 'POST', `/v1/workflows/${id}/execute`, { key: t.adminKey, body: { input: {} } });
+      return waitFor(async () => {
+        const r = await call(h, 'GET', `/v1/workflow-runs/${started.body.id}`, { key: t.adminKey });
+        return r.body.status !== 'running' ? r.body : undefined;
+      }, { timeoutMs: 60_000, what: 'the run to finish' });
+    };
+    expect((await runOnce()).status).toBe('completed');
+    expect(rx.callsTo(`cred-${t.instanceId}`)[0]!.headers['x-api-key']).toBe('first');
+    const rotated = await call(h, 'PUT', `/v1/credentials/${cred.id}/data`, { key: t.adminKey, body: { data: { name: 'X-Api-Key', value: 'second' } } });
+    expect(rotated.status).toBe(200);
+    expect((await runOnce()).status).toBe('completed');
+    expect(rx.callsTo(`cred-${t.instanceId}`)[1]!.headers['x-api-key']).toBe('second');
+  });
+
+  it('guards a webhook with header auth (403 without the header) and basic auth (401 without credentials, 403 with wrong ones)', async () => {
+    const t = await newTenant(h);
+    await addCredential(t, { name: 'Hook header', type: 'httpHeaderAuth', data: { name: 'X-Hook-Token', value: 'let-me-in' } });
+    await addCredential(t, { name: 'Hook basic', type: 'httpBasicAuth', data: { user: 'ada', password: 'lovelace' } });
+    const byHeader = await create(t, workflow('header guarded', [{ ...webhook('Hook', { path: 'guarded', responseMode: 'lastNode', authentication: 'headerAuth' }), credentials: { httpHeaderAuth: { name: 'Hook header' } } }], {}));
+    const byBasic = await create(t, workflow('basic guarded', [{ ...webhook('Hook', { path: 'basic', responseMode: 'lastNode', authentication: 'basicAuth' }), credentials: { httpBasicAuth: { name: 'Hook basic' } } }], {}));
+    expect((await activate(t, byHeader)).status).toBe(200);
+    expect((await activate(t, byBasic)).status).toBe(200);
+    const url = (p: string) => `/v1/hooks/${t.instanceId}/${p}`;
+    expect(await call(h, 'GET', url('guarded'))).toMatchObject({ status: 403, body: { message: 'Authorization data is wrong!' } });
+    expect((await call(h, 'GET', url('guarded'), { headers: { 'x-hook-token': 'wrong' } })).status).toBe(403);
+    expect((await call(h, 'GET', url('guarded'), { headers: { 'x-hook-token': 'let-me-in' } })).status).toBe(200);
+    const noAuth = await call(h, 'GET', url('basic'));
+    expect(noAuth.status).toBe(401);
+    expect(noAuth.headers.get('www-authenticate')).toContain('Basic');
+    const basic = (user: string, pass: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}` });
+    expect((await call(h, 'GET', url('basic'), { headers: basic('ada', 'babbage') })).status).toBe(403);
+    expect((await call(h, 'GET', url('basic'), { headers: basic('ada', 'lovelace') })).status).toBe(200);
+    // Only the runs of admitted calls exist.
+    expect((await runsOf(t, byHeader)).length).toBe(1);
+    expect((await runsOf(t, byBasic)).length).toBe(1);
   });
 });

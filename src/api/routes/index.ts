@@ -2,6 +2,7 @@ import type { AnyRoute } from '../route';
 import { actionRoutes } from './actions';
 import { alertRoutes } from './alerts';
 import { commandRoutes } from './commands';
+import { credentialRoutes } from './credentials';
 import { healthRoutes } from './health';
 import { hookRoutes } from './hooks';
 import { keyRoutes } from './keys';
@@ -23,5 +24,6 @@ export const allRoutes: AnyRoute[] = [
   ...targetRoutes,
   ...alertRoutes,
   ...workflowRoutes,
+  ...credentialRoutes,
   ...hookRoutes,
 ];

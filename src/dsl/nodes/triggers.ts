@@ -11,7 +11,7 @@ export const WEBHOOK_PATH = /^[A-Za-z0-9._~-]{1,200}$/;
 const WebhookParams = z.looseObject({
   httpMethod: z.enum(METHODS).default('GET'),
   path: z.string().regex(WEBHOOK_PATH, 'must be one URL path segment of letters, digits and . _ ~ - (at most 200)'),
-  authentication: z.literal('none').default('none'),
+  authentication: z.enum(['none', 'basicAuth', 'headerAuth']).default('none'),
   responseMode: z.enum(['onReceived', 'lastNode', 'responseNode']).default('onReceived'),
   responseCode: z.number().int().min(100).max(599).default(200),
   responseData: z.enum(['firstEntryJson', 'allEntries', 'noData']).default('firstEntryJson'),
@@ -23,6 +23,9 @@ const WebhookParams = z.looseObject({
 });
 export type WebhookParams = z.infer<typeof WebhookParams>;
 
+/** The credential each webhook authentication checks callers against. */
+export const WEBHOOK_AUTH = { none: undefined, basicAuth: 'httpBasicAuth', headerAuth: 'httpHeaderAuth' } as const;
+
 export const webhook: NodeType<WebhookParams> = {
   type: 'n8n-nodes-base.webhook',
   versions: [1, 1.1, 2, 2.1],
@@ -30,6 +33,7 @@ export const webhook: NodeType<WebhookParams> = {
   kind: 'trigger',
   parameters: WebhookParams,
   outputs: () => 1,
+  credentialType: (p) => WEBHOOK_AUTH[p.authentication],
 };
 
 const Interval = z.discriminatedUnion('field', [
