@@ -100,13 +100,20 @@ export interface TriggerRunInput extends ScheduledRunInput {
   firedAt: number;
 }
 
-/** n8n's Schedule Trigger item for the time it fired, in the workflow timezone. */
+/** 1st, 2nd, 3rd, 4th … 11th, 12th, 13th, 21st (moment's `Do`). */
+function ordinal(n: number): string {
+  const suffix = n % 100 >= 11 && n % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${suffix}`;
+}
+
+/** n8n's Schedule Trigger item for the time it fired, in the workflow timezone (n8n writes it with moment's formats). */
 export function scheduleItem(firedAt: number, timezone: string): Record<string, unknown> {
   const t = DateTime.fromMillis(firedAt, { zone: timezone });
+  const time = `${t.toFormat('h:mm:ss')} ${t.hour < 12 ? 'am' : 'pm'}`;
   return {
     timestamp: t.toISO(),
-    'Readable date': t.toFormat('MMMM d yyyy, h:mm:ss a'),
-    'Readable time': t.toFormat('h:mm:ss a'),
+    'Readable date': `${t.toFormat('MMMM')} ${ordinal(t.day)} ${t.toFormat('yyyy')}, ${time}`,
+    'Readable time': time,
     'Day of week': t.toFormat('cccc'),
     Year: t.toFormat('yyyy'),
     Month: t.toFormat('MMMM'),

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { expr, type NodeType } from '../registry';
 
-const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 /** One path segment: the webhook URL is /v1/hooks/<instance>/<path>. */
 export const WEBHOOK_PATH = /^[A-Za-z0-9._~-]{1,200}$/;
 
@@ -71,7 +71,7 @@ export type ScheduleParams = z.infer<typeof ScheduleParams>;
 
 export const scheduleTrigger: NodeType<ScheduleParams> = {
   type: 'n8n-nodes-base.scheduleTrigger',
-  versions: [1, 1.1, 1.2],
+  versions: [1, 1.1, 1.2, 1.3],
   description: 'Starts a run on each rule (seconds, minutes, hours, days, weeks, months or cron) while the workflow is active, as a Temporal Schedule in the workflow timezone.',
   kind: 'trigger',
   parameters: ScheduleParams,
@@ -120,7 +120,7 @@ function responseOf(p: RespondParams, items: Record<string, unknown>[]): Webhook
 
 export const respondToWebhook: NodeType<RespondParams> = {
   type: 'n8n-nodes-base.respondToWebhook',
-  versions: [1, 1.1, 1.2, 1.3, 1.4],
+  versions: [1, 1.1, 1.2, 1.3, 1.4, 1.5],
   description: 'Answers the webhook call that started the run (once, with the first run), then passes its input through.',
   kind: 'activity',
   parameters: RespondParams,
