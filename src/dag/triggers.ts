@@ -234,17 +234,17 @@ export async function followNewVersion(ctx: TenantCtx, workflowId: string, activ
 }
 
 /** Removes the workflow's webhooks and schedules; runs already started go on. Idempotent. */
-export async function deactivateWorkflow(ctx: TenantCtx, workflowId: string, opts: { includeDeleted?: boolean } = {}): Promise<Activation> {
+export async function deactivateWorkflow(ctx: TenantCtx, workflowId: string): Promise<Activation> {
   const { instanceId } = ctx.tenant;
   const before = await transaction(ctx.db, ctx.tenant, async (tx) => {
-    const wf = opts.includeDeleted ? undefined : await findDefinition(tx, ctx, workflowId, true);
+    const wf = await findDefinition(tx, ctx, workflowId, true);
     const before = await savedTriggers(tx, instanceId, workflowId);
-    if (wf !== undefined && !wf.active && before.length === 0) return before;
+    if (!wf.active && before.length === 0) return before;
     await push(tx, instanceId, ctx.tenant.actor, [
       {
         aggregateType: 'workflow',
         aggregateId: workflowId,
-        orgId: wf?.org_id ?? ctx.tenant.orgId,
+        orgId: wf.org_id,
         type: 'workflow.deactivated',
         project: async (ptx) => {
           await ptx.query('UPDATE workflow_definitions SET active = false WHERE instance_id = $1 AND id = $2', [instanceId, workflowId]);

@@ -2,10 +2,10 @@
 // this workflow, which records a run of the workflow's latest version (starting from the node,
 // with n8n's schedule item) and runs it as its child, so the schedule's overlap policy sees the
 // run itself. Deterministic code only; changes once shipped go behind patched().
-import { executeChild, proxyActivities, uuid4, workflowInfo } from '@temporalio/workflow';
+import { executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { N8nActivities } from '../activities/n8n';
 import { dagWorkflowId } from './dag-contract';
-import { n8nWorkflow } from './n8n';
+import { n8nWorkflow, newRunId } from './n8n';
 import type { N8nRunResult } from './n8n-contract';
 
 export interface ScheduledRunInput {
@@ -23,7 +23,7 @@ const bookkeeping = proxyActivities<N8nActivities>({
 });
 
 export async function n8nScheduledRun(input: ScheduledRunInput): Promise<N8nRunResult> {
-  const runId = `run_${uuid4().replace(/-/g, '').slice(0, 16)}`;
+  const runId = newRunId();
   const run = await bookkeeping.prepareN8nTriggerRun({ ...input, runId, firedAt: workflowInfo().startTime.getTime() });
   return executeChild(n8nWorkflow, {
     workflowId: dagWorkflowId(input.instanceId, input.workflowId, runId),
