@@ -9,6 +9,8 @@ import { Metrics } from './metrics/metrics';
 import { installTracing } from './telemetry/tracing';
 import { startMetricsServer } from './metrics/server';
 import { installRuntime } from './temporal/runtime';
+import { preSendActions } from './flows/command-hooks';
+import { sendCommandExecutions } from './targets/command-hooks';
 
 export interface OpenedCtx extends AppCtx {
   close(): Promise<void>;
@@ -39,6 +41,8 @@ export async function openAppCtx(config: Config, log: Logger, role: string, opti
     db,
     log,
     metrics,
+    // The command bus's hooks, in order: preSend actions, then request/SendCommand targets.
+    sendHooks: [preSendActions, sendCommandExecutions],
     temporal: { client, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, workerConnection },
     async close() {
       await metricsServer?.close();

@@ -50,7 +50,6 @@ export interface Config {
   limits: {
     commandPayloadBytes: number;
     batchMaxCommands: number;
-    pageMax: number;
   };
   actions: {
     maxTimeoutSeconds: number;
@@ -304,7 +303,6 @@ export function loadConfig(env: Env, role: ProcessRole): Config {
     limits: {
       commandPayloadBytes: r.int('CADENZA_COMMAND_PAYLOAD_LIMIT_BYTES', 256 * 1024, 1, 1024 * 1024),
       batchMaxCommands: r.int('CADENZA_BATCH_MAX_COMMANDS', 1000, 1, 10000),
-      pageMax: 500,
     },
     actions: {
       maxTimeoutSeconds: r.int('CADENZA_ACTION_MAX_TIMEOUT_SECONDS', 20, 1, 600),

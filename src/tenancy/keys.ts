@@ -2,8 +2,9 @@
 // keys are high-entropy, so a fast hash is enough and lookups stay one indexed read.
 import crypto from 'node:crypto';
 import type { Role, TenantCtx } from '../context';
-import { ConflictError, ForbiddenError, NotFoundError } from '../errors';
-import { pgCode, transaction, type Db, type Tx } from '../db/db';
+import { ForbiddenError, NotFoundError } from '../errors';
+import { transaction, type Db, type Tx } from '../db/db';
+import { rethrowUniqueViolation } from '../db/unique';
 import { push } from '../eventstore/eventstore';
 import { newId, sha256Hex } from '../ids';
 import { decodeCursor, TIME_ID, toPage, type Page } from '../pagination';
@@ -92,8 +93,7 @@ export async function createKey(ctx: TenantCtx, input: { name: string; role: Rol
       return insertKey(tx, tenant.instanceId, tenant.actor, { name: input.name, role: input.role, orgId });
     });
   } catch (err) {
-    if (pgCode(err) === '23505') throw new ConflictError(`an active key named '${input.name}' already exists`);
-    throw err;
+    rethrowUniqueViolation(err, `an active key named '${input.name}' already exists`);
   }
 }
 

@@ -7,7 +7,8 @@
 import type { AppCtx } from '../context';
 import { SYSTEM, transaction } from '../db/db';
 import { candidateConditions, matchExecutions, type MatchedExecution } from '../targets/executions';
-import { eventRunId, executionWorkflowId, startExecutionRun } from '../targets/execute';
+import { eventRunId, startExecutionRun } from '../targets/execute';
+import { executionWorkflowId } from '../workflows/execution-contract';
 import { runAsLeader, type Leader } from './leader';
 
 // One leader and one checkpoint per task queue: the deployment whose workers run the started workflows.
