@@ -24,12 +24,12 @@ import type { DagDefinition, DagNode, Item } from '../dsl/types';
 import { LIMITS, validateDefinition } from '../dsl/validate';
 import { createAddressPolicy, OutboundAddressRefused, type AddressPolicy } from '../net/address-policy';
 import { dagWorkflowId } from '../workflows/dag-contract';
-import type { N8nRunInput, NodeTaskMode, RunMode } from '../workflows/n8n-contract';
+import type { N8nRunInput, NodeTaskMode, RunMode, ScheduledRunInput } from '../workflows/n8n-contract';
 import { pinnedItems, startNodeOf } from '../dag/run-start';
 import { dagCommandId, type SentCommand } from './dag';
 import { credentialData } from '../credentials/credentials';
 import { DateTime } from 'luxon';
-import type { ScheduledRunInput } from '../workflows/n8n-schedule';
+
 
 /** How often a node activity heartbeats; the workflow's heartbeat timeout is 30 s. */
 const HEARTBEAT_MS = 5000;

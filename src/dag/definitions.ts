@@ -13,7 +13,6 @@ import { push } from '../eventstore/eventstore';
 import { newId } from '../ids';
 import { decodeCursor, TIME_ID, toPage, type Page } from '../pagination';
 import { compareSemver, isSemver } from './semver';
-import { deactivateWorkflow, followNewVersion } from './triggers';
 
 export interface WorkflowSummary {
   id: string;
@@ -207,10 +206,10 @@ export async function createWorkflow(ctx: TenantCtx, input: SaveInput): Promise<
   });
 }
 
-/** PUT: a new immutable version with the next number; the name may change with it. */
+/** A new immutable version with the next number; the name may change with it. PUT saves through saveVersion (triggers.ts), which also moves an active workflow's triggers. */
 export async function updateWorkflow(ctx: TenantCtx, id: string, input: SaveInput): Promise<Workflow> {
   await checkDefinition(ctx, input.definition);
-  const saved = await transaction(ctx.db, ctx.tenant, async (tx) => {
+  return transaction(ctx.db, ctx.tenant, async (tx) => {
     const current = await findDefinition(tx, ctx, id, true);
     await checkReferences(tx, ctx, current.org_id, input.definition, id);
     const name = input.name ?? (typeof (input.definition as { name?: unknown }).name === 'string' ? nameOf(input) : current.name);
@@ -237,8 +236,6 @@ export async function updateWorkflow(ctx: TenantCtx, id: string, input: SaveInpu
     const row = await findDefinition(tx, ctx, id);
     return { ...toSummary(row), definition: input.definition as DagDefinition };
   });
-  await followNewVersion(ctx, id, saved.active);
-  return saved.active ? getWorkflow(ctx, id) : saved;
 }
 
 export async function getWorkflow(ctx: TenantCtx, id: string): Promise<Workflow> {
@@ -298,8 +295,6 @@ export async function getVersion(ctx: TenantCtx, id: string, version: number): P
 
 /** Soft delete: the definition disappears from the API; its versions and runs are kept. */
 export async function deleteWorkflow(ctx: TenantCtx, id: string): Promise<void> {
-  // Its webhooks and schedules go first: a deleted workflow starts no run.
-  await deactivateWorkflow(ctx, id);
   await transaction(ctx.db, ctx.tenant, async (tx) => {
     const current = await findDefinition(tx, ctx, id, true);
     await push(tx, ctx.tenant.instanceId, ctx.tenant.actor, [

@@ -13,9 +13,8 @@ import type { DagDefinition, DagNode } from '../dsl/types';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { push } from '../eventstore/eventstore';
 import { CadenzaInstance, CadenzaKind, CadenzaOrg } from '../temporal/search-attributes';
-import type { N8nRunResult } from '../workflows/n8n-contract';
-import type { ScheduledRunInput } from '../workflows/n8n-schedule';
-import { findDefinition, findVersion } from './definitions';
+import type { N8nRunResult, ScheduledRunInput } from '../workflows/n8n-contract';
+import { deleteWorkflow, findDefinition, findVersion, getWorkflow, updateWorkflow, type SaveInput, type Workflow } from './definitions';
 import { readNodeRun } from './run-store';
 import { latestVersion, startTriggeredRun, type Run } from './runs';
 import { credentialData } from '../credentials/credentials';
@@ -59,15 +58,15 @@ function triggersOf(ctx: AppCtx, instanceId: string, workflowId: string, def: Da
 
 /** n8n's rule as Temporal's schedule spec (in the workflow timezone). */
 export function scheduleSpec(rules: ScheduleInterval[], timezone: string): ScheduleSpec {
-  const intervals: { every: string }[] = [];
+  const intervals: { every: number }[] = [];
   const cron: string[] = [];
   for (const r of rules) {
     switch (r.field) {
       case 'seconds':
-        intervals.push({ every: `${r.secondsInterval}s` });
+        intervals.push({ every: r.secondsInterval * 1000 });
         break;
       case 'minutes':
-        intervals.push({ every: `${r.minutesInterval}m` });
+        intervals.push({ every: r.minutesInterval * 60_000 });
         break;
       case 'hours':
         cron.push(`${r.triggerAtMinute} */${r.hoursInterval} * * *`);
@@ -222,15 +221,23 @@ export function activateWorkflow(ctx: TenantCtx, workflowId: string): Promise<Ac
   return applyTriggers(ctx, workflowId, 'workflow.activated');
 }
 
-/** After a new version is saved: an active workflow's triggers move to it (a version without triggers deactivates it). */
-export async function followNewVersion(ctx: TenantCtx, workflowId: string, active: boolean): Promise<void> {
-  if (!active) return;
+/** Saves a new version; an active workflow's triggers move to it (a version without triggers deactivates it). */
+export async function saveVersion(ctx: TenantCtx, workflowId: string, input: SaveInput): Promise<Workflow> {
+  const saved = await updateWorkflow(ctx, workflowId, input);
+  if (!saved.active) return saved;
   try {
     await applyTriggers(ctx, workflowId, 'workflow.triggers_moved');
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err;
     await deactivateWorkflow(ctx, workflowId);
   }
+  return getWorkflow(ctx, workflowId);
+}
+
+/** Deletes a workflow (softly) after removing its webhooks and schedules: a deleted workflow starts no run. */
+export async function removeWorkflow(ctx: TenantCtx, workflowId: string): Promise<void> {
+  await deactivateWorkflow(ctx, workflowId);
+  await deleteWorkflow(ctx, workflowId);
 }
 
 /** Removes the workflow's webhooks and schedules; runs already started go on. Idempotent. */

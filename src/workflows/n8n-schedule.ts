@@ -6,16 +6,7 @@ import { executeChild, proxyActivities, workflowInfo } from '@temporalio/workflo
 import type { N8nActivities } from '../activities/n8n';
 import { dagWorkflowId } from './dag-contract';
 import { n8nWorkflow, newRunId } from './n8n';
-import type { N8nRunResult } from './n8n-contract';
-
-export interface ScheduledRunInput {
-  instanceId: string;
-  orgId: string | null;
-  workflowId: string;
-  /** The Schedule Trigger node the run starts from. */
-  node: string;
-  historyEventLimit?: number;
-}
+import type { N8nRunResult, ScheduledRunInput } from './n8n-contract';
 
 const bookkeeping = proxyActivities<N8nActivities>({
   startToCloseTimeout: '1 minute',

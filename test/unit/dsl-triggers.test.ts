@@ -27,7 +27,7 @@ describe('Schedule Trigger', () => {
       'Europe/Paris',
     );
     expect(spec).toEqual({
-      intervals: [{ every: '30s' }, { every: '5m' }],
+      intervals: [{ every: 30_000 }, { every: 300_000 }],
       cronExpressions: ['15 */2 * * *', '30 9 */1 * *', '0 8 * * 1,5', '45 6 15 */3 *', '0 12 * * 1-5'],
       timezone: 'Europe/Paris',
     });

@@ -1,6 +1,6 @@
-import { createWorkflow, deleteWorkflow, getVersion, getWorkflow, listVersions, listWorkflows, updateWorkflow, validateOnly } from '../../dag/definitions';
+import { createWorkflow, getVersion, getWorkflow, listVersions, listWorkflows, validateOnly } from '../../dag/definitions';
 import { cancelRun, executeWorkflow, getNodeRuns, getRun, listRuns, NODE_RUNS_PAGE, retryRun, signalRun } from '../../dag/runs';
-import { activateWorkflow, deactivateWorkflow } from '../../dag/triggers';
+import { activateWorkflow, deactivateWorkflow, removeWorkflow, saveVersion } from '../../dag/triggers';
 import { LIMITS } from '../../dsl/validate';
 import { ValidationError } from '../../errors';
 import { route } from '../route';
@@ -153,7 +153,7 @@ export const workflowRoutes = [
     body: SaveWorkflow,
     bodyLimitBytes: DEFINITION_BODY_LIMIT,
     responses: { 200: { description: 'The workflow at its new version', schema: Workflow }, 404: { description: 'No such workflow' }, 422: { description: 'Every validation error' } },
-    handler: async (ctx, { params, body }) => ({ status: 200, body: await updateWorkflow(ctx, params.workflowId, body) }),
+    handler: async (ctx, { params, body }) => ({ status: 200, body: await saveVersion(ctx, params.workflowId, body) }),
   }),
   route({
     method: 'delete',
@@ -164,7 +164,7 @@ export const workflowRoutes = [
     params: WorkflowParams,
     responses: { 204: { description: 'Deleted' }, 404: { description: 'No such workflow' } },
     handler: async (ctx, { params }) => {
-      await deleteWorkflow(ctx, params.workflowId);
+      await removeWorkflow(ctx, params.workflowId);
       return { status: 204 };
     },
   }),
