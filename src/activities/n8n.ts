@@ -24,9 +24,12 @@ import type { DagDefinition, DagNode, Item } from '../dsl/types';
 import { LIMITS, validateDefinition } from '../dsl/validate';
 import { createAddressPolicy, OutboundAddressRefused, type AddressPolicy } from '../net/address-policy';
 import { dagWorkflowId } from '../workflows/dag-contract';
-import type { N8nRunInput, NodeTaskMode, RunMode } from '../workflows/n8n-contract';
+import type { N8nRunInput, NodeTaskMode, RunMode, ScheduledRunInput } from '../workflows/n8n-contract';
 import { pinnedItems, startNodeOf } from '../dag/run-start';
 import { dagCommandId, type SentCommand } from './dag';
+import { credentialData } from '../credentials/credentials';
+import { DateTime } from 'luxon';
+
 
 /** How often a node activity heartbeats; the workflow's heartbeat timeout is 30 s. */
 const HEARTBEAT_MS = 5000;
@@ -88,6 +91,38 @@ export interface PrepareChildInput {
   items: { from: TaskInput | null; parentRunId: string; itemIndex?: number } | { error: Record<string, unknown> };
   /** The Execute Workflow node's run, when its workflowId is an expression to resolve for the item. */
   caller?: NodeTaskInput;
+}
+
+export interface TriggerRunInput extends ScheduledRunInput {
+  /** Chosen by the calling workflow, so a retried activity records the same run. */
+  runId: string;
+  /** When the schedule fired (epoch ms). */
+  firedAt: number;
+}
+
+/** 1st, 2nd, 3rd, 4th … 11th, 12th, 13th, 21st (moment's `Do`). */
+function ordinal(n: number): string {
+  const suffix = n % 100 >= 11 && n % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${suffix}`;
+}
+
+/** n8n's Schedule Trigger item for the time it fired, in the workflow timezone (n8n writes it with moment's formats). */
+export function scheduleItem(firedAt: number, timezone: string): Record<string, unknown> {
+  const t = DateTime.fromMillis(firedAt, { zone: timezone });
+  const time = `${t.toFormat('h:mm:ss')} ${t.hour < 12 ? 'am' : 'pm'}`;
+  return {
+    timestamp: t.toISO(),
+    'Readable date': `${t.toFormat('MMMM')} ${ordinal(t.day)} ${t.toFormat('yyyy')}, ${time}`,
+    'Readable time': time,
+    'Day of week': t.toFormat('cccc'),
+    Year: t.toFormat('yyyy'),
+    Month: t.toFormat('MMMM'),
+    'Day of month': t.toFormat('dd'),
+    Hour: t.toFormat('HH'),
+    Minute: t.toFormat('mm'),
+    Second: t.toFormat('ss'),
+    Timezone: `${timezone} (UTC${t.toFormat('ZZ')})`,
+  };
 }
 
 /** Errors no retry can fix: bad expressions and parameters, script errors, refused addresses. */
@@ -166,6 +201,10 @@ export function n8nActivities(ctx: AppCtx, scripts: ScriptThreadPool) {
       scripts: (job) => scripts.run(input.instanceId, { kind: 'node', input: job }),
       outbound,
       signal,
+      credential: async (type, ref) => {
+        if (ref === undefined) throw new ParameterError(`the node names no ${type} credential in its credentials block`);
+        return inTx(input.instanceId, (tx) => credentialData(tx, ctx.config, input.instanceId, input.orgId, type, ref));
+      },
     };
   }
 
@@ -218,6 +257,25 @@ export function n8nActivities(ctx: AppCtx, scripts: ScriptThreadPool) {
   }
 
   /** An Execute Workflow node's workflowId expression, resolved for its item. */
+  /** A workflow of the org (not deleted) at the given or latest version, planned on this worker. */
+  async function loadRunnable(tx: Tx, instanceId: string, workflowId: string, orgId: string | null, wanted?: number) {
+    const { rows } = await tx.query<{ name: string; latest_version: number; org_id: string | null }>(
+      'SELECT name, latest_version, org_id FROM workflow_definitions WHERE instance_id = $1 AND id = $2 AND deleted_at IS NULL AND org_id IS NOT DISTINCT FROM $3',
+      [instanceId, workflowId, orgId],
+    );
+    const wf = rows[0];
+    if (wf === undefined) throw ApplicationFailure.nonRetryable(`workflow '${workflowId}' not found`, 'WorkflowNotFound');
+    const version = wanted ?? wf.latest_version;
+    const v = await tx.query<{ definition: DagDefinition }>('SELECT definition FROM workflow_versions WHERE instance_id = $1 AND workflow_id = $2 AND version = $3', [instanceId, workflowId, version]);
+    const def = v.rows[0]?.definition;
+    if (def === undefined) throw ApplicationFailure.nonRetryable(`workflow '${workflowId}' has no version ${version}`, 'WorkflowNotFound');
+    const result = validateDefinition(def, registry);
+    if (result.plan === undefined) {
+      throw ApplicationFailure.nonRetryable(`workflow '${workflowId}' v${version} is not valid on this worker: ${result.issues.map((i) => i.message).join('; ')}`, 'InvalidWorkflow');
+    }
+    return { wf, version, def, plan: result.plan };
+  }
+
   async function resolvedWorkflowId(caller: NodeTaskInput, input: PrepareChildInput): Promise<string> {
     const def = await definitions.get(ctx, caller.instanceId, caller.workflowId, caller.version);
     const node = nodeOf(def, caller.node);
@@ -341,24 +399,7 @@ export function n8nActivities(ctx: AppCtx, scripts: ScriptThreadPool) {
     async prepareN8nChild(input: PrepareChildInput): Promise<N8nRunInput> {
       const workflowId = input.caller && input.workflowId.startsWith('=') ? await resolvedWorkflowId(input.caller, input) : input.workflowId;
       return inTx(input.instanceId, async (tx) => {
-        const { rows } = await tx.query<{ name: string; latest_version: number; org_id: string | null }>(
-          'SELECT name, latest_version, org_id FROM workflow_definitions WHERE instance_id = $1 AND id = $2 AND deleted_at IS NULL AND org_id IS NOT DISTINCT FROM $3',
-          [input.instanceId, workflowId, input.orgId],
-        );
-        const wf = rows[0];
-        if (wf === undefined) throw ApplicationFailure.nonRetryable(`workflow '${workflowId}' not found`, 'WorkflowNotFound');
-        const version = input.version ?? wf.latest_version;
-        const v = await tx.query<{ definition: DagDefinition }>('SELECT definition FROM workflow_versions WHERE instance_id = $1 AND workflow_id = $2 AND version = $3', [
-          input.instanceId,
-          workflowId,
-          version,
-        ]);
-        const def = v.rows[0]?.definition;
-        if (def === undefined) throw ApplicationFailure.nonRetryable(`workflow '${workflowId}' has no version ${version}`, 'WorkflowNotFound');
-        const result = validateDefinition(def, registry);
-        if (result.plan === undefined) {
-          throw ApplicationFailure.nonRetryable(`workflow '${workflowId}' v${version} is not valid on this worker: ${result.issues.map((i) => i.message).join('; ')}`, 'InvalidWorkflow');
-        }
+        const { wf, version, def, plan } = await loadRunnable(tx, input.instanceId, workflowId, input.orgId, input.version);
         const isError = 'error' in input.items;
         const mode: RunMode = isError ? 'error' : 'subworkflow';
         const startNode = startNodeOf(def, registry, mode);
@@ -383,7 +424,7 @@ export function n8nActivities(ctx: AppCtx, scripts: ScriptThreadPool) {
           temporal_workflow_id: dagWorkflowId(input.instanceId, workflowId, input.runId),
           created_by: `run:${input.parentRunId}`,
         });
-        const pinned = pinnedItems(def, result.plan.nodes.map((n) => n.name));
+        const pinned = pinnedItems(def, plan.nodes.map((n) => n.name));
         await seedNodeRuns(tx, input.instanceId, input.runId, startNode, items, pinned);
         return {
           instanceId: input.instanceId,
@@ -392,7 +433,7 @@ export function n8nActivities(ctx: AppCtx, scripts: ScriptThreadPool) {
           workflowName: wf.name,
           version,
           runId: input.runId,
-          plan: result.plan,
+          plan,
           startNode,
           startItems: items.length,
           mode,
@@ -401,8 +442,46 @@ export function n8nActivities(ctx: AppCtx, scripts: ScriptThreadPool) {
         };
       });
     },
+    /**
+     * A due time of a Schedule Trigger node: records a run of the workflow's latest version that
+     * starts from the node with n8n's schedule item. Production runs ignore pinData, as n8n's do.
+     */
+    async prepareN8nTriggerRun(input: TriggerRunInput): Promise<N8nRunInput> {
+      return inTx(input.instanceId, async (tx) => {
+        const { wf, version, def, plan } = await loadRunnable(tx, input.instanceId, input.workflowId, input.orgId);
+        if (!def.nodes.some((n) => n.name === input.node && !n.disabled)) throw ApplicationFailure.nonRetryable(`workflow '${input.workflowId}' v${version} has no enabled node '${input.node}'`, 'InvalidWorkflow');
+        const items: Item[] = [{ json: scheduleItem(input.firedAt, plan.timezone ?? 'UTC') }];
+        const actor = `schedule:${input.node}`;
+        await recordRunStarted(tx, actor, {
+          instance_id: input.instanceId,
+          org_id: wf.org_id,
+          id: input.runId,
+          workflow_id: input.workflowId,
+          version,
+          input: items.map((i) => i.json),
+          retry_of: null,
+          parent_run_id: null,
+          temporal_workflow_id: dagWorkflowId(input.instanceId, input.workflowId, input.runId),
+          created_by: actor,
+        });
+        await seedNodeRuns(tx, input.instanceId, input.runId, input.node, items, {});
+        return {
+          instanceId: input.instanceId,
+          orgId: wf.org_id,
+          workflowId: input.workflowId,
+          workflowName: wf.name,
+          version,
+          runId: input.runId,
+          plan,
+          startNode: input.node,
+          startItems: items.length,
+          mode: 'schedule',
+          pinned: [],
+          ...(input.historyEventLimit ? { historyEventLimit: input.historyEventLimit } : {}),
+        };
+      });
+    },
   };
 }
-
 
 export type N8nActivities = ReturnType<typeof n8nActivities>;

@@ -107,7 +107,7 @@ async function runRotateMaster(): Promise<void> {
   const db = createDb(config.database.url!, 2, 'cadenza-keys');
   try {
     const report = await rotateMasterKey(db, masterKeys(config));
-    console.log(`Re-encrypted ${report.targets} target signing keys and ${report.replyKeys} reply signing keys (${report.alreadyCurrent} were current).`);
+    console.log(`Re-encrypted ${report.targets} target signing keys, ${report.replyKeys} reply signing keys and ${report.credentials} credentials (${report.alreadyCurrent} were current).`);
   } finally {
     await db.end();
   }

@@ -1,8 +1,9 @@
-// `cadenza keys rotate-master`: rewrites every stored secret under the current master key. Run it
+// `cadenza keys rotate-master`: rewrites every stored secret (target and reply signing keys, workflow credentials) under the current master key. Run it
 // with the new key in CADENZA_MASTER_KEY and the old one in CADENZA_MASTER_KEY_PREVIOUS (every
 // process first gets both, so each can open old and new values); afterwards the old key can go.
 // One transaction: either every secret moves, or none does.
 import { replyKeyOwner } from '../commands/replies';
+import { credentialOwner } from '../credentials/credentials';
 import { SYSTEM, transaction, type Db } from '../db/db';
 import { signingKeyOwner } from '../targets/targets';
 import { decryptSecret, encryptSecret, needsReencryption, type MasterKeys } from './secrets';
@@ -10,12 +11,13 @@ import { decryptSecret, encryptSecret, needsReencryption, type MasterKeys } from
 export interface RotationReport {
   targets: number;
   replyKeys: number;
+  credentials: number;
   alreadyCurrent: number;
 }
 
 export async function rotateMasterKey(db: Db, keys: MasterKeys): Promise<RotationReport> {
   return transaction(db, SYSTEM, async (tx) => {
-    const report: RotationReport = { targets: 0, replyKeys: 0, alreadyCurrent: 0 };
+    const report: RotationReport = { targets: 0, replyKeys: 0, credentials: 0, alreadyCurrent: 0 };
     const targets = await tx.query<{ instance_id: string; id: string; signing_key_enc: string }>('SELECT instance_id, id, signing_key_enc FROM targets FOR UPDATE');
     for (const t of targets.rows) {
       if (!needsReencryption(keys, t.signing_key_enc)) {
@@ -37,6 +39,17 @@ export async function rotateMasterKey(db: Db, keys: MasterKeys): Promise<Rotatio
       const fresh = encryptSecret(keys, decryptSecret(keys, r.key_enc, owner), owner);
       await tx.query('UPDATE reply_keys SET key_enc = $3 WHERE instance_id = $1 AND org_key = $2', [r.instance_id, r.org_key, fresh]);
       report.replyKeys++;
+    }
+    const credentials = await tx.query<{ instance_id: string; id: string; data_enc: string }>('SELECT instance_id, id, data_enc FROM credentials FOR UPDATE');
+    for (const c of credentials.rows) {
+      if (!needsReencryption(keys, c.data_enc)) {
+        report.alreadyCurrent++;
+        continue;
+      }
+      const owner = credentialOwner(c.instance_id, c.id);
+      const fresh = encryptSecret(keys, decryptSecret(keys, c.data_enc, owner), owner);
+      await tx.query('UPDATE credentials SET data_enc = $3 WHERE instance_id = $1 AND id = $2', [c.instance_id, c.id, fresh]);
+      report.credentials++;
     }
     return report;
   });

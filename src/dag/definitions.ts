@@ -6,7 +6,8 @@ import { nodeRegistry } from '../dsl/plugins';
 import type { RunPlan } from '../dsl/run-plan';
 import type { DagDefinition } from '../dsl/types';
 import { validateWithScripts } from '../dsl/scripts';
-import { workflowReferences, type DagIssue } from '../dsl/validate';
+import { credentialReferences, workflowReferences, type DagIssue } from '../dsl/validate';
+import { credentialExists } from '../credentials/credentials';
 import { NotFoundError, ValidationError } from '../errors';
 import { push } from '../eventstore/eventstore';
 import { newId } from '../ids';
@@ -23,6 +24,8 @@ export interface WorkflowSummary {
   createdAt: string;
   createdBy: string;
   updatedAt: string;
+  /** Its Webhook and Schedule Trigger nodes start runs (POST /v1/workflows/{id}/activate). */
+  active: boolean;
 }
 
 export interface WorkflowVersion {
@@ -44,7 +47,7 @@ export interface SaveInput {
   versionLabel?: string;
 }
 
-interface DefinitionRow {
+export interface DefinitionRow {
   id: string;
   org_id: string | null;
   name: string;
@@ -53,6 +56,7 @@ interface DefinitionRow {
   created_at: Date;
   created_by: string;
   updated_at: Date;
+  active: boolean;
 }
 
 interface VersionRow {
@@ -73,6 +77,7 @@ const toSummary = (r: DefinitionRow): WorkflowSummary => ({
   createdAt: r.created_at.toISOString(),
   createdBy: r.created_by,
   updatedAt: r.updated_at.toISOString(),
+  active: r.active,
 });
 
 const toVersion = (r: VersionRow): WorkflowVersion => ({
@@ -115,7 +120,8 @@ function checkLabel(label: string | undefined, previous: string | null): void {
  * The workflows a definition runs (Execute Workflow, settings.errorWorkflow) must exist in the
  * saving workflow's own org; another org's workflow reads as missing.
  */
-async function checkReferences(tx: Tx, instanceId: string, orgId: string | null, definition: unknown, selfId?: string): Promise<void> {
+async function checkReferences(tx: Tx, ctx: TenantCtx, orgId: string | null, definition: unknown, selfId?: string): Promise<void> {
+  const { instanceId } = ctx.tenant;
   const issues: DagIssue[] = [];
   for (const ref of workflowReferences(definition as DagDefinition, 'body.definition')) {
     if (ref.id === selfId) continue;
@@ -125,6 +131,11 @@ async function checkReferences(tx: Tx, instanceId: string, orgId: string | null,
       orgId,
     ]);
     if (rows.length === 0) issues.push({ field: ref.field, message: `workflow '${ref.id}' does not exist in this workflow's org` });
+  }
+  for (const c of credentialReferences(definition as DagDefinition, nodeRegistry(ctx.config.workflows.pluginsDir), 'body.definition')) {
+    if (!(await credentialExists(tx, instanceId, orgId, c.type, c.ref))) {
+      issues.push({ field: c.field, message: `credential '${c.ref.name ?? c.ref.id}' (${c.type}) does not exist in this workflow's org; create it with POST /v1/credentials`, node: c.node });
+    }
   }
   if (issues.length > 0) throw new ValidationError(issues, `the workflow definition has ${issues.length} error(s)`);
 }
@@ -165,7 +176,7 @@ export async function createWorkflow(ctx: TenantCtx, input: SaveInput): Promise<
   const id = newId('wf');
   const label = input.versionLabel ?? null;
   return transaction(ctx.db, ctx.tenant, async (tx) => {
-    await checkReferences(tx, ctx.tenant.instanceId, ctx.tenant.orgId, input.definition);
+    await checkReferences(tx, ctx, ctx.tenant.orgId, input.definition);
     await push(tx, ctx.tenant.instanceId, ctx.tenant.actor, [
       {
         aggregateType: 'workflow',
@@ -197,12 +208,12 @@ export async function createWorkflow(ctx: TenantCtx, input: SaveInput): Promise<
   });
 }
 
-/** PUT: a new immutable version with the next number; the name may change with it. */
+/** A new immutable version with the next number; the name may change with it. PUT saves through saveVersion (triggers.ts), which also moves an active workflow's triggers. */
 export async function updateWorkflow(ctx: TenantCtx, id: string, input: SaveInput): Promise<Workflow> {
   await checkDefinition(ctx, input.definition);
   return transaction(ctx.db, ctx.tenant, async (tx) => {
     const current = await findDefinition(tx, ctx, id, true);
-    await checkReferences(tx, ctx.tenant.instanceId, current.org_id, input.definition, id);
+    await checkReferences(tx, ctx, current.org_id, input.definition, id);
     const name = input.name ?? (typeof (input.definition as { name?: unknown }).name === 'string' ? nameOf(input) : current.name);
     checkLabel(input.versionLabel, current.latest_label);
     const version = current.latest_version + 1;

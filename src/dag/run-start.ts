@@ -18,8 +18,8 @@ const START_TYPES: Record<RunMode, string[]> = {
   retry: ['n8n-nodes-base.manualTrigger', 'n8n-nodes-base.start', 'n8n-nodes-base.executeWorkflowTrigger', 'n8n-nodes-base.errorTrigger'],
   subworkflow: ['n8n-nodes-base.executeWorkflowTrigger', 'n8n-nodes-base.manualTrigger', 'n8n-nodes-base.start'],
   error: ['n8n-nodes-base.errorTrigger'],
-  webhook: [],
-  schedule: [],
+  webhook: ['n8n-nodes-base.webhook'],
+  schedule: ['n8n-nodes-base.scheduleTrigger'],
 };
 
 /** The node a run starts from: the first enabled trigger of the kinds the mode prefers, else any enabled trigger. */

@@ -15,7 +15,7 @@ import { decodeCursor, TIME_ID, toPage, type Page } from '../pagination';
 import { forgetWorkflowStart, recordWorkflowStart, startPending, startRecorded, type WorkflowStart } from '../temporal/workflow-starts';
 import { dagSignal, dagWorkflowId } from '../workflows/dag-contract';
 import type { N8nRunInput, RunMode } from '../workflows/n8n-contract';
-import { checkDefinition, findDefinition, findVersion } from './definitions';
+import { checkDefinition, findDefinition, findVersion, type DefinitionRow } from './definitions';
 import { pinnedItems, startNodeOf } from './run-start';
 import {
   findRun,
@@ -114,6 +114,8 @@ interface StartSpec {
   /** A retry: the run whose completed outputs the listed nodes reuse. */
   reuse?: { fromRunId: string; nodes: string[] };
   retryOf?: string;
+  /** A trigger's run (webhook): the node it starts from. */
+  startNode?: string;
 }
 
 function checkInput(input: unknown): void {
@@ -129,7 +131,7 @@ async function startRun(ctx: TenantCtx, spec: StartSpec): Promise<Run> {
   const { instanceId } = ctx.tenant;
   const runId = newId('run');
   const temporalId = dagWorkflowId(instanceId, spec.workflowId, runId);
-  const startNode = startNodeOf(spec.definition, nodeRegistry(ctx.config.workflows.pluginsDir), spec.mode);
+  const startNode = spec.startNode ?? startNodeOf(spec.definition, nodeRegistry(ctx.config.workflows.pluginsDir), spec.mode);
   if (startNode === undefined) throw ValidationError.field('body.definition', 'has no enabled start node');
   const items: Item[] = inputItems(spec.input);
   const names = spec.plan.nodes.map((n) => n.name);
@@ -184,7 +186,13 @@ async function startRun(ctx: TenantCtx, spec: StartSpec): Promise<Run> {
   return toRun(row);
 }
 
-async function loadVersion(tx: Tx, ctx: TenantCtx, workflowId: string, version: number | undefined) {
+export interface LoadedVersion {
+  wf: DefinitionRow;
+  version: number;
+  definition: DagDefinition;
+}
+
+async function loadVersion(tx: Tx, ctx: TenantCtx, workflowId: string, version: number | undefined): Promise<LoadedVersion> {
   const wf = await findDefinition(tx, ctx, workflowId);
   const v = version ?? wf.latest_version;
   const found = await findVersion(tx, ctx.tenant.instanceId, workflowId, v);
@@ -197,6 +205,19 @@ export async function executeWorkflow(ctx: TenantCtx, workflowId: string, body: 
   const { wf, version, definition } = await transaction(ctx.db, ctx.tenant, (tx) => loadVersion(tx, ctx, workflowId, body.version));
   const plan = await checkDefinition(ctx, definition, 'definition');
   return startRun(ctx, { workflowId, workflowName: wf.name, orgId: wf.org_id, version, definition, plan, input: body.input ?? {}, mode: 'manual', usePinData: body.ignorePinData !== true });
+}
+
+/** The workflow's latest version, as a trigger runs it. */
+export function latestVersion(ctx: TenantCtx, workflowId: string): Promise<LoadedVersion> {
+  return transaction(ctx.db, ctx.tenant, (tx) => loadVersion(tx, ctx, workflowId, undefined));
+}
+
+/** A run started by one of the version's trigger nodes; production runs ignore pinData, as n8n's do. */
+export async function startTriggeredRun(ctx: TenantCtx, loaded: LoadedVersion, node: string, mode: RunMode, input: Record<string, unknown>[]): Promise<Run> {
+  checkInput(input);
+  const { wf, version, definition } = loaded;
+  const plan = await checkDefinition(ctx, definition, 'definition');
+  return startRun(ctx, { workflowId: wf.id, workflowName: wf.name, orgId: wf.org_id, version, definition, plan, input, mode, usePinData: false, startNode: node });
 }
 
 async function visibleRun(tx: Tx, ctx: TenantCtx, runId: string): Promise<RunRow> {

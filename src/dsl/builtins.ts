@@ -10,10 +10,11 @@ import { merge } from './nodes/merge';
 import { filter, ifNode, switchNode } from './nodes/routing';
 import { set } from './nodes/set';
 import { splitInBatches } from './nodes/split-in-batches';
+import { respondToWebhook, scheduleTrigger, webhook } from './nodes/triggers';
 import { aggregateNode, itemLists, limitNode, removeDuplicatesNode, sortNode, splitOutNode, summarizeNode } from './nodes/transform';
 
 export const BUILTIN_NODES = [
-  manualTrigger, start, executeWorkflowTrigger, errorTrigger, noOp, stickyNote, set, ifNode, filter, switchNode, merge, code, functionNode, functionItem,
+  manualTrigger, start, executeWorkflowTrigger, errorTrigger, webhook, scheduleTrigger, respondToWebhook, noOp, stickyNote, set, ifNode, filter, switchNode, merge, code, functionNode, functionItem,
   itemLists, aggregateNode, splitOutNode, sortNode, limitNode, removeDuplicatesNode, summarizeNode, splitInBatches, dateTime, wait, httpRequest,
   executeWorkflow, waitForSignal, sendCommand,
 ];

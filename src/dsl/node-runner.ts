@@ -57,6 +57,8 @@ export interface NodeRunDeps {
   limits?: ScriptLimits;
   outbound: AddressPolicy;
   signal: AbortSignal;
+  /** Loads and decrypts the credential a node's `credentials` block names for a type. */
+  credential?(type: string, ref: { id?: string; name?: string } | undefined): Promise<Record<string, string>>;
 }
 
 const NEEDS_PAIRING = /\.item\b|itemMatching|pairedItem/;
@@ -243,6 +245,10 @@ export async function runNode(input: NodeRunInput, deps: NodeRunDeps): Promise<I
     timezone: input.meta.timezone,
     outbound: deps.outbound,
     signal: deps.signal,
+    credential: async (type) => {
+      if (deps.credential === undefined) throw new ParameterError('credentials are available in n8n runs only');
+      return deps.credential(type, (input.node.credentials as Record<string, { id?: string; name?: string }> | undefined)?.[type]);
+    },
   };
   const outputs = normalize(await run.plugin.execute(ctx), run.data.items.length);
   if (input.node.alwaysOutputData && outputs.every((o) => o.length === 0)) outputs[0] = [{ json: {}, pairedItem: { item: 0 } }];

@@ -43,6 +43,8 @@ export interface ExecuteContext<P> {
   timezone: string;
   outbound: AddressPolicy;
   signal: AbortSignal;
+  /** The secret fields of the credential of this type that the node's `credentials` block names. */
+  credential(type: string): Promise<Record<string, string>>;
 }
 
 export interface NodeType<P = any> {
@@ -57,6 +59,8 @@ export interface NodeType<P = any> {
   parameters: z.ZodType<P> | ((version: number) => z.ZodType<P>);
   /** Regular outputs, without the error output that continueErrorOutput adds. */
   outputs(params: P, version: number): number;
+  /** The credential type the node authenticates with (its `credentials` block must name one), if any. */
+  credentialType?(params: P, version: number): string | undefined;
   /** Produces items per output index. Required for 'activity' nodes. */
   execute?(ctx: ExecuteContext<P>): Promise<Item[][]>;
 }

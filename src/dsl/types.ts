@@ -29,6 +29,8 @@ export interface NodeExtensions {
   fallbackNode?: string;
   /** Limit of one attempt of the node, in seconds. */
   timeoutSeconds?: number;
+  /** Schedule Trigger: what a due run does while the last one still runs (default allowAll, as n8n). */
+  overlap?: 'allowAll' | 'skip' | 'bufferOne' | 'bufferAll';
 }
 
 export interface DagNode {

@@ -41,6 +41,9 @@ export interface DagIssue {
 const ON_ERROR = ['stopWorkflow', 'continueRegularOutput', 'continueErrorOutput', 'skip', 'fallback'] as const;
 const RESERVED = new Set(['__proto__', 'constructor', 'prototype']);
 
+/** Schedule Trigger: what a due run does while the last one still runs (Temporal's overlap policies). */
+export const SCHEDULE_OVERLAP = ['allowAll', 'skip', 'bufferOne', 'bufferAll'] as const;
+
 const NodeShape = z.looseObject({
   id: z.string().max(200).optional(),
   name: z
@@ -66,6 +69,7 @@ const NodeShape = z.looseObject({
       maxWaitBetweenTries: z.number().int().min(1).max(LIMITS.waitBetweenTriesMs * 12).optional(),
       fallbackNode: z.string().min(1).max(200).optional(),
       timeoutSeconds: z.number().int().min(1).max(LIMITS.nodeTimeoutSeconds).optional(),
+      overlap: z.enum(SCHEDULE_OVERLAP).optional(),
     })
     .optional(),
 });
@@ -157,6 +161,10 @@ function checkNode(raw: unknown, index: number, registry: NodeRegistry, prefix: 
   if (node.onError === 'fallback' && node.cadenza?.fallbackNode === undefined) {
     issues.push({ field: `${at}.cadenza.fallbackNode`, message: "is required when onError is 'fallback'", node: node.name });
   }
+  const credential = params.success ? plugin.credentialType?.(params.data, node.typeVersion) : undefined;
+  if (credential !== undefined && credentialRef(node, credential) === undefined) {
+    issues.push({ field: `${at}.credentials.${credential}`, message: `is required: node '${node.name}' authenticates with a ${credential} credential ({"id": …} or {"name": …})`, node: node.name });
+  }
   if (issues.length > 0 || !params.success) return { issues, node, plugin };
   try {
     return { issues, node, plugin, plan: planNode(node, plugin, params.data, pinned.has(node.name)) };
@@ -212,6 +220,28 @@ export function workflowReferences(def: DagDefinition, prefix = 'definition'): {
     if (id !== undefined && !id.startsWith('=')) refs.push({ id, field: `${prefix}.nodes[${i}].parameters.workflowId` });
   });
   if (def.settings?.errorWorkflow) refs.push({ id: def.settings.errorWorkflow, field: `${prefix}.settings.errorWorkflow` });
+  return refs;
+}
+
+/** The id or name a node's `credentials` block gives for a type. */
+function credentialRef(node: DagNode, type: string): { id?: string; name?: string } | undefined {
+  const ref = (node.credentials as Record<string, unknown> | undefined)?.[type] as { id?: unknown; name?: unknown } | undefined;
+  if (ref === null || typeof ref !== 'object') return undefined;
+  const out = { ...(typeof ref.id === 'string' && ref.id !== '' ? { id: ref.id } : {}), ...(typeof ref.name === 'string' && ref.name !== '' ? { name: ref.name } : {}) };
+  return out.id === undefined && out.name === undefined ? undefined : out;
+}
+
+/** The credentials the enabled nodes of a (valid) definition authenticate with. */
+export function credentialReferences(def: DagDefinition, registry: NodeRegistry, prefix = 'definition'): { type: string; ref: { id?: string; name?: string }; field: string; node: string }[] {
+  const refs: { type: string; ref: { id?: string; name?: string }; field: string; node: string }[] = [];
+  def.nodes.forEach((n, i) => {
+    const plugin = registry.get(n.type);
+    if (n.disabled || plugin?.credentialType === undefined) return;
+    const params = schemaOf(plugin, n.typeVersion).safeParse(withDefaults(plugin, n.typeVersion, n.parameters ?? {}));
+    const type = params.success ? plugin.credentialType(params.data, n.typeVersion) : undefined;
+    const ref = type === undefined ? undefined : credentialRef(n, type);
+    if (type !== undefined && ref !== undefined) refs.push({ type, ref, field: `${prefix}.nodes[${i}].credentials.${type}`, node: n.name });
+  });
   return refs;
 }
 

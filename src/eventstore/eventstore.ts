@@ -12,7 +12,7 @@ import { isUniqueViolation } from '../db/unique';
  * stream (test/unit/eventstore.test.ts checks that every type the code appends is listed).
  */
 export const INTERNAL_AGGREGATE_TYPES: readonly string[] = [
-  'action', 'alert', 'batch', 'command', 'command_domain', 'execution', 'flow', 'instance', 'key', 'org', 'run', 'target', 'workflow', 'workflow_run',
+  'action', 'alert', 'batch', 'command', 'command_domain', 'credential', 'execution', 'flow', 'instance', 'key', 'org', 'run', 'target', 'workflow', 'workflow_run',
 ];
 export const EXTERNAL_AGGREGATE_PREFIX = 'external.';
 

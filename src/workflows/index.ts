@@ -7,3 +7,4 @@ export { dagWorkflow } from './dag';
 export { n8nWorkflow } from './n8n';
 export { executionWorkflow } from './execution';
 export { alertWorkflow } from './alert';
+export { n8nScheduledRun } from './n8n-schedule';

@@ -49,3 +49,13 @@ export interface N8nRunResult {
 
 /** Node runs of one task, as the activities do them. */
 export type NodeTaskMode = 'run' | 'pin' | 'pass' | 'items' | 'copy' | 'fail';
+
+/** The input of n8nScheduledRun: the Temporal Schedule of one Schedule Trigger node starts it. */
+export interface ScheduledRunInput {
+  instanceId: string;
+  orgId: string | null;
+  workflowId: string;
+  /** The Schedule Trigger node the run starts from. */
+  node: string;
+  historyEventLimit?: number;
+}

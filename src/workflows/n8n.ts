@@ -47,7 +47,7 @@ const bookkeeping = proxyActivities<DagActivities & N8nActivities>({
 });
 
 /** A run id like the API's (`run_` + 16 lowercase characters), deterministic in workflow code. */
-function newRunId(): string {
+export function newRunId(): string {
   return `run_${uuid4().replace(/-/g, '').slice(0, 16)}`;
 }
 

@@ -8,6 +8,7 @@ export interface ReceivedCall {
   path: string;
   key: string;
   body: unknown;
+  headers: http.IncomingHttpHeaders;
   startedAt: number;
   endedAt: number;
 }
@@ -33,7 +34,7 @@ export async function startReceiver(): Promise<Receiver> {
       } catch {
         // keep the text
       }
-      const call: ReceivedCall = { path: req.url ?? '', key, body, startedAt: Date.now(), endedAt: 0 };
+      const call: ReceivedCall = { path: req.url ?? '', key, body, headers: req.headers, startedAt: Date.now(), endedAt: 0 };
       calls.push(call);
       const count = (counts.get(key) ?? 0) + 1;
       counts.set(key, count);

@@ -227,6 +227,17 @@ describe('cadenza (the CLI)', () => {
     expect((await json('workflows', 'runs', wf.id)).items.length).toBeGreaterThanOrEqual(4);
     await json('workflows', 'delete', wf.id);
 
+    const cred = await json('credentials', 'create', '-f', file('cred.json', { name: 'cli hook', type: 'httpHeaderAuth', data: { name: 'X-Token', value: 'one' } }));
+    expect((await json('credentials', 'list')).items.map((c: { id: string }) => c.id)).toContain(cred.id);
+    expect(await json('credentials', 'get', cred.id)).not.toHaveProperty('data');
+    expect((await json('credentials', 'rotate', cred.id, '-f', file('cred-data.json', { data: { name: 'X-Token', value: 'two' } }))).changedAt).toBeDefined();
+    const hooked = await json('workflows', 'create', '-f', file('hook.json', workflow('cli hook', [{ ...node('Hook', 'n8n-nodes-base.webhook', 2, { path: `cli-${t.instanceId}`, authentication: 'headerAuth' }), credentials: { httpHeaderAuth: { id: cred.id } } }], {})));
+    expect((await json('workflows', 'activate', hooked.id)).webhooks[0].url).toBe(`/v1/hooks/${t.instanceId}/cli-${t.instanceId}`);
+    expect((await call(h, 'GET', `/v1/hooks/${t.instanceId}/cli-${t.instanceId}`, { headers: { 'x-token': 'two' } })).status).toBe(200);
+    expect((await json('workflows', 'deactivate', hooked.id)).active).toBe(false);
+    await json('workflows', 'delete', hooked.id);
+    await json('credentials', 'delete', cred.id);
+
     const notRun = VERBS.map((v) => v.command).filter((c) => !ran.has(c));
     expect(notRun).toEqual([]);
   }, 600_000);

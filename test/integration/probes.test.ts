@@ -67,10 +67,15 @@ const FIXTURES = [
   'workflow-runs:runId',
   'signals:name',
   'nodes:nodeName',
+  'credentials:credentialId',
+  'hooks:instanceId',
+  'hooks:hookPath',
 ] as const;
 
 /** Parameters named within the caller's own scope (or fixed names): they name nothing foreign by themselves. */
-const RELATIVE = new Set(['commands:domain', 'troubleshooting:domain', 'versions:version', 'flows:flowType', 'triggers:triggerType', 'functions:name', 'command-domains:domain', 'signals:name', 'nodes:nodeName']);
+// Webhook URLs are public by design (n8n's are): the instance is in the URL and the node's own
+// authentication guards the call, so a hook is probed in its own scope (no 5xx, no leak).
+const RELATIVE = new Set(['hooks:instanceId', 'hooks:hookPath', 'commands:domain', 'troubleshooting:domain', 'versions:version', 'flows:flowType', 'triggers:triggerType', 'functions:name', 'command-domains:domain', 'signals:name', 'nodes:nodeName']);
 
 /** Body and query fields that name a resource, and the fixture they take. */
 const REFERENCES: Record<string, string> = {
@@ -250,6 +255,11 @@ async function createFixtures(s: Scope): Promise<void> {
   own('workflow-runs:runId', run.id);
   f['signals:name'] = 'go';
   f['nodes:nodeName'] = 'Start';
+  own('credentials:credentialId', (await ok(s, 'POST', '/v1/credentials', { name: `cred-${s.tag}`, type: 'httpBearerAuth', data: { token: `token-${s.tag}` } })).id);
+  const hooked = await ok(s, 'POST', '/v1/workflows', { definition: workflow(`hook ${s.tag}`, [node('Hook', 'n8n-nodes-base.webhook', 2, { httpMethod: 'POST', path: `probe-${s.tag}` })], {}) });
+  await ok(s, 'POST', `/v1/workflows/${hooked.id}/activate`, {});
+  f['hooks:instanceId'] = s.instanceId;
+  f['hooks:hookPath'] = `probe-${s.tag}`;
 }
 
 /** Fixtures that run settle first (commands end, flow and bulk runs finish), so views stay put. */

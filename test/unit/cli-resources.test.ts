@@ -3,7 +3,9 @@ import { requestOf } from '../../src/cli/verbs';
 import { VERBS } from '../../src/cli/resources';
 
 // Routes the CLI does not wrap: probes and scrapes for machines, not operators at a terminal.
-const NOT_CLI = ['GET /healthz', 'GET /readyz', 'GET /metrics'];
+// Webhook calls come from the systems that trigger workflows, not from an operator.
+const HOOKS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].map((m) => `${m} /v1/hooks/{instanceId}/{hookPath}`);
+const NOT_CLI = ['GET /healthz', 'GET /readyz', 'GET /metrics', ...HOOKS];
 
 describe('the cadenza command', () => {
   it('has a command for every route of the API', () => {

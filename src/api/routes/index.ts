@@ -2,7 +2,9 @@ import type { AnyRoute } from '../route';
 import { actionRoutes } from './actions';
 import { alertRoutes } from './alerts';
 import { commandRoutes } from './commands';
+import { credentialRoutes } from './credentials';
 import { healthRoutes } from './health';
+import { hookRoutes } from './hooks';
 import { keyRoutes } from './keys';
 import { metricsRoutes } from './metrics';
 import { orgRoutes } from './orgs';
@@ -22,4 +24,6 @@ export const allRoutes: AnyRoute[] = [
   ...targetRoutes,
   ...alertRoutes,
   ...workflowRoutes,
+  ...credentialRoutes,
+  ...hookRoutes,
 ];

@@ -1,5 +1,6 @@
-import { createWorkflow, deleteWorkflow, getVersion, getWorkflow, listVersions, listWorkflows, updateWorkflow, validateOnly } from '../../dag/definitions';
+import { createWorkflow, getVersion, getWorkflow, listVersions, listWorkflows, validateOnly } from '../../dag/definitions';
 import { cancelRun, executeWorkflow, getNodeRuns, getRun, listRuns, NODE_RUNS_PAGE, retryRun, signalRun } from '../../dag/runs';
+import { activateWorkflow, deactivateWorkflow, removeWorkflow, saveVersion } from '../../dag/triggers';
 import { LIMITS } from '../../dsl/validate';
 import { ValidationError } from '../../errors';
 import { route } from '../route';
@@ -26,6 +27,7 @@ const Summary = z
     createdAt: z.string(),
     createdBy: z.string(),
     updatedAt: z.string(),
+    active: z.boolean().openapi({ description: 'Its Webhook and Schedule Trigger nodes start runs (POST /v1/workflows/{workflowId}/activate).' }),
   })
   .openapi('WorkflowSummary');
 const Workflow = Summary.extend({ definition: Definition }).openapi('Workflow');
@@ -77,6 +79,15 @@ const NodeRun = z
     finishedAt: z.string(),
   })
   .openapi('WorkflowNodeRun');
+
+const Activation = z
+  .object({
+    id: z.string(),
+    active: z.boolean(),
+    webhooks: z.array(z.object({ node: z.string(), method: z.string(), url: z.string().openapi({ description: '/v1/hooks/{instanceId}/{path}' }) })),
+    schedules: z.array(z.object({ node: z.string(), scheduleId: z.string().openapi({ description: 'The Temporal Schedule (temporal schedule list)' }) })),
+  })
+  .openapi('WorkflowActivation');
 
 const Id = z.string().min(1).max(100);
 const RunsQuery = PageQuery.extend({ status: RunStatus.optional() });
@@ -142,7 +153,7 @@ export const workflowRoutes = [
     body: SaveWorkflow,
     bodyLimitBytes: DEFINITION_BODY_LIMIT,
     responses: { 200: { description: 'The workflow at its new version', schema: Workflow }, 404: { description: 'No such workflow' }, 422: { description: 'Every validation error' } },
-    handler: async (ctx, { params, body }) => ({ status: 200, body: await updateWorkflow(ctx, params.workflowId, body) }),
+    handler: async (ctx, { params, body }) => ({ status: 200, body: await saveVersion(ctx, params.workflowId, body) }),
   }),
   route({
     method: 'delete',
@@ -153,7 +164,7 @@ export const workflowRoutes = [
     params: WorkflowParams,
     responses: { 204: { description: 'Deleted' }, 404: { description: 'No such workflow' } },
     handler: async (ctx, { params }) => {
-      await deleteWorkflow(ctx, params.workflowId);
+      await removeWorkflow(ctx, params.workflowId);
       return { status: 204 };
     },
   }),
@@ -193,6 +204,32 @@ export const workflowRoutes = [
     bodyLimitBytes: 512 * 1024,
     responses: { 202: { description: 'The run, started', schema: Run }, 404: { description: 'No such workflow' }, 422: { description: 'Bad input, or the version is not valid any more' } },
     handler: async (ctx, { params, body }) => ({ status: 202, body: await executeWorkflow(ctx, params.workflowId, body) }),
+  }),
+  route({
+    method: 'post',
+    path: '/v1/workflows/{workflowId}/activate',
+    summary: 'Activate: its Webhook nodes answer and its Schedule Trigger nodes run (latest version)',
+    description: 'Saving a new version of an active workflow moves its triggers to it (a version without trigger nodes deactivates it).',
+    tags: ['workflows'],
+    auth: 'admin',
+    params: WorkflowParams,
+    responses: {
+      200: { description: 'Active, with its webhook URLs and schedules', schema: Activation },
+      404: { description: 'No such workflow' },
+      409: { description: 'Another active workflow serves the same webhook method and path' },
+      422: { description: 'No enabled Webhook or Schedule Trigger node, or a schedule Temporal refuses' },
+    },
+    handler: async (ctx, { params }) => ({ status: 200, body: await activateWorkflow(ctx, params.workflowId) }),
+  }),
+  route({
+    method: 'post',
+    path: '/v1/workflows/{workflowId}/deactivate',
+    summary: 'Deactivate: remove its webhooks and schedules (runs already started go on)',
+    tags: ['workflows'],
+    auth: 'admin',
+    params: WorkflowParams,
+    responses: { 200: { description: 'Inactive', schema: Activation }, 404: { description: 'No such workflow' } },
+    handler: async (ctx, { params }) => ({ status: 200, body: await deactivateWorkflow(ctx, params.workflowId) }),
   }),
   route({
     method: 'get',

@@ -11,8 +11,12 @@ import { itemError } from './util';
 
 const NameValue = z.looseObject({ name: z.string(), value: z.unknown().optional() });
 const LegacyList = z.looseObject({ parameter: z.array(NameValue).max(100).optional() }).optional();
+/** v1 and v2 name the generic auth types differently. */
+const LEGACY_AUTH = { basicAuth: 'httpBasicAuth', headerAuth: 'httpHeaderAuth', queryAuth: 'httpQueryAuth' } as const;
+const GENERIC_AUTH = ['httpBasicAuth', 'httpHeaderAuth', 'httpQueryAuth', 'httpBearerAuth'] as const;
+
 const LegacyParams = z.looseObject({
-  authentication: z.literal('none').optional(),
+  authentication: z.enum(['none', 'basicAuth', 'headerAuth', 'queryAuth']).default('none'),
   requestMethod: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']).default('GET'),
   url: z.string().min(1).max(8192),
   responseFormat: z.enum(['json', 'string']).default('json'),
@@ -38,7 +42,8 @@ type LegacyParams = z.infer<typeof LegacyParams>;
 const HttpParams = z.looseObject({
   method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']).default('GET'),
   url: z.string().min(1).max(8192),
-  authentication: z.literal('none').optional(),
+  authentication: z.enum(['none', 'genericCredentialType']).default('none'),
+  genericAuthType: z.enum(GENERIC_AUTH).optional(),
   sendQuery: z.boolean().optional(),
   queryParameters: z.looseObject({ parameters: z.array(NameValue).max(100) }).optional(),
   sendHeaders: z.boolean().optional(),
@@ -57,6 +62,26 @@ const HttpParams = z.looseObject({
     .optional(),
 });
 type HttpParams = z.infer<typeof HttpParams>;
+
+/** The credential type a call authenticates with, if any. */
+function authType(p: HttpParams): string | undefined {
+  return p.authentication === 'genericCredentialType' ? p.genericAuthType : undefined;
+}
+
+interface Auth {
+  type: string;
+  data: Record<string, string>;
+}
+
+/** Adds the credential to the request as n8n's generic auth types do. */
+function applyAuth(auth: Auth | undefined, url: URL, headers: Record<string, string>): void {
+  if (auth === undefined) return;
+  const d = auth.data;
+  if (auth.type === 'httpBasicAuth') headers.authorization = `Basic ${Buffer.from(`${d.user}:${d.password}`).toString('base64')}`;
+  else if (auth.type === 'httpBearerAuth') headers.authorization = `Bearer ${d.token}`;
+  else if (auth.type === 'httpHeaderAuth') headers[d.name!] = d.value!;
+  else if (auth.type === 'httpQueryAuth') url.searchParams.append(d.name!, d.value!);
+}
 
 /** Largest response body read per call; larger ones fail the node. */
 export const HTTP_RESPONSE_LIMIT_BYTES = 1024 * 1024;
@@ -88,7 +113,7 @@ interface HttpResult {
   body: string;
 }
 
-async function send(p: HttpParams, policy: AddressPolicy, signal: AbortSignal): Promise<HttpResult> {
+async function send(p: HttpParams, auth: Auth | undefined, policy: AddressPolicy, signal: AbortSignal): Promise<HttpResult> {
   const url = new URL(p.url);
   if (p.sendQuery) for (const [k, v] of pairs(p.queryParameters)) url.searchParams.append(k, v);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${url.protocol} URLs are not allowed; use http or https`);
@@ -96,6 +121,7 @@ async function send(p: HttpParams, policy: AddressPolicy, signal: AbortSignal): 
   const { body, type } = requestBody(p);
   const headers: Record<string, string> = Object.fromEntries(p.sendHeaders ? pairs(p.headerParameters) : []);
   if (type && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = type;
+  applyAuth(auth, url, headers);
   const timeout = typeof p.options?.timeout === 'number' ? p.options.timeout : 30_000;
   const lib = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
@@ -158,6 +184,7 @@ function fromLegacy(p: LegacyParams): HttpParams {
   return {
     method: p.requestMethod,
     url: p.url,
+    ...(p.authentication === 'none' ? { authentication: 'none' } : { authentication: 'genericCredentialType', genericAuthType: LEGACY_AUTH[p.authentication] }),
     sendQuery: query.parameters.length > 0,
     queryParameters: query,
     sendHeaders: headers.parameters.length > 0,
@@ -176,10 +203,11 @@ function fromLegacy(p: LegacyParams): HttpParams {
 export const httpRequest: NodeType = {
   type: 'n8n-nodes-base.httpRequest',
   versions: [1, 2, 3, 4, 4.1, 4.2, 4.3],
-  description: 'Calls a URL once per item, under the outbound address policy (authentication none in this version).',
+  description: 'Calls a URL once per item, under the outbound address policy; authentication none or a generic credential (basic, header, query, bearer).',
   kind: 'activity',
-  parameters: (v) => (v < 3 ? LegacyParams : HttpParams),
+  parameters: (v) => (v < 3 ? LegacyParams : HttpParams.refine((p) => p.authentication === 'none' || p.genericAuthType !== undefined, { message: 'genericAuthType is required with genericCredentialType', path: ['genericAuthType'] })),
   outputs: () => 1,
+  credentialType: (params, version) => authType(version < 3 ? fromLegacy(params as LegacyParams) : (params as HttpParams)),
   execute: async (ctx) => {
     const out: Item[] = [];
     for (let i = 0; i < ctx.itemCount; i++) {
@@ -187,7 +215,8 @@ export const httpRequest: NodeType = {
         const raw = ctx.params(i);
         const legacy = ctx.node.typeVersion < 3 ? (raw as LegacyParams) : undefined;
         const p = legacy ? fromLegacy(legacy) : (raw as HttpParams);
-        const res = await send(p, ctx.outbound, ctx.signal);
+        const type = authType(p);
+        const res = await send(p, type === undefined ? undefined : { type, data: await ctx.credential(type) }, ctx.outbound, ctx.signal);
         const neverError = p.options?.response?.response?.neverError === true;
         if (res.status >= 400 && !neverError) throw new HttpStatusError(res.status, res.body);
         const item = toItem(res, p.options?.response?.response?.fullResponse === true);

@@ -1,0 +1,34 @@
+import { callWebhook, WEBHOOK_WAIT_MS } from '../../dag/triggers';
+import { RUN_INPUT_LIMIT_BYTES } from '../../dag/runs';
+import { publicRoute, type AnyRoute, type Method } from '../route';
+import { z } from '../schema';
+
+// Webhook nodes of active workflows, as n8n serves them under /webhook/<path>. No API key: the
+// instance comes from the URL, and the call answers 404 unless an active workflow has a Webhook
+// node with this method and path.
+const HookParams = z.object({ instanceId: z.string().min(1).max(100), hookPath: z.string().min(1).max(200) });
+
+const hook = (method: Method): AnyRoute =>
+  publicRoute({
+    method,
+    path: '/v1/hooks/{instanceId}/{hookPath}',
+    summary: `Call a Webhook node (${method.toUpperCase()}) of an active workflow`,
+    description: `Starts a run from the node with n8n's item {headers, params, query, body, webhookUrl, executionMode}. The node's responseMode decides the answer: onReceived at once ({"message": "Workflow was started"}), lastNode with the last node's items, responseNode with what Respond to Webhook set; a failed run answers 500, no answer within ${WEBHOOK_WAIT_MS / 1000} s answers 504 (the run goes on).`,
+    tags: ['workflows'],
+    params: HookParams,
+    ...(method === 'get' ? {} : { body: z.unknown().optional(), bodyLimitBytes: RUN_INPUT_LIMIT_BYTES }),
+    responses: {
+      200: { description: "The node's answer (its responseCode, or Respond to Webhook's)", schema: z.unknown() },
+      404: { description: 'No active workflow serves this method and path' },
+      500: { description: 'The run failed (lastNode, responseNode)' },
+      504: { description: 'No answer in time; the run goes on' },
+    },
+    handler: async (ctx, { params, body }, req) => {
+      // Any query parameters go into the item, as n8n passes them; none are declared.
+      const query = req.query as Record<string, unknown>;
+      const answer = await callWebhook(ctx, { instanceId: params.instanceId, method: method.toUpperCase(), path: params.hookPath, headers: req.headers, query, body });
+      return { status: answer.status, headers: answer.headers, ...(answer.text !== undefined ? { text: answer.text } : answer.body !== undefined ? { body: answer.body } : {}) };
+    },
+  });
+
+export const hookRoutes: AnyRoute[] = (['get', 'post', 'put', 'patch', 'delete'] as const).map(hook);
