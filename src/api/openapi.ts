@@ -71,7 +71,7 @@ export function buildOpenApi(routes: AnyRoute[], serverUrl: string): unknown {
         params: r.params,
         query: r.query,
         headers: r.auth === 'public' ? undefined : OrgHeader,
-        body: r.body ? { required: true, content: { 'application/json': { schema: r.body } } } : undefined,
+        body: r.body ? { required: !r.body.safeParse(undefined).success, content: { 'application/json': { schema: r.body } } } : undefined,
       },
       responses: responses as never,
     });

@@ -252,7 +252,13 @@ export const VERBS: Verb[] = [
     ],
   },
   { command: 'targets delete', method: 'DELETE', path: '/v1/targets/{targetId}', summary: 'Delete a target' },
-  { command: 'targets rotate-key', method: 'POST', path: '/v1/targets/{targetId}/signing-key', summary: "Rotate a target's signing key (printed once)" },
+  {
+    command: 'targets rotate-key',
+    method: 'POST',
+    path: '/v1/targets/{targetId}/signing-key',
+    summary: "Rotate a target's signing key (printed once); the old key keeps verifying for the overlap",
+    body: [{ flags: '--overlap-seconds <n>', key: 'overlapSeconds', description: 'how long the old key keeps verifying (default 86400, 0: not at all)', parse: 'int' }],
+  },
 
   { command: 'executions list', method: 'GET', path: '/v1/executions', summary: 'List executions, or one with --condition', query: [{ flags: '--condition <condition>', key: 'condition', description: 'e.g. event/order.*' }], columns: EXECUTION },
   {
