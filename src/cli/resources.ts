@@ -55,6 +55,14 @@ const WORKFLOW = ['id', 'name', 'version', 'versionLabel', 'updatedAt'];
 const WORKFLOW_RUN = ['id', 'workflowId', 'version', 'status', 'startedAt', 'finishedAt'];
 const VERSION = ['version', 'versionLabel', 'createdBy', 'createdAt'];
 
+const REQUEST_LOG = ['id', 'createdAt', 'method', 'route', 'status', 'durationMs', 'orgId', 'requestId'];
+const EXECUTION_LOG = ['id', 'loggedAt', 'level', 'runId', 'actionId', 'message'];
+const QUOTA_LOG = ['id', 'createdAt', 'allowed', 'amount', 'runId', 'actionId', 'reason'];
+const logRange: Field[] = [
+  { flags: '--from <time>', key: 'from', description: 'ISO 8601, inclusive' },
+  { flags: '--to <time>', key: 'to', description: 'ISO 8601, exclusive' },
+];
+
 const reason: Field = { flags: '--reason <text>', key: 'reason', description: 'why (recorded in the audit trail)' };
 
 export const VERBS: Verb[] = [
@@ -292,6 +300,11 @@ export const VERBS: Verb[] = [
   { command: 'alerts get', method: 'GET', path: '/v1/alerts/{alertId}', summary: 'Show an alert and its firings' },
   { command: 'alerts create', method: 'POST', path: '/v1/alerts', summary: 'Create an alert (-f with {name, scope, failureRateThreshold, window, minRuns, notifyTargetId, …})', file: true },
   { command: 'alerts delete', method: 'DELETE', path: '/v1/alerts/{alertId}', summary: 'Delete an alert' },
+
+  { command: 'logs requests', method: 'GET', path: '/v1/logs/requests', summary: 'API requests, newest first', query: [...logRange, { flags: '--status <code>', key: 'status', description: 'HTTP status', parse: 'int' }, { flags: '--route <template>', key: 'route', description: 'route template, e.g. /v1/commands' }, { flags: '--method <method>', key: 'method', description: 'GET, POST, …' }, ...page], columns: REQUEST_LOG },
+  { command: 'logs executions', method: 'GET', path: '/v1/logs/executions', summary: 'Script log lines of action runs, newest first', query: [...logRange, { flags: '--level <level>', key: 'level', description: 'info, warn or error' }, { flags: '--run-id <id>', key: 'runId', description: 'one run' }, { flags: '--action-id <id>', key: 'actionId', description: 'one action' }, ...page], columns: EXECUTION_LOG },
+  { command: 'logs quota', method: 'GET', path: '/v1/logs/quota', summary: 'Quota use per action step and refused runs, newest first', query: [...logRange, { flags: '--allowed <bool>', key: 'allowed', description: 'false: refusals only' }, { flags: '--run-id <id>', key: 'runId', description: 'one run' }, ...page], columns: QUOTA_LOG },
+  { command: 'quota show', method: 'GET', path: '/v1/quota', summary: "This month's action-seconds: used and limit" },
 
   { command: 'workflows validate', method: 'POST', path: '/v1/workflows/validate', summary: 'Validate a definition (-f: the n8n JSON)', file: 'definition' },
   { command: 'workflows list', method: 'GET', path: '/v1/workflows', summary: 'List workflows', query: [{ flags: '--name <text>', key: 'name', description: 'name contains' }, ...page], columns: WORKFLOW },

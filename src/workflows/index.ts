@@ -7,3 +7,4 @@ export { dagWorkflow } from './dag';
 export { n8nWorkflow } from './n8n';
 export { executionWorkflow } from './execution';
 export { alertWorkflow } from './alert';
+export { logRetentionWorkflow } from './log-retention';

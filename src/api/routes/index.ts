@@ -4,6 +4,7 @@ import { alertRoutes } from './alerts';
 import { commandRoutes } from './commands';
 import { healthRoutes } from './health';
 import { keyRoutes } from './keys';
+import { logRoutes } from './logs';
 import { metricsRoutes } from './metrics';
 import { orgRoutes } from './orgs';
 import { runRoutes } from './runs';
@@ -21,5 +22,6 @@ export const allRoutes: AnyRoute[] = [
   ...runRoutes,
   ...targetRoutes,
   ...alertRoutes,
+  ...logRoutes,
   ...workflowRoutes,
 ];
