@@ -82,6 +82,7 @@ export const VERBS: Verb[] = [
       { flags: '--for-org <orgId>', key: 'orgId', description: 'scope the key to one org' },
     ],
   },
+  { command: 'keys me', method: 'GET', path: '/v1/me', summary: 'Show the calling key: its name, role and scope' },
   { command: 'keys revoke', method: 'DELETE', path: '/v1/keys/{keyId}', summary: 'Revoke an API key' },
 
   {
@@ -147,7 +148,15 @@ export const VERBS: Verb[] = [
     ],
   },
 
-  { command: 'tsq list', method: 'GET', path: '/v1/troubleshooting', summary: 'List the troubleshooting queue', query: [{ flags: '--domain <domain>', key: 'domain', description: 'domain' }, { flags: '--type <type>', key: 'type', description: 'type' }, ...page], columns: TSQ },
+  {
+    command: 'tsq list',
+    method: 'GET',
+    path: '/v1/troubleshooting',
+    summary: 'List the troubleshooting queue',
+    query: [{ flags: '--domain <domain>', key: 'domain', description: 'domain' }, { flags: '--type <type>', key: 'type', description: 'type' }, { flags: '--tsq-reason <reason>', key: 'tsqReason', description: 'EXHAUSTED, PERMANENT or HANDLER_NOT_FOUND' }, ...page],
+    columns: TSQ,
+  },
+  { command: 'tsq counts', method: 'GET', path: '/v1/troubleshooting/counts', summary: "The queue's depth per domain, type and reason" },
   { command: 'tsq retry', method: 'POST', path: '/v1/troubleshooting/{domain}/{commandId}/retry', summary: 'Retry a command (attempts start again)', body: [reason] },
   { command: 'tsq cancel', method: 'POST', path: '/v1/troubleshooting/{domain}/{commandId}/cancel', summary: 'Cancel a command in the queue', body: [{ ...reason, required: true }] },
   {
@@ -208,6 +217,7 @@ export const VERBS: Verb[] = [
   { command: 'actions version', method: 'GET', path: '/v1/actions/{actionId}/versions/{version}', summary: 'Show one version of an action', instance: true },
   { command: 'actions rollback', method: 'POST', path: '/v1/actions/{actionId}/rollback', summary: 'Make a new version equal to an old one', instance: true, body: [{ flags: '--version <n>', key: 'version', description: 'the version to return to', parse: 'int', required: true }] },
 
+  { command: 'flows list', method: 'GET', path: '/v1/flows', summary: 'List the flows that have actions, with their triggers', instance: true },
   { command: 'flows get', method: 'GET', path: '/v1/flows/{flowType}', summary: "Show a flow's triggers and their actions", instance: true },
   { command: 'flows clear', method: 'DELETE', path: '/v1/flows/{flowType}', summary: 'Remove every action from a flow', instance: true },
   { command: 'flows set', method: 'PUT', path: '/v1/flows/{flowType}/triggers/{triggerType}', summary: "Set a trigger's ordered actions", instance: true, body: [{ flags: '--actions <ids>', key: 'actionIds', description: 'comma-separated action ids, in order', parse: 'list', required: true }] },
@@ -325,7 +335,9 @@ export const VERBS: Verb[] = [
     ],
   },
   { command: 'workflows runs', method: 'GET', path: '/v1/workflows/{workflowId}/runs', summary: "List a workflow's runs", query: [{ flags: '--status <status>', key: 'status', description: 'status' }, ...page], columns: WORKFLOW_RUN },
+  { command: 'workflows all-runs', method: 'GET', path: '/v1/workflow-runs', summary: 'List the runs of every workflow, newest first', query: [{ flags: '--status <status>', key: 'status', description: 'status' }, ...page], columns: WORKFLOW_RUN },
   { command: 'workflows run', method: 'GET', path: '/v1/workflow-runs/{runId}', summary: 'Show a run with its nodes' },
+  { command: 'workflows node-runs', method: 'GET', path: '/v1/workflow-runs/{runId}/nodes/{nodeName}', summary: "Show every run of one node with its whole output (n8n's run data)" },
   { command: 'workflows cancel', method: 'POST', path: '/v1/workflow-runs/{runId}/cancel', summary: 'Cancel a running run' },
   {
     command: 'workflows rerun',

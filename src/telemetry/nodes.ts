@@ -1,5 +1,5 @@
-// The one hook a workflow node's execution goes through (activities/dag.ts): a span per node
-// attempt and a count by node type and outcome. Keep the interpreter's side of it to this call.
+// The one hook a workflow node's execution goes through (activities/n8n.ts; activities/dag.ts for
+// the first interpreter's runs): a span per node attempt and a count by node type and outcome.
 import type { Metrics } from '../metrics/metrics';
 import { inSpan } from './tracing';
 

@@ -166,8 +166,11 @@ describe('a workflow run in the console', () => {
   it('draws the run as its graph with the states of the run, shows the failed node’s error, and reruns from it', async () => {
     const t = await newTenant(h);
     const { runId, run } = await failedOrderRun(t);
-    const expected: Record<string, string> = { Start: 'completed', 'Big order?': 'completed', 'Flag for review': 'completed', 'Auto approve': 'skipped', Join: 'completed', 'Notify warehouse': 'failed' };
+    // As in n8n, the branch the IF did not take never runs: the run has no record of it, and the
+    // graph draws it as not run ('pending').
+    const expected: Record<string, string> = { Start: 'completed', 'Big order?': 'completed', 'Flag for review': 'completed', 'Auto approve': 'pending', Join: 'completed', 'Notify warehouse': 'failed' };
     for (const n of run.nodes) expect(expected[n.name]).toBe(n.status);
+    expect(run.nodes.map((n: { name: string }) => n.name)).not.toContain('Auto approve');
 
     const { page, problems } = await signIn(browser, h.baseUrl, t.adminKey);
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Workflows' }).click();
@@ -221,7 +224,7 @@ describe('a workflow run waiting for an approval', () => {
     await page.getByRole('dialog', { name: 'Send “approve” to this run?' }).getByRole('button', { name: 'Send the signal' }).click();
     await statusBadge(page, 'completed').waitFor();
     const run = (await api(t, 'GET', `/v1/workflow-runs/${runId}`)).body;
-    expect(run.nodes.find((n: { name: string }) => n.name === 'Manager approval').output).toEqual([[{ json: { approved: true } }]]);
+    expect(run.nodes.find((n: { name: string }) => n.name === 'Manager approval').output).toEqual([[{ json: { approved: true }, pairedItem: { item: 0 } }]]);
     expect(problems).toEqual([]);
     await page.close();
   });

@@ -124,6 +124,7 @@ describe('cadenza (the CLI)', () => {
     expect(key.secret).toMatch(/^cdz_/);
     expect((await json('keys', 'list')).items.some((k: { id: string }) => k.id === key.id)).toBe(true);
     expect((await json('keys', 'revoke', key.id)).revokedAt).not.toBeNull();
+    expect((await json('keys', 'me')).role).toBe('admin');
 
     expect((await json('domains', 'set', 'demo', '--max-attempts', '2', '--backoff', '0')).policy.maxAttempts).toBe(2);
     expect((await json('domains', 'get', 'demo')).effective.maxAttempts).toBe(2);
@@ -140,7 +141,8 @@ describe('cadenza (the CLI)', () => {
     expect((await json('batches', 'get', batch.batchId)).status).toBe('COMPLETED');
 
     const first = await parked();
-    expect((await json('tsq', 'list', '--domain', 'demo')).items.some((c: { commandId: string }) => c.commandId === first)).toBe(true);
+    expect((await json('tsq', 'list', '--domain', 'demo', '--tsq-reason', 'PERMANENT')).items.some((c: { commandId: string }) => c.commandId === first)).toBe(true);
+    expect((await json('tsq', 'counts')).total).toBeGreaterThanOrEqual(1);
     await json('tsq', 'retry', 'demo', first, '--reason', 'cli');
     await status(first, 'COMPLETED');
     const second = await parked();
@@ -169,6 +171,7 @@ describe('cadenza (the CLI)', () => {
     expect((await json('actions', 'reactivate', action.id, '--instance')).state).toBe('active');
     await json('flows', 'set', 'customiseToken', 'preAccessTokenCreation', '--instance', '--actions', action.id);
     const flow = await json('flows', 'get', 'customiseToken', '--instance');
+    expect(JSON.stringify(await json('flows', 'list', '--instance'))).toContain('customiseToken');
     expect(flow.triggers.find((x: { triggerType: string }) => x.triggerType === 'preAccessTokenCreation').actions[0].id).toBe(action.id);
     const flowRun = await json('flows', 'run', 'customiseToken', 'preAccessTokenCreation', '--instance', '--context', '{}');
     expect(flowRun.context.claimed).toBe(true);
@@ -210,6 +213,8 @@ describe('cadenza (the CLI)', () => {
     const done = await json('workflows', 'execute', wf.id, '--version', '1', '--input', '{"n":1}');
     await runStatus(done.id, 'completed');
     expect((await json('workflows', 'run', done.id)).nodes.map((n: { name: string }) => n.name).sort()).toEqual(['Mark', 'Start']);
+    expect((await json('workflows', 'all-runs')).items.some((r: { id: string }) => r.id === done.id)).toBe(true);
+    expect((await json('workflows', 'node-runs', done.id, 'Mark')).runs[0].output[0][0].json).toMatchObject({ marked: 1 });
     const rerun = await json('workflows', 'rerun', done.id, '--from-node', 'Mark');
     await runStatus(rerun.id, 'completed');
     const signalled = await json('workflows', 'execute', wf.id);

@@ -110,9 +110,9 @@ describe('tracing', () => {
     const res = await call(h, 'POST', `/v1/workflows/${wf}/execute`, { key: t.adminKey, headers: { traceparent: traceparent(traceId, hex(8)) }, body: { input: {} } });
     expect(res.status).toBe(202);
     expect((await finishedRun(h, t, res.body.id)).status).toBe('completed');
-    const spans = await traceOf(traceId, ['RunWorkflow:dagWorkflow', 'RunActivity:runDagNode', 'node Mark']);
+    const spans = await traceOf(traceId, ['RunWorkflow:n8nWorkflow', 'RunActivity:runN8nNode', 'node Mark']);
     const node = one(spans, 'node Mark');
     expect(node.attributes['cadenza.node.type']).toBe('n8n-nodes-base.set');
-    expect(parentOf(node)).toBe(idOf(one(spans, 'RunActivity:runDagNode')));
+    expect(parentOf(node)).toBe(idOf(one(spans, 'RunActivity:runN8nNode')));
   });
 });
