@@ -70,7 +70,7 @@ export function buildOpenApi(routes: AnyRoute[], serverUrl: string): unknown {
       request: {
         params: r.params,
         query: r.query,
-        headers: r.auth === 'public' ? undefined : OrgHeader,
+        headers: r.auth === 'public' || r.auth === 'system' ? undefined : OrgHeader,
         body: r.body ? { required: !r.body.safeParse(undefined).success, content: { 'application/json': { schema: r.body } } } : undefined,
       },
       responses: responses as never,

@@ -26,17 +26,18 @@ export async function recordActionSeconds(
   );
 }
 
-/** The instance's action-seconds per month; 0 means no quota. */
-function quotaOf(ctx: TenantCtx): number {
-  return ctx.config.actions.quotaSecondsPerMonth;
+/** The instance's action-seconds per month (its own limit, or the installation's); 0 means no quota. */
+async function quotaOf(tx: Tx, ctx: TenantCtx): Promise<number> {
+  const { rows } = await tx.query<{ quota: number | null }>('SELECT action_quota_seconds AS quota FROM instances WHERE id = $1', [ctx.tenant.instanceId]);
+  return rows[0]?.quota ?? ctx.config.actions.quotaSecondsPerMonth;
 }
 
 /** Refuses (429) a run of an instance whose quota is used up, and logs the refusal. */
 export async function checkQuota(ctx: TenantCtx): Promise<void> {
-  const quota = quotaOf(ctx);
-  if (quota === 0) return;
   const { instanceId, orgId } = ctx.tenant;
   const refused = await transaction(ctx.db, ctx.tenant, async (tx) => {
+    const quota = await quotaOf(tx, ctx);
+    if (quota === 0) return;
     const used = await usedActionSeconds(tx, instanceId);
     if (used < quota) return;
     const reason = `the action-seconds quota of this instance is used up for this month (${used.toFixed(1)} of ${quota} s)`;
@@ -59,9 +60,9 @@ export interface QuotaUsage {
 }
 
 export async function quotaUsage(ctx: TenantCtx): Promise<QuotaUsage> {
-  const quota = quotaOf(ctx);
   const { instanceId, orgId } = ctx.tenant;
   return transaction(ctx.db, ctx.tenant, async (tx) => {
+    const quota = await quotaOf(tx, ctx);
     const { rows } = await tx.query<{ start: Date; end: Date }>(`SELECT ${MONTH_START} AS start, (${MONTH_START}) + interval '1 month' AS "end"`);
     const used = await usedActionSeconds(tx, instanceId);
     return {

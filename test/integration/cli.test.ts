@@ -178,6 +178,10 @@ describe('cadenza (the CLI)', () => {
     expect((await json('runs', 'list', '--kind', 'flow')).items.some((r: { id: string }) => r.id === flowRun.runId)).toBe(true);
     expect((await json('runs', 'get', flowRun.runId)).state).toBe('succeeded');
     expect((await json('runs', 'retry', flowRun.runId, '--idempotency-key', 'cli-1')).retryOf).toBe(flowRun.runId);
+    expect((await json('logs', 'quota', '--run-id', flowRun.runId, '--allowed', 'true')).items).toEqual([expect.objectContaining({ runId: flowRun.runId, allowed: true })]);
+    expect((await json('logs', 'executions', '--run-id', flowRun.runId, '--level', 'info', '--limit', '5')).items).toEqual([]);
+    expect((await json('quota', 'show')).limit).toBeNull();
+    await waitFor(async () => (await json('logs', 'requests', '--route', '/v1/instance/flows/:flowType/triggers/:triggerType/run', '--status', '200', '--method', 'POST')).items.length > 0, { what: 'the request log of the flow run' });
     await json('flows', 'remove-action', 'customiseToken', 'preAccessTokenCreation', action.id, '--instance');
     await json('flows', 'clear', 'customiseToken', '--instance');
     await json('actions', 'delete', action.id, '--instance');
@@ -187,7 +191,9 @@ describe('cadenza (the CLI)', () => {
     expect((await json('targets', 'list')).items.some((x: { id: string }) => x.id === target.id)).toBe(true);
     expect((await json('targets', 'update', target.id, '--timeout-seconds', '3')).timeoutSeconds).toBe(3);
     expect((await json('targets', 'get', target.id)).timeoutSeconds).toBe(3);
-    expect((await json('targets', 'rotate-key', target.id)).signingKey).not.toBe(target.signingKey);
+    const rotated = await json('targets', 'rotate-key', target.id, '--overlap-seconds', '60');
+    expect(rotated.signingKey).not.toBe(target.signingKey);
+    expect(Date.parse(rotated.previousKeyExpiresAt)).toBeGreaterThan(Date.now());
     await json('executions', 'set', '--condition', 'function/cli', '--targets', target.id);
     expect((await json('executions', 'list', '--condition', 'function/cli')).items[0].targets).toEqual([{ target: target.id }]);
     receiver.respondWith(200, { answered: true });

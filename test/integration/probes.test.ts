@@ -337,6 +337,14 @@ const label = (r: Route, prober: Scope, role: Role, owner?: Scope) => `${r.metho
 async function probe(prober: Scope, role: Role, req: Request, allowed: (res: RawResponse) => boolean, what: string): Promise<RawResponse> {
   const res = await call(h, req.method, req.path, { key: prober.keys[role], body: req.body });
   if (!allowed(res)) failures.push(`${what}: ${res.status} ${JSON.stringify(res.body ?? null).slice(0, 300)}`);
+  // The request log echoes the paths the prober itself sent (foreign ids among them, answered
+  // 404): its rows are checked by owner instead, and their paths left out of the marker check.
+  if (req.path.startsWith('/v1/logs/requests') && res.status === 200) {
+    const rows = res.body.items as { orgId: string | null; path: string }[];
+    const foreign = rows.filter((r) => prober.orgId !== null && r.orgId !== prober.orgId);
+    if (foreign.length > 0) failures.push(`${what}: ${foreign.length} request log rows of other orgs`);
+    res.body = { ...res.body, items: rows.map((r) => ({ ...r, path: '' })) };
+  }
   const leaked = leaks(res, req, prober);
   if (leaked.length > 0) failures.push(`${what}: the answer carries ${leaked.join(', ')}`);
   return res;

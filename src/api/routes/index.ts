@@ -8,6 +8,7 @@ import { logRoutes } from './logs';
 import { metricsRoutes } from './metrics';
 import { orgRoutes } from './orgs';
 import { runRoutes } from './runs';
+import { systemRoutes } from './system';
 import { targetRoutes } from './targets';
 import { workflowRoutes } from './workflows';
 
@@ -24,4 +25,5 @@ export const allRoutes: AnyRoute[] = [
   ...alertRoutes,
   ...logRoutes,
   ...workflowRoutes,
+  ...systemRoutes,
 ];
