@@ -194,9 +194,7 @@ export async function changeTarget(ctx: TenantCtx, id: string, input: Partial<Ta
 export async function rotateSigningKey(ctx: TenantCtx, id: string, input: { overlapSeconds?: number } = {}): Promise<{ signingKey: string; previousKeyExpiresAt: string | null }> {
   const overlapSeconds = input.overlapSeconds ?? TARGET_LIMITS.defaultKeyOverlapSeconds;
   const signingKey = newSigningKey();
-  const owner = signingKeyOwner(ctx.tenant.instanceId, id);
-  const keys = masterKeys(ctx.config);
-  const encrypted = encryptSecret(keys, signingKey, owner);
+  const encrypted = encryptSecret(masterKeys(ctx.config), signingKey, signingKeyOwner(ctx.tenant.instanceId, id));
   const expiresAt = await transaction(ctx.db, ctx.tenant, async (tx) => {
     const row = await loadVisible(tx, ctx, id, 'FOR UPDATE');
     let until: Date | null = null;

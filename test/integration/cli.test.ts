@@ -8,6 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { VERBS } from '../../src/cli/resources';
+import { SYSTEM, transaction } from '../../src/db/db';
+import { insertSystemKey } from '../../src/tenancy/system-keys';
 import { connect, node, setNode, trigger, workflow } from '../helpers/dag';
 import { call, CLI, newTenant, startHarness, startWorkerProcess, waitFor, type Harness, type TestTenant, type WorkerProcess } from '../helpers/harness';
 import { startReceiver, type Receiver } from '../helpers/receiver';
@@ -232,6 +234,22 @@ describe('cadenza (the CLI)', () => {
     await runStatus(cancelled.id, 'cancelled');
     expect((await json('workflows', 'runs', wf.id)).items.length).toBeGreaterThanOrEqual(4);
     await json('workflows', 'delete', wf.id);
+
+    // The system scope, with a system key.
+    const { secret: systemKey } = await transaction(h.ctx.db, SYSTEM, (tx) => insertSystemKey(tx, 'test', `cli-${crypto.randomBytes(3).toString('hex')}`));
+    const sys = async (...args: string[]) => {
+      const r = await cadenza([...args, '-o', 'json'], { key: systemKey });
+      if (r.code !== 0) throw new Error(`cadenza ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+      return JSON.parse(r.stdout);
+    };
+    const instanceId = `cli-${crypto.randomBytes(4).toString('hex')}`;
+    const made = await sys('instances', 'create', '--id', instanceId, '--name', 'CLI customer', '--log-retention-days', '14');
+    expect(made).toMatchObject({ id: instanceId, limits: { logRetentionDays: 14, actionQuotaSecondsPerMonth: null } });
+    expect(made.adminKey).toMatch(/^cdz_/);
+    expect((await sys('instances', 'update', instanceId, '--action-quota-seconds', '60')).limits.actionQuotaSecondsPerMonth).toBe(60);
+    expect((await sys('instances', 'get', instanceId)).name).toBe('CLI customer');
+    expect((await sys('instances', 'list', '--limit', '500')).items.some((i: { id: string }) => i.id === instanceId)).toBe(true);
+    expect((await sys('instances', 'delete', instanceId)).terminatedWorkflows).toBe(0);
 
     const notRun = VERBS.map((v) => v.command).filter((c) => !ran.has(c));
     expect(notRun).toEqual([]);

@@ -137,5 +137,6 @@ describe('instances', () => {
     expect(await field('PATCH', `/v1/system/instances/${t.instanceId}`, { limits: { unknown: 1 } })).toBe('body.limits.unknown');
     const taken = await system('POST', '/v1/system/instances', { id: t.instanceId, name: 'again' });
     expect(taken.status).toBe(409);
+    expect(taken.body.field).toBe('body.id');
   });
 });

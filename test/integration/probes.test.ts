@@ -20,6 +20,7 @@ import { allRoutes } from '../../src/api/routes';
 import type { Role } from '../../src/context';
 import { SYSTEM, transaction } from '../../src/db/db';
 import { insertKey } from '../../src/tenancy/keys';
+import { insertSystemKey } from '../../src/tenancy/system-keys';
 import { createInstance } from '../../src/tenancy/instances';
 import { connect, node, trigger, workflow } from '../helpers/dag';
 import { call, startHarness, startWorkerProcess, waitFor, type Harness, type RawResponse, type WorkerProcess } from '../helpers/harness';
@@ -67,6 +68,7 @@ const FIXTURES = [
   'workflow-runs:runId',
   'signals:name',
   'nodes:nodeName',
+  'instances:instanceId',
 ] as const;
 
 /** Parameters named within the caller's own scope (or fixed names): they name nothing foreign by themselves. */
@@ -250,6 +252,7 @@ async function createFixtures(s: Scope): Promise<void> {
   own('workflow-runs:runId', run.id);
   f['signals:name'] = 'go';
   f['nodes:nodeName'] = 'Start';
+  f['instances:instanceId'] = s.instanceId;
 }
 
 /** Fixtures that run settle first (commands end, flow and bulk runs finish), so views stay put. */
@@ -418,7 +421,7 @@ async function probeScope(r: Route, prober: Scope, role: Role): Promise<void> {
 
 /** The owner's own key reads each of its resources: the fixtures name real things, so a 404 above means something. */
 async function controlProbes(): Promise<void> {
-  for (const r of allRoutes.filter((x) => x.method === 'get' && kindOf(x) === 'resource')) {
+  for (const r of allRoutes.filter((x) => x.method === 'get' && x.auth !== 'system' && kindOf(x) === 'resource')) {
     for (const owner of Object.values(scopes)) {
       probes.control++;
       const req = requestFor(r, owner, owner);
@@ -450,6 +453,25 @@ describe('cross-tenant probes from the route table', () => {
     expect(failures).toEqual([]);
     expect(probes.resource).toBeGreaterThan(500);
   }, 900_000);
+
+  it('answers 403 to a system key on every instance route, and to every instance key on every system route', async () => {
+    const { secret: systemKey } = await transaction(h.ctx.db, SYSTEM, (tx) => insertSystemKey(tx, 'probe-setup', 'probe-system'));
+    const wrong: string[] = [];
+    let checked = 0;
+    for (const r of allRoutes.filter((x) => x.auth !== 'public')) {
+      for (const owner of Object.values(scopes)) {
+        const req = requestFor(r, owner, owner);
+        const callers = r.auth === 'system' ? ROLES.map((role) => owner.keys[role]) : [systemKey];
+        for (const key of callers) {
+          checked++;
+          const res = await call(h, req.method, req.path, { key, body: req.body });
+          if (res.status !== 403) wrong.push(`${req.method} ${req.path} with ${r.auth === 'system' ? `${owner.name}'s key` : 'the system key'}: ${res.status}`);
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(checked).toBeGreaterThan(400);
+  }, 300_000);
 });
 
 /**
