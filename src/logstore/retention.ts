@@ -22,9 +22,8 @@ export interface RetentionBatch {
 
 /** Deletes up to `batchSize` expired rows per instance and table (and of requests without an instance). */
 export async function deleteExpiredLogs(db: Db, batchSize: number): Promise<RetentionBatch> {
-  const { rows: instances } = await db.query<{ id: string | null; days: number }>(
-    `SELECT id, log_retention_days AS days FROM instances UNION ALL SELECT NULL, $1`,
-    [DEFAULT_RETENTION_DAYS],
+  const { rows: instances } = await transaction(db, SYSTEM, (tx) =>
+    tx.query<{ id: string | null; days: number }>(`SELECT id, log_retention_days AS days FROM instances UNION ALL SELECT NULL, $1`, [DEFAULT_RETENTION_DAYS]),
   );
   let deleted = 0;
   let more = false;

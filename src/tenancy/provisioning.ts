@@ -94,7 +94,9 @@ export async function getInstance(ctx: SystemCtx, id: string): Promise<Provision
 
 export async function listInstances(ctx: SystemCtx, input: { limit: number; cursor?: string }): Promise<Page<ProvisionedInstance>> {
   const after = decodeCursor(input.cursor, ['text'])?.[0] ?? null;
-  const { rows } = await ctx.db.query<InstanceRow>('SELECT * FROM instances WHERE removing_at IS NULL AND ($1::text IS NULL OR id > $1) ORDER BY id LIMIT $2', [after, input.limit + 1]);
+  const { rows } = await transaction(ctx.db, SYSTEM, (tx) =>
+    tx.query<InstanceRow>('SELECT * FROM instances WHERE removing_at IS NULL AND ($1::text IS NULL OR id > $1) ORDER BY id LIMIT $2', [after, input.limit + 1]),
+  );
   return toPage(rows, input.limit, toInstance, (r) => [r.id]);
 }
 

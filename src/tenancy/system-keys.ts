@@ -1,7 +1,7 @@
 // System keys: `cdzsys_` plus 32 random base64url characters, stored as their SHA-256 like API
 // keys. They belong to no instance: they provision instances (/v1/system/…) and nothing else.
 import crypto from 'node:crypto';
-import type { Db, Tx } from '../db/db';
+import { SYSTEM, transaction, type Db, type Tx } from '../db/db';
 import { newId } from '../ids';
 import { hashSecret } from './keys';
 
@@ -17,11 +17,11 @@ export async function insertSystemKey(tx: Tx, creator: string, name: string): Pr
 }
 
 export async function hasSystemKey(db: Db): Promise<boolean> {
-  return (await db.query('SELECT 1 FROM system_keys WHERE revoked_at IS NULL LIMIT 1')).rowCount === 1;
+  return transaction(db, SYSTEM, async (tx) => (await tx.query('SELECT 1 FROM system_keys WHERE revoked_at IS NULL LIMIT 1')).rowCount === 1);
 }
 
 export async function authenticateSystem(db: Db, secret: string): Promise<{ id: string; name: string } | undefined> {
   if (!isSystemSecret(secret) || secret.length > 100) return undefined;
-  const { rows } = await db.query<{ id: string; name: string }>('SELECT id, name FROM system_keys WHERE key_hash = $1 AND revoked_at IS NULL', [hashSecret(secret)]);
+  const { rows } = await transaction(db, SYSTEM, (tx) => tx.query<{ id: string; name: string }>('SELECT id, name FROM system_keys WHERE key_hash = $1 AND revoked_at IS NULL', [hashSecret(secret)]));
   return rows[0];
 }
