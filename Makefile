@@ -7,13 +7,13 @@ BUILD_STAMP := dist/.build-stamp
 SOURCES := $(shell find src -type f -name '*.ts' 2>/dev/null)
 CONSOLE_SOURCES := $(shell find console -type f -not -path 'console/generated/*' 2>/dev/null)
 
-.PHONY: help start cluster test test-cluster fuzz deps tools temporal-server build typecheck bench bench-quick clean
+.PHONY: help start cluster test test-cluster fuzz deps tools temporal-server build typecheck lint-deps architecture bench bench-quick clean
 
 help:
 	@echo "make start        run Cadenza on its embedded defaults (Temporal dev server + PostgreSQL)"
 	@echo "make test         run the whole test suite (installs included)"
 	@echo "make cluster      run the production topology: Temporal server on PostgreSQL, 2 APIs, 2 workers (CLUSTER_ARGS=--tls for mTLS)"
-	@echo "make fuzz         fuzz the API from its OpenAPI document with Schemathesis (a few minutes)"
+	@echo "make fuzz         fuzz the API from its OpenAPI document with Schemathesis (a few minutes; part of make test)"
 	@echo "make bench        run the benchmarks (bench/README.md); make bench-quick for a 2-minute check;"
 	@echo "                  BENCH_ARGS=--server runs them on the self-hosted Temporal server, not the dev server"
 
@@ -23,10 +23,11 @@ start: deps build
 cluster: deps build temporal-server
 	@exec node dist/cluster/main.js $(CLUSTER_ARGS)
 
-# The suite on the dev server; then the chaos suite, which kills and restarts services of its own;
-# then the cluster suite on a self-hosted Temporal server.
-test: deps build typecheck temporal-server
+# The suite on the dev server; then the fuzz run from the OpenAPI document; then the chaos suite,
+# which kills and restarts services of its own; then the cluster suite on a self-hosted Temporal server.
+test: deps build typecheck lint-deps temporal-server
 	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" CADENZA_TEST_CHROMIUM="$$(scripts/ensure-chromium.sh)" npx jest
+	@$(MAKE) --no-print-directory fuzz
 	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" npx jest -c jest.chaos.config.js
 	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" npx jest -c jest.cluster.config.js
 
@@ -61,6 +62,14 @@ $(BUILD_STAMP): $(NODE_STAMP) $(SOURCES) $(CONSOLE_SOURCES) tsconfig.json tsconf
 typecheck: $(BUILD_STAMP)
 	npx tsc -p tsconfig.json --noEmit
 	npx tsc -p console/tsconfig.json
+
+# The layering rules of .dependency-cruiser.cjs: no import cycle, workflows import contracts only, …
+lint-deps: $(NODE_STAMP)
+	npx depcruise src --config .dependency-cruiser.cjs --output-type err
+
+# Redraws the layer graph of docs/architecture.md from the same analysis (a unit test checks it is current).
+architecture: $(NODE_STAMP)
+	node scripts/architecture-graph.js
 
 bench: deps build
 	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" node bench/run.js $(BENCH_ARGS)

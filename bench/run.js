@@ -16,6 +16,7 @@ const path = require('node:path');
 const ROOT = path.resolve(__dirname, '..');
 const dist = (p) => require(path.join(ROOT, 'dist', p));
 const { Client, Connection } = require('@temporalio/client');
+const { pgBossScenario, graphileWorkerScenario } = require('./peers');
 
 const quick = process.argv.includes('--quick');
 const argValue = (flag) => {
@@ -168,6 +169,24 @@ async function closedLoop(fire, concurrency, seconds) {
   return summarize(latencies, latencies.length, errors, (performance.now() - start) / 1000);
 }
 
+/**
+ * The closed-loop peak. Baselines and peers (inFlight set) run at that many in flight and at
+ * twice as many: when doubling no longer raises throughput, the system, not the load, is the limit.
+ */
+async function peakLoop(name, sc) {
+  if (sc.inFlight === undefined) {
+    log(`${name}: closed loop, ${PLAN.concurrency} in flight, ${PLAN.closedSeconds} s`);
+    return { closed: await closedLoop(sc.fire, PLAN.concurrency, PLAN.closedSeconds), saturation: null };
+  }
+  const saturation = [];
+  for (const inFlight of [sc.inFlight, sc.inFlight * 2]) {
+    log(`${name}: closed loop, ${inFlight} in flight, ${PLAN.closedSeconds} s`);
+    saturation.push({ inFlight, ...(await closedLoop(sc.fire, inFlight, PLAN.closedSeconds)) });
+  }
+  const best = saturation.reduce((a, b) => (b.throughput > a.throughput ? b : a));
+  return { closed: best, saturation };
+}
+
 /** A fixed arrival rate; latency counts from the scheduled send time, so a backlog shows. */
 async function openLoop(fire, rate, seconds) {
   const latencies = [];
@@ -195,8 +214,9 @@ async function openLoop(fire, rate, seconds) {
 async function startServices(tmp) {
   const attach = process.env.DATABASE_URL && process.env.TEMPORAL_ADDRESS;
   if (attach) {
-    log('attaching to DATABASE_URL and TEMPORAL_ADDRESS');
-    return { databaseUrl: process.env.DATABASE_URL, temporalAddress: process.env.TEMPORAL_ADDRESS, temporalPid: undefined, stop: async () => {} };
+    log('attaching to DATABASE_URL (DATABASE_OWNER_URL) and TEMPORAL_ADDRESS');
+    const ownerUrl = process.env.DATABASE_OWNER_URL ?? process.env.DATABASE_URL;
+    return { databaseUrl: process.env.DATABASE_URL, ownerUrl, temporalAddress: process.env.TEMPORAL_ADDRESS, temporalPid: undefined, stop: async () => {} };
   }
   const { startEmbeddedPostgres } = dist('embedded/postgres.js');
   const { startDevServer } = dist('embedded/temporal-server.js');
@@ -206,7 +226,7 @@ async function startServices(tmp) {
   let temporal;
   if (selfHosted) {
     pg = await startPostgres();
-    temporal = await startSelfHostedServer(tmp, pg.url);
+    temporal = await startSelfHostedServer(tmp, pg.ownerUrl);
   } else {
     [pg, temporal] = await Promise.all([
       startPostgres(),
@@ -215,6 +235,7 @@ async function startServices(tmp) {
   }
   return {
     databaseUrl: pg.url,
+    ownerUrl: pg.ownerUrl,
     temporalAddress: temporal.address,
     temporalPid: temporal.child.process.pid,
     postgresPid: pg.child.process.pid,
@@ -236,13 +257,14 @@ async function startSelfHostedServer(tmp, pgUrl) {
   return startTemporalServer({ toolsDir, port, db, tlsDir: undefined, namespace: 'default', logFile: path.join(tmp, 'temporal-server.log') });
 }
 
-async function bootstrapTenant(databaseUrl) {
+/** The bench's own connection is the owner's: it seeds tables directly. */
+async function bootstrapTenant(services) {
   const { createDb, transaction, SYSTEM } = dist('db/db.js');
   const { migrate } = dist('db/migrate.js');
   const { createInstance } = dist('tenancy/instances.js');
   const { insertKey } = dist('tenancy/keys.js');
-  await migrate(databaseUrl);
-  const db = createDb(databaseUrl, 4, 'cadenza-bench');
+  await migrate(services.ownerUrl, undefined, services.databaseUrl);
+  const db = createDb(services.ownerUrl, 4, 'cadenza-bench');
   const instanceId = `bench-${crypto.randomBytes(3).toString('hex')}`;
   await createInstance(db, { id: instanceId, name: 'bench' });
   const { secret } = await transaction(db, SYSTEM, (tx) => insertKey(tx, instanceId, 'bench', { name: 'bench', role: 'admin', orgId: null }));
@@ -297,7 +319,7 @@ async function startWebhookReceiver() {
   };
 }
 
-function makeScenarios({ temporal, apiUrl, apiKey, instanceId, boss, receiver }) {
+function makeScenarios({ temporal, apiUrl, apiKey, instanceId, receiver, peersUrl, baselineUrl }) {
   const { CadenzaClient } = dist('client/index.js');
   const library = new CadenzaClient({ url: apiUrl, apiKey });
   const resultOf = (domain, commandId) => temporal.workflow.getHandle(`command:${instanceId}:${domain}:${commandId}`).result();
@@ -310,7 +332,6 @@ function makeScenarios({ temporal, apiUrl, apiKey, instanceId, boss, receiver })
     await res.arrayBuffer();
     if (res.status !== 202) throw new Error(`send answered ${res.status}`);
   };
-  const pending = new Map();
   const api = async (method, urlPath, body) => {
     const res = await fetch(apiUrl + urlPath, {
       method,
@@ -325,13 +346,32 @@ function makeScenarios({ temporal, apiUrl, apiKey, instanceId, boss, receiver })
   return {
     baseline: {
       processes: ['baselineWorker'],
+      inFlight: PLAN.concurrency,
       fire: () => temporal.workflow.execute('baselineWorkflow', { taskQueue: 'bench-baseline', workflowId: `baseline-${crypto.randomUUID()}` }),
+    },
+    'baseline-local': {
+      processes: ['baselineWorker'],
+      inFlight: PLAN.concurrency,
+      fire: async () => {
+        const res = await fetch(`${baselineUrl}/start-local`, { method: 'POST' });
+        if (res.status !== 202) throw new Error(`baseline start answered ${res.status}`);
+        const { workflowId } = await res.json();
+        await temporal.workflow.getHandle(workflowId).result();
+      },
     },
     'commands-http': {
       processes: CADENZA_PROCESSES,
       fire: async () => {
         const commandId = crypto.randomUUID();
         await post({ domain: 'demo', type: 'noop', commandId, payload: {} });
+        await resultOf('demo', commandId);
+      },
+    },
+    'commands-inline': {
+      processes: CADENZA_PROCESSES,
+      fire: async () => {
+        const commandId = crypto.randomUUID();
+        await post({ domain: 'demo', type: 'noop', commandId, payload: {}, execution: 'inline' });
         await resultOf('demo', commandId);
       },
     },
@@ -398,24 +438,8 @@ function makeScenarios({ temporal, apiUrl, apiKey, instanceId, boss, receiver })
         await temporal.workflow.getHandle(run.temporalWorkflowId).result();
       },
     },
-    peer: {
-      processes: [],
-      setup: async () => {
-        await boss.createQueue('bench');
-        await boss.work('bench', { batchSize: 50, pollingIntervalSeconds: 0.5 }, async (jobs) => {
-          for (const job of jobs) pending.get(job.data.id)?.();
-        });
-      },
-      fire: () =>
-        new Promise((resolve, reject) => {
-          const id = crypto.randomUUID();
-          pending.set(id, () => {
-            pending.delete(id);
-            resolve();
-          });
-          boss.send('bench', { id }).catch(reject);
-        }),
-    },
+    'pg-boss': pgBossScenario(peersUrl),
+    'graphile-worker': graphileWorkerScenario(peersUrl),
   };
 }
 
@@ -505,16 +529,22 @@ function markdown(result) {
     `# Benchmark ${result.startedAt}${result.quick ? ' (quick)' : ''}`,
     '',
     `${result.machine.cpus} CPUs, Node ${result.machine.node}, ${temporalLabel(result)}. Ratios are against the baseline measured in this run.`,
+    ...(result.loadAverage ? ['', `Load average (1, 5, 15 min): ${result.loadAverage.start.join(', ')} at the start, ${result.loadAverage.end?.join(', ')} after the scenarios.`] : []),
     '',
-    '| scenario | peak throughput/s (closed loop) | ratio to its baseline | open-loop rate/s | p50 ms | p95 ms | p99 ms | p50 over baseline | p99 over baseline | peak RSS MB | CPU s / 1000 | server CPU s / 1000 (Temporal + PostgreSQL) |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| scenario | peak throughput/s (closed loop) | ratio to its baseline | ratio to baseline-local | open-loop rate/s | p50 ms | p95 ms | p99 ms | p50 over baseline | p99 over baseline | peak RSS MB | CPU s / 1000 | server CPU s / 1000 (Temporal + PostgreSQL) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const [name, s] of Object.entries(result.scenarios)) {
     const half = s.open.find((o) => o.fraction === 0.5) ?? s.open[0];
     const rss = Object.entries(s.resources.peakRssMb).map(([k, v]) => `${k} ${v}`).join(', ') || 'n/a';
     lines.push(
-      `| ${name} | ${s.closed.throughput} | ${s.ratio.throughput}${s.baseline !== 'baseline' ? ` (vs ${s.baseline})` : ''} | ${half.offered} | ${half.p50} | ${half.p95} | ${half.p99} | ${s.ratio.p50OverBaselineMs ?? ''} | ${s.ratio.p99OverBaselineMs ?? ''} | ${rss} | ${s.resources.cpuPer1000 ?? 'n/a'} | ${serverCpuPer1000(s)} |`,
+      `| ${name} | ${s.closed.throughput} | ${s.ratio.throughput}${s.baseline !== 'baseline' ? ` (vs ${s.baseline})` : ''} | ${s.ratio.toLocalBaseline ?? ''} | ${half.offered} | ${half.p50} | ${half.p95} | ${half.p99} | ${s.ratio.p50OverBaselineMs ?? ''} | ${s.ratio.p99OverBaselineMs ?? ''} | ${rss} | ${s.resources.cpuPer1000 ?? 'n/a'} | ${serverCpuPer1000(s)} |`,
     );
+  }
+  const saturated = Object.entries(result.scenarios).filter(([, s]) => s.saturation);
+  if (saturated.length > 0) {
+    lines.push('', '## Saturation (closed loop at two in-flight levels)', '', '| scenario | in flight | throughput/s | p50 ms | p99 ms |', '|---|---|---|---|---|');
+    for (const [name, s] of saturated) for (const l of s.saturation) lines.push(`| ${name} | ${l.inFlight} | ${l.throughput} | ${l.p50} | ${l.p99} |`);
   }
   lines.push('', '## Queries on 100,000 stored commands', '', '| query | runs | p50 ms | p99 ms |', '|---|---|---|---|');
   for (const [name, q] of Object.entries(result.queries)) lines.push(`| GET /v1/${name} | ${q.runs} | ${q.p50} | ${q.p99} |`);
@@ -574,11 +604,13 @@ async function main() {
   try {
     const services = await startServices(tmp);
     cleanups.push(services.stop);
-    const { db, instanceId, apiKey } = await bootstrapTenant(services.databaseUrl);
+    const { db, instanceId, apiKey } = await bootstrapTenant(services);
     cleanups.push(() => db.end());
     const apiPort = await freePort();
+    const baselinePort = await freePort();
     const env = {
       DATABASE_URL: services.databaseUrl,
+      DATABASE_OWNER_URL: services.ownerUrl,
       TEMPORAL_ADDRESS: services.temporalAddress,
       CADENZA_MASTER_KEY: crypto.randomBytes(32).toString('base64'),
       CADENZA_LOG_LEVEL: 'warn',
@@ -595,24 +627,21 @@ async function main() {
       : { cadenza: spawnProcess('cadenza', [...profileArgs('cadenza'), 'dist/cli/main.js', 'start'], env, 'Cadenza is running') };
     const processes = {
       ...cadenza,
-      baselineWorker: spawnProcess('baseline', ['bench/baseline/worker.js'], { TEMPORAL_ADDRESS: services.temporalAddress }, 'baseline worker running'),
+      baselineWorker: spawnProcess('baseline', ['bench/baseline/worker.js'], { TEMPORAL_ADDRESS: services.temporalAddress, BASELINE_HTTP_PORT: String(baselinePort) }, 'baseline worker running'),
     };
     for (const p of Object.values(processes)) cleanups.push(p.stop);
     await Promise.all(Object.values(processes).map((p) => p.ready));
     const connection = await Connection.connect({ address: services.temporalAddress });
     cleanups.push(() => connection.close());
     const temporal = new Client({ connection });
-    const PgBoss = require('pg-boss');
-    const boss = new PgBoss({ connectionString: services.databaseUrl, schema: 'pgboss_bench' });
-    boss.on('error', () => undefined);
-    await boss.start();
-    cleanups.push(() => boss.stop({ graceful: false, wait: true }));
 
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     const receiver = await startWebhookReceiver();
     cleanups.push(receiver.close);
-    const scenarios = makeScenarios({ temporal, apiUrl, apiKey, instanceId, boss, receiver });
-    const pids = Object.fromEntries(Object.entries(processes).map(([k, p]) => [k, p.child.pid]));
+    // The peers create schemas of their own: they connect as the database owner.
+    const scenarios = makeScenarios({ temporal, apiUrl, apiKey, instanceId, receiver, peersUrl: services.ownerUrl, baselineUrl: `http://127.0.0.1:${baselinePort}` });
+    for (const sc of Object.values(scenarios)) if (sc.teardown) cleanups.push(sc.teardown);
+    const pids = { ...Object.fromEntries(Object.entries(processes).map(([k, p]) => [k, p.child.pid])), loadgen: process.pid };
     if (services.temporalPid) pids.temporal = services.temporalPid;
     if (services.postgresPid) pids.postgres = services.postgresPid;
     const result = {
@@ -622,12 +651,14 @@ async function main() {
       machine: { cpus: os.cpus().length, node: process.version, memoryGb: +(os.totalmem() / 2 ** 30).toFixed(1) },
       temporalServer: selfHosted ? 'self-hosted v1.29.1, PostgreSQL persistence and visibility' : 'dev server',
       sqlitePragmas: dist('embedded/temporal-server.js').SQLITE_PRAGMAS,
+      // The machine is shared: the load average beside the figures says how quiet it was.
+      loadAverage: { start: os.loadavg().map((l) => +l.toFixed(2)) },
       scenarios: {},
       queries: {},
       files: {},
     };
 
-    if (abScenario !== undefined) return await abRuns(scenarios, abScenario, pids, services.databaseUrl);
+    if (abScenario !== undefined) return await abRuns(scenarios, abScenario, pids, services.ownerUrl);
 
     // Open-loop rates are fractions of the peak of the scenario's own baseline.
     const peaks = {};
@@ -636,9 +667,8 @@ async function main() {
       if (sc.setup) await sc.setup();
       // Warm up: caches, connections, sticky queues.
       await closedLoop(sc.fire, 4, quick ? 1 : 3);
-      log(`${name}: closed loop, ${PLAN.concurrency} in flight, ${PLAN.closedSeconds} s`);
       const stopSampling = startSampling(pids);
-      const closed = await closedLoop(sc.fire, PLAN.concurrency, PLAN.closedSeconds);
+      const { closed, saturation } = await peakLoop(name, sc);
       if (name.startsWith('baseline')) peaks[name] = closed.throughput;
       const basePeak = peaks[sc.baseline ?? (name.startsWith('baseline') ? name : 'baseline')];
       const open = [];
@@ -652,15 +682,19 @@ async function main() {
       const ownCpu = sc.processes.reduce((sum, p) => sum + (resources.cpuSeconds[p] ?? 0), 0);
       resources.cpuPer1000 = sc.processes.length === 0 ? null : +((ownCpu / completed) * 1000).toFixed(2);
       resources.peakRssMb = Object.fromEntries(sc.processes.map((p) => [p, resources.peakRssMb[p]]));
-      result.scenarios[name] = { closed, open, resources };
+      result.scenarios[name] = { closed, saturation, open, resources };
       log(`${name}: ${closed.throughput}/s peak; p50 ${closed.p50} ms closed`);
+      if (sc.teardown) await sc.teardown();
     }
+    result.loadAverage.end = os.loadavg().map((l) => +l.toFixed(2));
     for (const [name, s] of Object.entries(result.scenarios)) {
       const base = result.scenarios[scenarios[name].baseline ?? 'baseline'] ?? result.scenarios.baseline;
       s.baseline = scenarios[name].baseline ?? 'baseline';
       const half = (o) => o.find((x) => x.fraction === 0.5) ?? o[0];
+      const local = result.scenarios['baseline-local'];
       s.ratio = {
         throughput: +(s.closed.throughput / base.closed.throughput).toFixed(2),
+        toLocalBaseline: local && s.baseline === 'baseline' ? +(s.closed.throughput / local.closed.throughput).toFixed(2) : null,
         p50OverBaselineMs: +(half(s.open).p50 - half(base.open).p50).toFixed(1),
         p99OverBaselineMs: +(half(s.open).p99 - half(base.open).p99).toFixed(1),
       };

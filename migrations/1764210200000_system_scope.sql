@@ -11,6 +11,8 @@ CREATE TABLE system_keys (
   revoked_at  timestamptz
 );
 REVOKE ALL ON system_keys FROM cadenza_tenant;
+ALTER TABLE system_keys ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+CREATE POLICY system_access ON system_keys TO cadenza_system USING (true) WITH CHECK (true);
 
 -- Per-instance limits (NULL: the installation's default), and the mark of an instance being removed.
 ALTER TABLE instances
@@ -26,7 +28,22 @@ BEGIN
   RAISE EXCEPTION 'events is append-only';
 END $$;
 
+-- No role may delete events; removing an instance deletes its own through this one function.
+CREATE FUNCTION cadenza_remove_instance_events(removed text) RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+DECLARE
+  n bigint;
+BEGIN
+  PERFORM set_config('cadenza.instance_id', removed, true), set_config('cadenza.removing_instance', removed, true);
+  DELETE FROM events WHERE instance_id = removed;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN n;
+END $$;
+REVOKE ALL ON FUNCTION cadenza_remove_instance_events(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cadenza_remove_instance_events(text) TO cadenza_system;
+
 -- Down Migration
+
+DROP FUNCTION cadenza_remove_instance_events(text);
 
 CREATE OR REPLACE FUNCTION events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

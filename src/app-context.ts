@@ -3,12 +3,15 @@ import { NativeConnection } from '@temporalio/worker';
 import type { Config } from './config/config';
 import type { AppCtx } from './context';
 import { createDb } from './db/db';
+import { appRoleGuard, UnsafeRoleError } from './db/roles';
 import type { Logger } from './log';
 import { connectClient, connectionSettings, newClient } from './temporal/connection';
 import { Metrics } from './metrics/metrics';
 import { installTracing } from './telemetry/tracing';
 import { startMetricsServer } from './metrics/server';
 import { installRuntime } from './temporal/runtime';
+import { preSendActions } from './flows/command-hooks';
+import { sendCommandExecutions } from './targets/command-hooks';
 
 export interface OpenedCtx extends AppCtx {
   close(): Promise<void>;
@@ -20,7 +23,17 @@ export interface OpenedCtx extends AppCtx {
  */
 export async function openAppCtx(config: Config, log: Logger, role: string, options: { withWorker?: boolean } = {}): Promise<OpenedCtx> {
   if (config.database.url === undefined) throw new Error('no database URL: set DATABASE_URL or use `cadenza start`');
-  const db = createDb(config.database.url, config.database.poolMax, `cadenza-${role}`);
+  const db = createDb(config.database.url, config.database.poolMax, `cadenza-${role}`, appRoleGuard());
+  try {
+    await db.query('SELECT 1');
+  } catch (err) {
+    if (err instanceof UnsafeRoleError) {
+      await db.end();
+      throw err;
+    }
+    // The process starts while PostgreSQL is away (it answers 503 until then); the first connection checks the role.
+    log.warn({ err }, 'PostgreSQL is unreachable at start');
+  }
   const tracing = installTracing(`cadenza-${role}`);
   const metrics = new Metrics();
   let workerConnection: NativeConnection | undefined;
@@ -39,6 +52,8 @@ export async function openAppCtx(config: Config, log: Logger, role: string, opti
     db,
     log,
     metrics,
+    // The command bus's hooks, in order: preSend actions, then request/SendCommand targets.
+    sendHooks: [preSendActions, sendCommandExecutions],
     temporal: { client, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, workerConnection },
     async close() {
       await metricsServer?.close();

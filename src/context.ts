@@ -2,7 +2,7 @@
 import type { Client } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import type { Config } from './config/config';
-import type { Db } from './db/db';
+import type { Db, Tx } from './db/db';
 import type { Logger } from './log';
 import type { Metrics } from './metrics/metrics';
 
@@ -28,6 +28,30 @@ export interface AppCtx {
   log: Logger;
   /** This process's Prometheus metrics. */
   metrics: Metrics;
+  /** What features built on the command bus do around each send, in order (installed by app-context.ts). */
+  sendHooks: readonly SendHook[];
+}
+
+/** The part of a command a send hook sees and may change (its payload). */
+export interface HookedSend {
+  domain: string;
+  type: string;
+  commandId?: string;
+  correlationId?: string;
+  payload?: unknown;
+}
+
+/** A feature's part in every send (action flows, targets): the command bus calls it and imports none of them. */
+export interface SendHook {
+  /** In the send's read transaction: this hook's work for the caller's tenant, or undefined when it has none. */
+  plan(tx: Tx, ctx: TenantCtx): Promise<PlannedSendHook | undefined>;
+}
+
+export interface PlannedSendHook {
+  /** Before the command is stored: the send, maybe with another payload, or a thrown error refusing it; `runId` names a run it recorded. */
+  before<S extends HookedSend>(ctx: TenantCtx, send: S): Promise<{ send: S; runId: string | null }>;
+  /** After the command is stored and started: the answer, maybe rewritten. */
+  after<V>(ctx: TenantCtx, view: V): Promise<V>;
 }
 
 /** Who is calling, resolved from the API key (and X-Cadenza-Org for instance-wide keys). */

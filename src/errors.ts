@@ -91,6 +91,12 @@ export class PayloadTooLargeError extends CadenzaError {
   }
 }
 
+/** Any JSON value with a size limit: over it answers 413 naming the field (the one check of JSON sizes). */
+export function checkJsonSize(value: unknown, field: string, limitBytes: number): void {
+  const size = Buffer.byteLength(JSON.stringify(value ?? null));
+  if (size > limitBytes) throw new PayloadTooLargeError(field, limitBytes, size);
+}
+
 export class QuotaExceededError extends CadenzaError {
   constructor(message: string) {
     super('quota_exceeded', message);

@@ -1,6 +1,9 @@
 // Keyset pagination: a cursor is the opaque, base64url-encoded sort key of the last row served.
 import { ValidationError } from './errors';
 
+/** The largest page any list serves (the API's `limit` query parameter). */
+export const PAGE_MAX = 500;
+
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;

@@ -1,13 +1,19 @@
 // Bare Temporal: the limit Cadenza can approach. One workflow, one no-op activity.
-const { proxyActivities } = require('@temporalio/workflow');
+const { proxyActivities, proxyLocalActivities } = require('@temporalio/workflow');
 
 const { noop } = proxyActivities({ startToCloseTimeout: '1 minute' });
+const local = proxyLocalActivities({ startToCloseTimeout: '1 minute' });
 
 async function baselineWorkflow() {
   await noop();
   return 'done';
 }
 
+/** The least a durable execution costs: one local activity, no activity task round trip. */
+async function baselineLocalWorkflow() {
+  await local.noop();
+  return 'done';
+}
 
 /** Three no-op activities in a row: the baseline of a flow of 3 script actions. */
 async function baseline3Workflow() {
@@ -29,4 +35,4 @@ async function baselineDiamondWorkflow() {
   return 'done';
 }
 
-module.exports = { baselineWorkflow, baseline3Workflow, baselineDiamondWorkflow };
+module.exports = { baselineWorkflow, baselineLocalWorkflow, baseline3Workflow, baselineDiamondWorkflow };

@@ -3,7 +3,8 @@
 // action_versions). Every create, change and rollback adds an immutable version.
 import type { TenantCtx } from '../context';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
-import { pgCode, transaction, type Tx } from '../db/db';
+import { transaction, type Tx } from '../db/db';
+import { rethrowUniqueViolation } from '../db/unique';
 import { push, type StoredEvent } from '../eventstore/eventstore';
 import { newId, sha256Hex } from '../ids';
 import { decodeCursor, TIME_ID, toPage, type Page } from '../pagination';
@@ -156,8 +157,7 @@ async function insertVersion(tx: Tx, e: StoredEvent, actionId: string, version: 
 }
 
 function nameTaken(err: unknown, name: string): never {
-  if (pgCode(err) === '23505') throw new ConflictError(`an action named '${name}' already exists for this owner`);
-  throw err;
+  rethrowUniqueViolation(err, `an action named '${name}' already exists for this owner`);
 }
 
 export async function addAction(ctx: TenantCtx, owner: Owner, input: ActionInput): Promise<Action> {

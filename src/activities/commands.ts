@@ -5,11 +5,11 @@ import os from 'node:os';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { AppCtx } from '../context';
 import type { Command, HandlerRegistry } from '../commands/handlers';
-import { COMMAND_EVENTS, type BulkRetryInput } from '../commands/model';
+import { COMMAND_EVENTS, COMMAND_FAILURES, type BulkRetryInput } from '../commands/model';
 import { retryPage } from '../commands/operator';
 import { recordStarted, recordTransition, type TransitionInput, type TransitionOutcome } from '../commands/projection';
-import { commandFlowContext } from '../commands/send';
 import type { Tx } from '../db/db';
+import { commandFlowContext } from '../flows/command-hooks';
 import { planRunSteps, type RunStepPlan } from '../flows/flows';
 import { startFlowTrigger } from '../flows/runs';
 import { postReply, replySigningKey } from '../commands/replies';
@@ -102,7 +102,7 @@ export function coreCommandActivities(ctx: AppCtx) {
       try {
         return await postReply(policy, input.url, key, input.body);
       } catch (err) {
-        if (err instanceof Error && (err.name === 'ReplyRejected' || err.name === 'OutboundAddressRefused')) throw ApplicationFailure.nonRetryable(err.message, 'ReplyRejected');
+        if (err instanceof Error && (err.name === COMMAND_FAILURES.replyRejected || err.name === 'OutboundAddressRefused')) throw ApplicationFailure.nonRetryable(err.message, COMMAND_FAILURES.replyRejected);
         throw err;
       }
     },
@@ -113,51 +113,81 @@ export function coreCommandActivities(ctx: AppCtx) {
 function toFailure(err: unknown): ApplicationFailure {
   const e: Error & { code?: string; details?: unknown } = err instanceof Error ? err : new Error(String(err));
   const details = [{ code: e.code, details: e.details }];
-  if (e.name === 'BusinessRuleError' || e.name === 'PermanentCommandError') {
+  if (e.name === COMMAND_FAILURES.businessRule || e.name === COMMAND_FAILURES.permanent) {
     return ApplicationFailure.create({ message: e.message, type: e.name, nonRetryable: true, details });
   }
-  return ApplicationFailure.create({ message: e.message, type: 'TransientCommandError', details });
+  return ApplicationFailure.create({ message: e.message, type: COMMAND_FAILURES.transient, details });
 }
 
+/** This worker process, as recorded with each STARTED event. */
+const WORKER = `${os.hostname()}:${process.pid}`;
+
+/** How an attempt keeps Temporal told that its worker lives: heartbeats, or nothing (inline). */
+type Liveness = { heartbeat(details?: unknown): void; intervalMs: number } | null;
+
+/** One attempt of a handler: STARTED recorded, the handler run, its failure mapped for the workflow. */
+async function runAttempt(ctx: AppCtx, registry: HandlerRegistry, input: HandlerInput, liveness: Liveness, served: (domain: string) => boolean): Promise<unknown> {
+  const { attempt, maxAttempts, totalAttempts, heartbeatIntervalMs: _interval, ...command } = input;
+  const activity = Context.current();
+  // Liveness from the start (recording STARTED may wait for PostgreSQL), so a dead worker is
+  // noticed within the heartbeat timeout and a live one never is taken for dead.
+  const beat = liveness && setInterval(() => liveness.heartbeat(), liveness.intervalMs);
+  const timer = ctx.metrics.handlerDuration.startTimer({ domain: input.domain, type: input.type });
+  let outcome = 'error';
+  try {
+    const { startedBy } = await persist(() => recordStarted(ctx.db, { ...input, worker: WORKER }));
+    if (liveness === null && startedBy !== WORKER) {
+      // Inline: the workflow task that ran this attempt on another worker timed out (it crashed
+      // or was killed mid-handler); the attempt counts as failed, as a missed heartbeat does.
+      throw ApplicationFailure.nonRetryable(`the worker running attempt ${attempt} (${startedBy ?? 'unknown'}) stopped before it finished (worker crash?)`, COMMAND_FAILURES.handlerLost);
+    }
+    const handler = served(input.domain) ? registry.get(input.domain, input.type) : undefined;
+    if (handler === undefined) {
+      throw ApplicationFailure.nonRetryable(`no handler for ${input.domain}/${input.type} on worker ${WORKER}`, COMMAND_FAILURES.handlerNotFound);
+    }
+    let result: unknown;
+    try {
+      result = await handler.handle(command, {
+        attempt,
+        maxAttempts,
+        totalAttempts,
+        correlationId: command.correlationId,
+        heartbeat: (details?: unknown) => liveness?.heartbeat(details),
+        signal: activity.cancellationSignal,
+        span: activeSpan(),
+        log: ctx.log.child({ domain: input.domain, type: input.type, commandId: input.commandId }),
+      });
+    } catch (err) {
+      const failure = toFailure(err);
+      outcome = failure.type === COMMAND_FAILURES.businessRule ? 'business_rule' : failure.nonRetryable ? 'permanent' : 'error';
+      throw failure;
+    }
+    outcome = 'success';
+    return result;
+  } finally {
+    if (beat) clearInterval(beat);
+    timer({ outcome });
+  }
+}
+
+/** Handlers on each domain's own queue, as regular activities that heartbeat. */
 export function handlerActivities(ctx: AppCtx, registry: HandlerRegistry) {
   return {
-    async runCommandHandler(input: HandlerInput): Promise<unknown> {
-      const { attempt, maxAttempts, totalAttempts, heartbeatIntervalMs, ...command } = input;
+    runCommandHandler(input: HandlerInput): Promise<unknown> {
       const activity = Context.current();
-      // Liveness from the start (recording STARTED may wait for PostgreSQL), so a dead worker is
-      // noticed within the heartbeat timeout and a live one never is taken for dead.
-      const beat = setInterval(() => activity.heartbeat(), heartbeatIntervalMs);
-      const timer = ctx.metrics.handlerDuration.startTimer({ domain: input.domain, type: input.type });
-      let outcome = 'error';
-      try {
-        await persist(() => recordStarted(ctx.db, input));
-        const handler = registry.get(input.domain, input.type);
-        if (handler === undefined) {
-          throw ApplicationFailure.nonRetryable(`no handler for ${input.domain}/${input.type} on worker ${os.hostname()}:${process.pid}`, 'HandlerNotFound');
-        }
-        let result: unknown;
-        try {
-          result = await handler.handle(command, {
-            attempt,
-            maxAttempts,
-            totalAttempts,
-            correlationId: command.correlationId,
-            heartbeat: (details?: unknown) => activity.heartbeat(details),
-            signal: activity.cancellationSignal,
-            span: activeSpan(),
-            log: ctx.log.child({ domain: input.domain, type: input.type, commandId: input.commandId }),
-          });
-        } catch (err) {
-          const failure = toFailure(err);
-          outcome = failure.type === 'BusinessRuleError' ? 'business_rule' : failure.nonRetryable ? 'permanent' : 'error';
-          throw failure;
-        }
-        outcome = 'success';
-        return result;
-      } finally {
-        clearInterval(beat);
-        timer({ outcome });
-      }
+      return runAttempt(ctx, registry, input, { heartbeat: (d) => activity.heartbeat(d), intervalMs: input.heartbeatIntervalMs }, () => true);
+    },
+  };
+}
+
+/**
+ * Handlers of inline domains: a local activity of the command workflow, on the core queue. A
+ * local activity cannot heartbeat; the workflow task's timeout notices a lost worker instead.
+ */
+export function inlineHandlerActivities(ctx: AppCtx, registry: HandlerRegistry, domains: string[]) {
+  return {
+    runCommandHandlerInline(input: HandlerInput): Promise<unknown> {
+      return runAttempt(ctx, registry, input, null, (domain) => domains.includes(domain));
     },
   };
 }

@@ -23,7 +23,7 @@ import type { DagDefinition, DagNode, Item } from '../dsl/types';
 import { LIMITS, validateDefinition } from '../dsl/validate';
 import { createAddressPolicy, OutboundAddressRefused } from '../net/address-policy';
 import { observeNode } from '../telemetry/nodes';
-import { dagWorkflowId, type DagRunInput, type Outputs, type ReusedOutput } from '../workflows/dag-contract';
+import { DAG_FAILURES, dagWorkflowId, type DagRunInput, type Outputs, type ReusedOutput } from '../workflows/dag-contract';
 import { persist } from './persist';
 
 export type { NodeRecord };
@@ -169,7 +169,7 @@ export function dagActivities(ctx: AppCtx, scripts: ScriptThreadPool) {
         const outputs: Outputs = items.map((x) => (x.length > 0 ? x : null));
         const bytes = Buffer.byteLength(JSON.stringify(outputs));
         if (bytes > NODE_OUTPUT_LIMIT_BYTES) {
-          throw ApplicationFailure.nonRetryable(`output is ${bytes} bytes; the limit is ${NODE_OUTPUT_LIMIT_BYTES} bytes`, 'NodeOutputTooLarge');
+          throw ApplicationFailure.nonRetryable(`output is ${bytes} bytes; the limit is ${NODE_OUTPUT_LIMIT_BYTES} bytes`, DAG_FAILURES.nodeOutputTooLarge);
         }
         await persist(() => record(input.instanceId, input.runId, [{ name, status: 'completed', output: outputs, finished: true }]));
         return outputs;
@@ -198,7 +198,7 @@ export function dagActivities(ctx: AppCtx, scripts: ScriptThreadPool) {
       };
       const replyTo = TEMPORAL_REPLY_PREFIX + input.temporalWorkflowId;
       const items = input.inputs.flat().length;
-      if (items > LIMITS.commandsPerNode) throw ApplicationFailure.nonRetryable(`${items} items would send ${items} commands; the limit is ${LIMITS.commandsPerNode}`, 'TooManyCommands');
+      if (items > LIMITS.commandsPerNode) throw ApplicationFailure.nonRetryable(`${items} items would send ${items} commands; the limit is ${LIMITS.commandsPerNode}`, DAG_FAILURES.tooManyCommands);
       try {
         const run = await prepareNodeRun({ node: input.node, inputs: [input.inputs.flat()], source: [], runIndex: 0, context: {}, meta: meta(input.runId) }, refDeps(input.instanceId, input.refs, Context.current().cancellationSignal));
         const sent: SentCommand[] = [];
@@ -248,16 +248,16 @@ export function dagActivities(ctx: AppCtx, scripts: ScriptThreadPool) {
           [input.instanceId, input.workflowId, input.orgId],
         );
         const wf = rows[0];
-        if (wf === undefined) throw ApplicationFailure.nonRetryable(`workflow '${input.workflowId}' not found`, 'WorkflowNotFound');
+        if (wf === undefined) throw ApplicationFailure.nonRetryable(`workflow '${input.workflowId}' not found`, DAG_FAILURES.workflowNotFound);
         const version = input.version ?? wf.latest_version;
         const v = await tx.query<{ definition: DagDefinition }>('SELECT definition FROM workflow_versions WHERE instance_id = $1 AND workflow_id = $2 AND version = $3', [
           input.instanceId,
           input.workflowId,
           version,
         ]);
-        if (v.rows[0] === undefined) throw ApplicationFailure.nonRetryable(`workflow '${input.workflowId}' has no version ${version}`, 'WorkflowNotFound');
+        if (v.rows[0] === undefined) throw ApplicationFailure.nonRetryable(`workflow '${input.workflowId}' has no version ${version}`, DAG_FAILURES.workflowNotFound);
         const result = validateDefinition(v.rows[0].definition, registry);
-        if (result.plan === undefined) throw ApplicationFailure.nonRetryable(`workflow '${input.workflowId}' v${version} is not valid on this worker: ${result.issues.map((i) => i.message).join('; ')}`, 'InvalidWorkflow');
+        if (result.plan === undefined) throw ApplicationFailure.nonRetryable(`workflow '${input.workflowId}' v${version} is not valid on this worker: ${result.issues.map((i) => i.message).join('; ')}`, DAG_FAILURES.invalidWorkflow);
         const { runId } = input;
         await recordRunStarted(tx, `run:${input.parentRunId}`, {
           instance_id: input.instanceId,

@@ -6,7 +6,7 @@ import { loadVersion } from '../actions/actions';
 import type { ScriptThreadPool } from '../actions/script';
 import type { RunStepPlan } from '../flows/flows';
 import { recordRunEnded, recordStep, type StepRecord } from '../flows/run-records';
-import { FLOW_RUN_LIMITS } from '../flows/runs';
+import { FLOW_RUN_LIMITS } from '../workflows/flow-run-contract';
 import type { SandboxError } from '../sandbox/sandbox';
 import { persist } from './persist';
 

@@ -10,9 +10,9 @@ import { createAddressPolicy, OutboundAddressRefused } from '../net/address-poli
 import { statusClass } from '../metrics/metrics';
 import { inSpan } from '../telemetry/tracing';
 import { postSigned } from '../targets/post';
-import { EXECUTION_RUN_LIMITS } from '../targets/execute';
 import { recordCall, recordExecutionRunStarted, type ExecutionRunStart } from '../targets/run-records';
 import { loadSigningKeys, type TargetSnapshot } from '../targets/targets';
+import { EXECUTION_RUN_LIMITS } from '../workflows/execution-contract';
 import { persist } from './persist';
 
 export interface CallTargetInput {

@@ -5,8 +5,9 @@
 // instance: an org's alert counts that org's runs only and notifies one of that org's targets.
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { AppCtx, TenantCtx } from '../context';
-import { ConflictError, NotFoundError, ValidationError } from '../errors';
-import { pgCode, pgConstraint, transaction, type Tx } from '../db/db';
+import { NotFoundError, ValidationError } from '../errors';
+import { transaction, type Tx } from '../db/db';
+import { rethrowUniqueViolation } from '../db/unique';
 import { push } from '../eventstore/eventstore';
 import { newId } from '../ids';
 import { createAddressPolicy } from '../net/address-policy';
@@ -15,6 +16,7 @@ import { postSigned } from '../targets/post';
 import { loadSigningKeys, ownsTarget } from '../targets/targets';
 import { orgKey, visibleOrgKey, visibleSql } from '../tenancy/scope';
 import { masterKeys } from '../config/config';
+import { alertWorkflowId } from '../workflows/alert-contract';
 
 export const ALERT_LIMITS = { minWindowSeconds: 10, maxWindowSeconds: 7 * 24 * 3600, minEvaluateSeconds: 1, maxEvaluateSeconds: 3600, defaultEvaluateSeconds: 60, notifyTimeoutMs: 10_000, historyItems: 100 };
 
@@ -100,8 +102,6 @@ const toAlert = (r: AlertRow): Alert => ({
   createdAt: r.created_at.toISOString(),
 });
 
-export const alertWorkflowId = (instanceId: string, alertId: string) => `alert:${instanceId}:${alertId}`;
-
 function checkInput(input: AlertInput): void {
   if (input.window < ALERT_LIMITS.minWindowSeconds || input.window > ALERT_LIMITS.maxWindowSeconds) {
     throw ValidationError.field('body.window', `must be ${ALERT_LIMITS.minWindowSeconds} to ${ALERT_LIMITS.maxWindowSeconds} seconds`);
@@ -142,16 +142,13 @@ export async function addAlert(ctx: TenantCtx, input: AlertInput): Promise<Alert
     ]);
     await recordWorkflowStart(tx, start);
     return out!;
-  }).catch((err: unknown) => {
-    if (pgCode(err) === '23505' && pgConstraint(err) === 'alerts_name_unique') throw new ConflictError(`an alert named '${input.name}' exists`, { field: 'body.name' });
-    throw err;
-  });
+  }).catch((err: unknown) => rethrowUniqueViolation(err, `an alert named '${input.name}' exists`, { constraint: 'alerts_name_unique', field: 'body.name' }));
   await startRecorded(ctx, start);
   return toAlert(row);
 }
 
 function alertStart(taskQueue: string, instanceId: string, orgId: string | null, alertId: string): WorkflowStart {
-  return { workflowType: 'alertWorkflow', workflowId: alertWorkflowId(instanceId, alertId), taskQueue, instanceId, orgId, kind: 'alert', args: [{ instanceId, alertId }], summary: `alert ${alertId}` };
+  return { workflowType: 'alertWorkflow', workflowId: alertWorkflowId(instanceId, alertId), taskQueue, instanceId, orgId, args: [{ instanceId, alertId }], summary: `alert ${alertId}` };
 }
 
 /** An alert the caller may see; any other answers 404. */

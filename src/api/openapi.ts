@@ -27,7 +27,7 @@ const TENANT_ERRORS: Record<number, string> = {
 
 /** What a route that reads a JSON body may answer besides. */
 const BODY_ERRORS: Record<number, string> = {
-  413: 'The body is larger than the route accepts',
+  413: 'The body, or a JSON field of it with a documented size limit, is larger than the route accepts (for a field, `errors` names it)',
   415: 'The body is not JSON',
 };
 

@@ -2,6 +2,7 @@
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import type { FieldIssue } from '../errors';
+import { PAGE_MAX } from '../pagination';
 
 extendZodWithOpenApi(z);
 
@@ -11,7 +12,7 @@ export { z };
 export const words = (max: number) => z.string().regex(/\S/, 'must not be blank').max(max).trim();
 
 export const PageQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(50).openapi({ description: 'Page size, 1 to 500.' }),
+  limit: z.coerce.number().int().min(1).max(PAGE_MAX).default(50).openapi({ description: `Page size, 1 to ${PAGE_MAX}.` }),
   cursor: z.string().max(1000).optional().openapi({ description: 'nextCursor from the previous page.' }),
 });
 

@@ -80,7 +80,7 @@ async function runWorker(opts: { domains?: string; handlers?: string; concurrenc
 
 async function runMigrate(): Promise<void> {
   const { config, log } = configFor('migrate');
-  const applied = await migrate(config.database.url!, log);
+  const applied = await migrate(config.database.ownerUrl ?? config.database.url!, log, config.database.url);
   console.log(applied.length === 0 ? 'Migrations: up to date.' : `Migrations applied: ${applied.join(', ')}`);
   const db = createDb(config.database.url!, 2, 'cadenza-migrate');
   try {

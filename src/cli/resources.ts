@@ -106,6 +106,7 @@ export const VERBS: Verb[] = [
       { flags: '--reply-to <target>', key: 'replyTo', description: 'an http(s) URL or temporal:<workflowId>' },
       { flags: '--max-attempts <n>', key: 'maxAttempts', description: 'attempts before the troubleshooting queue', parse: 'int' },
       { flags: '--backoff <ms,…>', key: 'backoffMs', description: 'milliseconds between attempts, comma-separated', parse: 'ints' },
+      { flags: '--execution <mode>', key: 'execution', description: 'activity or inline (overrides the domain policy)' },
     ],
     columns: COMMAND,
   },
@@ -151,6 +152,7 @@ export const VERBS: Verb[] = [
     body: [
       { flags: '--max-attempts <n>', key: 'maxAttempts', description: 'attempts', parse: 'int' },
       { flags: '--backoff <ms,…>', key: 'backoffMs', description: 'milliseconds between attempts', parse: 'ints' },
+      { flags: '--execution <mode>', key: 'execution', description: 'activity (the domain queue) or inline (a local activity of the command workflow, for short handlers)' },
     ],
   },
 

@@ -70,6 +70,8 @@ export interface SendCommandInput {
   /** Delay before each retry, in ms; the last entry repeats. */
   backoffMs?: number[];
   timeouts?: { handlerMs?: number; heartbeatMs?: number; pickupMs?: number };
+  /** inline: the handler runs inside the command workflow (a local activity); activity by default. */
+  execution?: 'activity' | 'inline';
 }
 
 export interface Command {

@@ -23,8 +23,10 @@ export interface ClusterOptions {
   apiPorts: number[];
   /** Port of the embedded PostgreSQL; unused with databaseUrl. */
   pgPort: number;
-  /** An existing PostgreSQL for Cadenza; Temporal's databases are created on the same server. */
+  /** An existing PostgreSQL for Cadenza, as the app role; Temporal's databases are created on the same server. */
   databaseUrl?: string;
+  /** The same database as the owner of its tables, which migrates (DATABASE_OWNER_URL; databaseUrl when unset). */
+  databaseOwnerUrl?: string;
   /** Temporal frontend port; the server's other services take the next 8. */
   temporalPort: number;
   /** mTLS between every client and the Temporal frontend, with certificates made by openssl. */
@@ -70,6 +72,8 @@ export interface Cluster {
   adminKey: string;
   /** The variables every Cadenza process gets (DATABASE_URL, TEMPORAL_*, CADENZA_MASTER_KEY…). */
   env: Record<string, string>;
+  /** DATABASE_OWNER_URL: the owner of Cadenza's tables, for `cadenza migrate` only. */
+  ownerUrl: string;
   /** `--address` and TLS flags for the stock `temporal` CLI. */
   temporalCliArgs: string[];
   processes: Map<string, CadenzaProcess>;
@@ -85,7 +89,9 @@ export interface Cluster {
 }
 
 interface Database {
+  /** The app role's (src/db/roles.ts) and the owner's. */
   cadenzaUrl: string;
+  ownerUrl: string;
   temporal: ServerDatabase;
   embedded: EmbeddedPostgres | undefined;
 }
@@ -129,7 +135,10 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       ...cadenzaEnv({ databaseUrl: db.cadenzaUrl, temporalAddress: temporal.address, masterKey: loadOrCreateMasterKey(o.dataDir), dataDir: o.dataDir, certificates }),
       ...o.env,
     };
-    await migrate(env, o.cli ?? CLI);
+    const ownerUrl = db.ownerUrl;
+    const envFor = (cli: string) => buildEnv(env, ownerUrl, cli);
+    const migrateWith = (cli: string) => migrate({ ...envFor(cli), DATABASE_OWNER_URL: ownerUrl }, cli);
+    await migrateWith(o.cli ?? CLI);
     const adminKey = fs.readFileSync(path.join(o.dataDir, 'bootstrap-admin-key'), 'utf8').trim();
 
     const cluster: Cluster = {
@@ -138,14 +147,15 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       certificates,
       adminKey,
       env,
+      ownerUrl,
       temporalCliArgs: [
         '--address', temporal.address,
         ...(certificates ? ['--tls-ca-path', certificates.ca, '--tls-cert-path', certificates.clientCert, '--tls-key-path', certificates.clientKey] : []),
       ],
       processes,
-      migrate: (cli = CLI) => migrate(env, cli),
+      migrate: (cli = CLI) => migrateWith(cli),
       async start(spec, cli = CLI) {
-        const started = await startProcess(o.dataDir, env, spec, cli);
+        const started = await startProcess(o.dataDir, envFor(cli), spec, cli);
         processes.set(spec.name, started);
         recordPids();
         return started;
@@ -170,23 +180,29 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
   }
 }
 
-/** The embedded PostgreSQL with a `cadenza` and a `temporal` role, or DATABASE_URL's server for both. */
+/**
+ * The embedded PostgreSQL with a `cadenza` role (the owner), a `cadenza_app` role (the API and
+ * workers) and a `temporal` role, or DATABASE_URL's server for all three.
+ */
 async function preparePostgres(o: ClusterOptions): Promise<Database> {
   if (o.databaseUrl !== undefined) {
-    const u = new URL(o.databaseUrl);
+    const ownerUrl = o.databaseOwnerUrl ?? o.databaseUrl;
+    const u = new URL(ownerUrl);
     const temporal = { host: u.hostname, port: Number(u.port || 5432), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password) };
-    return { cadenzaUrl: o.databaseUrl, temporal, embedded: undefined };
+    return { cadenzaUrl: o.databaseUrl, ownerUrl, temporal, embedded: undefined };
   }
   const embedded = await startEmbeddedPostgres(o.dataDir, o.pgPort, 'postgres');
   try {
     // Fresh passwords at every start: nothing to keep, and no role is a superuser.
     const cadenzaPassword = crypto.randomBytes(18).toString('base64url');
+    const appPassword = crypto.randomBytes(18).toString('base64url');
     const temporalPassword = crypto.randomBytes(18).toString('base64url');
-    const admin = new pg.Client({ connectionString: embedded.url });
+    const admin = new pg.Client({ connectionString: embedded.ownerUrl });
     await admin.connect();
     try {
-      // CREATEROLE: the migrations create the cadenza_tenant role that row-level security applies to.
+      // CREATEROLE: the migrations create cadenza_tenant and cadenza_system, and grant them to cadenza_app.
       await ensureRole(admin, 'cadenza', cadenzaPassword, 'CREATEROLE');
+      await ensureRole(admin, 'cadenza_app', appPassword, 'NOINHERIT');
       await ensureRole(admin, 'temporal', temporalPassword, 'CREATEDB');
       const { rowCount } = await admin.query("SELECT 1 FROM pg_database WHERE datname = 'cadenza'");
       if (rowCount === 0) await admin.query('CREATE DATABASE cadenza OWNER cadenza');
@@ -194,7 +210,8 @@ async function preparePostgres(o: ClusterOptions): Promise<Database> {
       await admin.end();
     }
     return {
-      cadenzaUrl: `postgres://cadenza:${cadenzaPassword}@127.0.0.1:${o.pgPort}/cadenza`,
+      cadenzaUrl: `postgres://cadenza_app:${appPassword}@127.0.0.1:${o.pgPort}/cadenza`,
+      ownerUrl: `postgres://cadenza:${cadenzaPassword}@127.0.0.1:${o.pgPort}/cadenza`,
       temporal: { host: '127.0.0.1', port: o.pgPort, user: 'temporal', password: temporalPassword },
       embedded,
     };
@@ -231,6 +248,11 @@ export function cadenzaEnv(o: ProcessEnvOptions): Record<string, string> {
     CADENZA_DEMO_HANDLERS: 'true',
     CADENZA_LOG_LEVEL: 'info',
   };
+}
+
+/** A build's variables: one from before the database roles (an upgrade's previous release) connects as the owner, as it was deployed. */
+function buildEnv(env: Record<string, string>, ownerUrl: string, cli: string): Record<string, string> {
+  return cli === CLI ? env : { ...env, DATABASE_URL: ownerUrl };
 }
 
 async function migrate(env: Record<string, string>, cli: string): Promise<void> {

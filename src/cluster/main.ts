@@ -33,11 +33,13 @@ async function main(): Promise<void> {
     apiPorts: [config.api.port, config.api.port + 1],
     pgPort: config.database.embeddedPort,
     databaseUrl: config.database.url,
+    databaseOwnerUrl: config.database.ownerUrl,
     temporalPort: config.temporal.embeddedPort,
     tls: process.argv.includes('--tls'),
   });
   const envFile = path.join(cluster.dataDir, 'cluster.env');
-  fs.writeFileSync(envFile, `${Object.entries(cluster.env).map(([k, v]) => `${k}=${v}`).join('\n')}\n`, { mode: 0o600 });
+  // With the owner's URL, so `cadenza migrate` can run from it too.
+  fs.writeFileSync(envFile, `${Object.entries({ ...cluster.env, DATABASE_OWNER_URL: cluster.ownerUrl }).map(([k, v]) => `${k}=${v}`).join('\n')}\n`, { mode: 0o600 });
   process.stdout.write(banner(cluster, envFile));
   let stopping = false;
   const onSignal = () => {

@@ -1,17 +1,16 @@
 // Batches: all commands of a batch are committed in one transaction, or none are. Completion is
 // counted in PostgreSQL as each command finishes (see projection.ts), never held in memory.
 import crypto from 'node:crypto';
-import type { TenantCtx } from '../context';
+import type { PlannedSendHook, TenantCtx } from '../context';
 import { ConcurrencyError, ConflictError, ValidationError } from '../errors';
 import { transaction } from '../db/db';
 import { push } from '../eventstore/eventstore';
 import { mapBounded } from '../bounded';
-import { applyHook, matchOperationHooks, type OperationHooks } from '../targets/execute';
 import { domainPolicies } from './domains';
 import { batchAggregateId } from './model';
 import { toCommand, type CommandRow } from './queries';
 import { checkReplyTarget, checkReplyTo } from './replies';
-import { applyPreSend, applySendCommandExecution, insertCommand, planPreSend, resolvePolicy, startOrDefer, validateSend, type SendInput } from './send';
+import { afterSend, beforeSend, insertCommand, planSendHooks, resolvePolicy, startOrDefer, validateSend, type SendInput } from './send';
 
 export interface BatchInput {
   batchId?: string;
@@ -44,14 +43,11 @@ const BATCH_CONCURRENCY = 16;
  * batch), then the request/SendCommand executions, so a vetoing target cannot be sidestepped by
  * batching; one veto refuses the whole batch before anything is stored.
  */
-async function prepareAll(ctx: TenantCtx, commands: SendInput[]): Promise<{ prepared: { input: SendInput; runId: string | null }[]; hooks: OperationHooks }> {
-  const { steps, hooks } = await transaction(ctx.db, ctx.tenant, async (tx) => ({
-    steps: await planPreSend(tx, ctx),
-    hooks: await matchOperationHooks(tx, ctx.tenant.instanceId, ctx.tenant.orgId, 'SendCommand'),
-  }));
+async function prepareAll(ctx: TenantCtx, commands: SendInput[]): Promise<{ prepared: { input: SendInput; runId: string | null }[]; hooks: PlannedSendHook[] }> {
+  const hooks = await transaction(ctx.db, ctx.tenant, (tx) => planSendHooks(tx, ctx));
   const prepared = await mapBounded(commands, BATCH_CONCURRENCY, async (c) => {
-    const preSent = await applyPreSend(ctx, c, steps);
-    return { input: await applySendCommandExecution(ctx, hooks, preSent.input), runId: preSent.runId };
+    const { input, preSendRunId } = await beforeSend(ctx, hooks, c);
+    return { input, runId: preSendRunId };
   });
   return { prepared, hooks };
 }
@@ -107,7 +103,7 @@ export async function sendBatch(ctx: TenantCtx, input: BatchInput): Promise<Batc
   for (const r of rows) ctx.metrics.commandsSent.inc({ domain: r.domain, type: r.type });
   // A start that fails is left to the dispatcher.
   await mapBounded(rows, BATCH_CONCURRENCY, (r) => startOrDefer(ctx, r));
-  // response/SendCommand for each stored command: a failing target with interruptOnError answers 424.
-  await mapBounded(rows, BATCH_CONCURRENCY, (r) => applyHook(ctx, hooks.response, toCommand(r)));
+  // The hooks after each stored command (response/SendCommand: a failing target with interruptOnError answers 424).
+  await mapBounded(rows, BATCH_CONCURRENCY, (r) => afterSend(ctx, hooks, toCommand(r)));
   return { batchId, total: rows.length, commands: rows.map((r) => ({ domain: r.domain, commandId: r.command_id })) };
 }

@@ -7,7 +7,7 @@ import type { Span } from '@opentelemetry/api';
 import type { Logger } from '../log';
 import fs from 'node:fs';
 import path from 'node:path';
-import { DOMAIN_RE, TYPE_RE } from './model';
+import { COMMAND_FAILURES, DOMAIN_RE, TYPE_RE } from './model';
 
 export interface Command<P = unknown> {
   instanceId: string;
@@ -65,7 +65,7 @@ export class TransientCommandError extends Error {
     readonly details?: unknown,
   ) {
     super(message);
-    this.name = 'TransientCommandError';
+    this.name = COMMAND_FAILURES.transient;
   }
 }
 
@@ -77,7 +77,7 @@ export class PermanentCommandError extends Error {
     readonly details?: unknown,
   ) {
     super(message);
-    this.name = 'PermanentCommandError';
+    this.name = COMMAND_FAILURES.permanent;
   }
 }
 
@@ -89,7 +89,7 @@ export class BusinessRuleError extends Error {
     readonly details?: unknown,
   ) {
     super(message);
-    this.name = 'BusinessRuleError';
+    this.name = COMMAND_FAILURES.businessRule;
   }
 }
 

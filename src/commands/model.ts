@@ -50,7 +50,19 @@ export interface RetryPolicy {
   heartbeatTimeoutMs: number;
   /** No worker serving the domain picked the attempt up within this long. */
   pickupTimeoutMs: number;
+  /**
+   * `activity`: the handler runs on the domain's own queue (any worker serving the domain).
+   * `inline`: as a local activity of the command workflow, on the worker running it (absent in
+   * workflows started before inline handlers: activity).
+   */
+  execution: ExecutionMode;
 }
+
+export const EXECUTION_MODES = ['activity', 'inline'] as const;
+export type ExecutionMode = (typeof EXECUTION_MODES)[number];
+
+/** An inline handler's timeout is handlerTimeoutMs up to this: it holds its workflow task open. */
+export const INLINE_HANDLER_TIMEOUT_MAX_MS = 30_000;
 
 export const DEFAULT_POLICY: RetryPolicy = {
   maxAttempts: 3,
@@ -58,6 +70,7 @@ export const DEFAULT_POLICY: RetryPolicy = {
   handlerTimeoutMs: 5 * 60_000,
   heartbeatTimeoutMs: 30_000,
   pickupTimeoutMs: 5 * 60_000,
+  execution: 'activity',
 };
 
 export const POLICY_LIMITS = {
@@ -159,6 +172,21 @@ export interface BulkRetryProgress {
 
 /** Where a command lives: its instance, and its org for org commands (ids are unique per org). */
 const tenantPath = (instanceId: string, orgId: string | null): string => (orgId === null ? instanceId : `${instanceId}/${orgId}`);
+
+/** ApplicationFailure types of the command workflow and its activities (the handler errors keep their class names). */
+export const COMMAND_FAILURES = {
+  businessRule: 'BusinessRuleError',
+  permanent: 'PermanentCommandError',
+  transient: 'TransientCommandError',
+  handlerNotFound: 'HandlerNotFound',
+  /** An inline attempt whose worker was lost mid-handler. */
+  handlerLost: 'HandlerLost',
+  replyRejected: 'ReplyRejected',
+  invalidOperatorInput: 'InvalidOperatorInput',
+  notInTroubleshootingQueue: 'NotInTroubleshootingQueue',
+} as const;
+
+export const bulkRetryWorkflowId = (instanceId: string, id: string) => `bulk:${instanceId}:${id}`;
 
 export const commandWorkflowId = (instanceId: string, domain: string, commandId: string, orgId: string | null = null): string =>
   `command:${tenantPath(instanceId, orgId)}:${domain}:${commandId}`;

@@ -7,8 +7,9 @@ import { ConflictError } from '../errors';
 import { bulkRetryProgressQuery, cancelUpdate, completeUpdate, retryUpdate } from './messages';
 import { newId } from '../ids';
 import { NotFoundError } from '../errors';
-import { CadenzaInstance, CadenzaKind, CadenzaOrg } from '../temporal/search-attributes';
-import { commandWorkflowId, type BulkRetryInput, type BulkRetryProgress, type CommandSnapshot, type OperatorInput } from './model';
+import { CadenzaOrg } from '../temporal/search-attributes';
+import { startWorkflow } from '../temporal/workflow-starts';
+import { bulkRetryWorkflowId, commandWorkflowId, type BulkRetryInput, type BulkRetryProgress, type CommandSnapshot, type OperatorInput } from './model';
 import { findCommandRow, listTroubleshooting, toCommand, type CommandView, type TroubleshootingFilter } from './queries';
 
 export type OperatorAction = 'retry' | 'cancel' | 'complete';
@@ -81,8 +82,6 @@ export interface BulkRetryView extends BulkRetryProgress {
   id: string;
 }
 
-const bulkWorkflowId = (instanceId: string, id: string) => `bulk:${instanceId}:${id}`;
-
 export type BulkRetryRequest = Omit<BulkRetryInput, 'instanceId' | 'orgId' | 'operator'>;
 
 /** Starts a bulk retry of the selected entries, or of every queue entry matching the filter (up to `limit`); poll its progress. */
@@ -90,22 +89,20 @@ export async function startBulkRetry(ctx: TenantCtx, request: BulkRetryRequest):
   const id = newId('bulk');
   const f: BulkRetryRequest = request.commands !== undefined ? { commands: request.commands, reason: request.reason, limit: request.commands.length } : request;
   const input: BulkRetryInput = { instanceId: ctx.tenant.instanceId, orgId: ctx.tenant.orgId, operator: ctx.tenant.actor, ...f };
-  await ctx.temporal.client.workflow.start('bulkRetryWorkflow', {
-    workflowId: bulkWorkflowId(ctx.tenant.instanceId, id),
+  await startWorkflow(ctx.temporal, {
+    workflowType: 'bulkRetryWorkflow',
+    workflowId: bulkRetryWorkflowId(ctx.tenant.instanceId, id),
     taskQueue: ctx.temporal.taskQueue,
+    instanceId: ctx.tenant.instanceId,
+    orgId: ctx.tenant.orgId,
     args: [input],
-    staticSummary: f.commands !== undefined ? `bulk retry of ${f.commands.length} selected` : `bulk retry ${f.domain ?? 'all domains'}${f.type ? `/${f.type}` : ''}`,
-    typedSearchAttributes: [
-      { key: CadenzaInstance, value: ctx.tenant.instanceId },
-      ...(ctx.tenant.orgId ? [{ key: CadenzaOrg, value: ctx.tenant.orgId }] : []),
-      { key: CadenzaKind, value: 'bulk-retry' },
-    ],
+    summary: f.commands !== undefined ? `bulk retry of ${f.commands.length} selected` : `bulk retry ${f.domain ?? 'all domains'}${f.type ? `/${f.type}` : ''}`,
   });
   return { id, filter: { domain: f.domain ?? null, type: f.type ?? null }, state: 'RUNNING', matched: 0, retried: 0, failedCount: 0, failed: [] };
 }
 
 export async function getBulkRetry(ctx: TenantCtx, id: string): Promise<BulkRetryView> {
-  const handle = ctx.temporal.client.workflow.getHandle(bulkWorkflowId(ctx.tenant.instanceId, id));
+  const handle = ctx.temporal.client.workflow.getHandle(bulkRetryWorkflowId(ctx.tenant.instanceId, id));
   try {
     const description = await handle.describe();
     const progress = description.status.name === 'COMPLETED' ? ((await handle.result()) as BulkRetryProgress) : await handle.query(bulkRetryProgressQuery);

@@ -171,23 +171,26 @@ export interface StartedInput {
   commandId: string;
   attempt: number;
   totalAttempts: number;
+  /** The worker process running the handler (host:pid), recorded with the STARTED event. */
+  worker: string;
 }
 
 /**
- * Records that a handler picked an attempt up (STARTED, IN_PROGRESS). Written by the handler
- * activity, keyed by the attempt, so a redelivered task records it once.
+ * Records an attempt's STARTED event and IN_PROGRESS, once per attempt. Returns the worker that
+ * first recorded it: another worker's name means this attempt already ran there and was lost.
  */
-export async function recordStarted(db: Db, input: StartedInput): Promise<void> {
+export async function recordStarted(db: Db, input: StartedInput): Promise<{ startedBy: string | null }> {
   const aggregateId = commandAggregateId(input.domain, input.commandId, input.orgId);
-  await transaction(db, { instanceId: input.instanceId }, (tx) =>
-    push(tx, input.instanceId, 'system', [
+  const eventId = `command:${aggregateId}:attempt:${input.totalAttempts}:started`;
+  return transaction(db, { instanceId: input.instanceId }, async (tx) => {
+    const stored = await push(tx, input.instanceId, 'system', [
       {
         aggregateType: 'command',
         aggregateId,
         orgId: input.orgId,
         type: COMMAND_EVENTS.started,
-        eventId: `command:${aggregateId}:attempt:${input.totalAttempts}:started`,
-        payload: { attempt: input.attempt, totalAttempts: input.totalAttempts },
+        eventId,
+        payload: { attempt: input.attempt, totalAttempts: input.totalAttempts, worker: input.worker },
         project: async (ptx, e) => {
           await updateCommandRow(
             ptx,
@@ -196,8 +199,11 @@ export async function recordStarted(db: Db, input: StartedInput): Promise<void> 
           );
         },
       },
-    ]),
-  );
+    ]);
+    if (stored.length > 0) return { startedBy: input.worker };
+    const { rows } = await tx.query<{ worker: string | null }>(`SELECT payload->>'worker' AS worker FROM events WHERE instance_id = $1 AND event_id = $2`, [input.instanceId, eventId]);
+    return { startedBy: rows[0]?.worker ?? null };
+  });
 }
 
 /**

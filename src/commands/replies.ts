@@ -13,7 +13,7 @@ import { ValidationError } from '../errors';
 import { createAddressPolicy, OutboundAddressRefused, type AddressPolicy } from '../net/address-policy';
 import { fetchThroughPolicy } from '../sandbox/http';
 import { orgKey, visibleOrgKey, visibleSql } from '../tenancy/scope';
-import { TEMPORAL_REPLY_PREFIX } from './model';
+import { COMMAND_FAILURES, TEMPORAL_REPLY_PREFIX } from './model';
 
 const TEMPORAL_FORM = 'must be an http(s) URL, or temporal:<workflowId> of a workflow run of your org';
 
@@ -103,7 +103,7 @@ async function readReplyKey(tx: Tx, instanceId: string, orgId: string | null): P
 export class ReplyRejectedError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = 'ReplyRejected';
+    this.name = COMMAND_FAILURES.replyRejected;
   }
 }
 

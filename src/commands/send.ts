@@ -2,8 +2,8 @@
 // workflow is started; a resend with the same id and body answers with the existing command,
 // a different body is a conflict. If the start fails, the dispatcher starts it later.
 import crypto from 'node:crypto';
-import type { TenantCtx } from '../context';
-import { ConcurrencyError, ConflictError, PayloadTooLargeError } from '../errors';
+import type { PlannedSendHook, TenantCtx } from '../context';
+import { checkJsonSize, ConcurrencyError, ConflictError } from '../errors';
 import { transaction, type Tx } from '../db/db';
 import { push } from '../eventstore/eventstore';
 import { canonicalJson, sha256Hex } from '../ids';
@@ -14,14 +14,12 @@ import {
   commandAggregateId,
   DEFAULT_POLICY,
   type CommandWorkflowInput,
+  type ExecutionMode,
   type RetryPolicy,
 } from './model';
 import { domainPolicies } from './domains';
 import { checkReplyTarget, checkReplyTo } from './replies';
 import { startCommandWorkflow } from './start';
-import { planRunSteps, type RunStepPlan } from '../flows/flows';
-import { runFlowTrigger } from '../flows/runs';
-import { applyHook, matchOperationHooks, type OperationHooks } from '../targets/execute';
 
 export interface SendInput {
   domain: string;
@@ -33,16 +31,13 @@ export interface SendInput {
   maxAttempts?: number;
   backoffMs?: number[];
   timeouts?: { handlerMs?: number; heartbeatMs?: number; pickupMs?: number };
+  execution?: ExecutionMode;
 }
 
 export interface SendResult {
   command: CommandView;
   /** false when an identical command with this id existed already. */
   created: boolean;
-}
-
-export function payloadBytes(payload: unknown): number {
-  return Buffer.byteLength(JSON.stringify(payload ?? null));
 }
 
 export function resolvePolicy(input: SendInput, domainPolicy: Partial<RetryPolicy> | undefined): RetryPolicy {
@@ -53,6 +48,7 @@ export function resolvePolicy(input: SendInput, domainPolicy: Partial<RetryPolic
     handlerTimeoutMs: input.timeouts?.handlerMs ?? base.handlerTimeoutMs,
     heartbeatTimeoutMs: input.timeouts?.heartbeatMs ?? base.heartbeatTimeoutMs,
     pickupTimeoutMs: input.timeouts?.pickupMs ?? base.pickupTimeoutMs,
+    execution: input.execution ?? base.execution,
   };
 }
 
@@ -130,9 +126,7 @@ export async function insertCommand(
 }
 
 export function validateSend(ctx: TenantCtx, input: SendInput, prefix = 'body'): void {
-  const limit = ctx.config.limits.commandPayloadBytes;
-  const size = payloadBytes(input.payload);
-  if (size > limit) throw new PayloadTooLargeError(`${prefix}.payload`, limit, size);
+  checkJsonSize(input.payload, `${prefix}.payload`, ctx.config.limits.commandPayloadBytes);
   checkReplyTo(input.replyTo, `${prefix}.replyTo`);
 }
 
@@ -147,29 +141,34 @@ async function existing(tx: Tx, ctx: TenantCtx, domain: string, commandId: strin
   return rows[0];
 }
 
-/** The context a command flow's actions see: `ctx.command.payload` is theirs to change. */
-export function commandFlowContext(c: { domain: string; type: string; commandId?: string; correlationId?: string; payload?: unknown }) {
-  return { command: { domain: c.domain, type: c.type, commandId: c.commandId ?? null, correlationId: c.correlationId ?? null, payload: c.payload ?? null } };
+/** The send hooks with work for the caller's tenant, planned in the send's read transaction (none: no hook work at all). */
+export async function planSendHooks(tx: Tx, ctx: TenantCtx): Promise<PlannedSendHook[]> {
+  const planned: PlannedSendHook[] = [];
+  for (const hook of ctx.sendHooks) {
+    const p = await hook.plan(tx, ctx);
+    if (p !== undefined) planned.push(p);
+  }
+  return planned;
 }
 
-/** The command flow's active preSend actions for the caller's org, planned in the caller's transaction. */
-export function planPreSend(tx: Tx, ctx: TenantCtx): Promise<RunStepPlan[]> {
-  return planRunSteps(tx, ctx.tenant.instanceId, ctx.tenant.orgId, 'command', 'preSend');
+/** Runs the hooks before the command is stored, in order; a changed send is checked again. */
+export async function beforeSend(ctx: TenantCtx, hooks: PlannedSendHook[], input: SendInput): Promise<{ input: SendInput; preSendRunId: string | null }> {
+  let send = input;
+  let preSendRunId: string | null = null;
+  for (const hook of hooks) {
+    const out = await hook.before(ctx, send);
+    if (out.send !== send) validateSend(ctx, out.send);
+    send = out.send;
+    preSendRunId = out.runId ?? preSendRunId;
+  }
+  return { input: send, preSendRunId };
 }
 
-/**
- * Runs the command flow's preSend actions (`steps`, from planPreSend), if any: they may change
- * the payload, or reject the command (FlowRunFailedError, a 422 naming the action) before
- * anything is stored or started.
- */
-export async function applyPreSend(ctx: TenantCtx, input: SendInput, steps: RunStepPlan[]): Promise<{ input: SendInput; runId: string | null }> {
-  if (steps.length === 0) return { input, runId: null };
-  const run = await runFlowTrigger(ctx, { flowType: 'command', trigger: 'preSend', context: commandFlowContext(input), steps });
-  if (run.runId === null) return { input, runId: null };
-  const changed = (run.context as { command?: { payload?: unknown } }).command?.payload;
-  const next = { ...input, payload: changed === undefined ? input.payload : changed };
-  validateSend(ctx, next);
-  return { input: next, runId: run.runId };
+/** Runs the hooks on the answer once the command is stored and started. */
+export async function afterSend<V>(ctx: TenantCtx, hooks: PlannedSendHook[], view: V): Promise<V> {
+  let out = view;
+  for (const hook of hooks) out = await hook.after(ctx, out);
+  return out;
 }
 
 /** The same command id is only a resend with the same body; anything else is a conflict. */
@@ -183,16 +182,13 @@ function assertSameRequest(found: CommandRow, request: SendInput): void {
 interface SendPlan {
   /** The stored command with this id, if the request names one that exists. */
   found: CommandRow | undefined;
-  preSendSteps: RunStepPlan[];
-  hooks: OperationHooks;
+  hooks: PlannedSendHook[];
 }
 
 function planSend(ctx: TenantCtx, request: SendInput): Promise<SendPlan> {
-  const { instanceId, orgId } = ctx.tenant;
   return transaction(ctx.db, ctx.tenant, async (tx) => ({
     found: request.commandId === undefined ? undefined : await existing(tx, ctx, request.domain, request.commandId),
-    preSendSteps: await planPreSend(tx, ctx),
-    hooks: await matchOperationHooks(tx, instanceId, orgId, 'SendCommand'),
+    hooks: await planSendHooks(tx, ctx),
   }));
 }
 
@@ -204,32 +200,16 @@ async function answerResend(ctx: TenantCtx, found: CommandRow, request: SendInpu
 }
 
 /**
- * The request/SendCommand execution, if any: call targets may rewrite the payload (only the
- * payload of the body they return is taken); a failing target with interruptOnError vetoes the
- * send (TargetFailedError, 424) before anything is stored or started.
- */
-export async function applySendCommandExecution(ctx: TenantCtx, hooks: OperationHooks, input: SendInput): Promise<SendInput> {
-  const body = await applyHook(ctx, hooks.request, input);
-  const changed = typeof body === 'object' && body !== null && 'payload' in body ? (body as { payload: unknown }).payload : input.payload;
-  if (changed === input.payload) return input;
-  const next = { ...input, payload: changed };
-  validateSend(ctx, next);
-  return next;
-}
-
-/**
- * One read (resend? preSend actions? SendCommand executions?), then the hooks and actions, then
- * one write: two PostgreSQL transactions per command when nothing is configured to run.
+ * One read (resend? work for the send hooks?), then the hooks, then one write: two PostgreSQL
+ * transactions per command when no hook has work.
  */
 export async function sendCommand(ctx: TenantCtx, request: SendInput): Promise<SendResult> {
   validateSend(ctx, request);
   const plan = await planSend(ctx, request);
   if (plan.found !== undefined) return answerResend(ctx, plan.found, request);
   await checkReplyTarget(ctx, request.replyTo, 'body.replyTo');
-  const preSent = await applyPreSend(ctx, request, plan.preSendSteps);
-  const { runId: preSendRunId } = preSent;
   const { hooks } = plan;
-  const input = await applySendCommandExecution(ctx, hooks, preSent.input);
+  const { input, preSendRunId } = await beforeSend(ctx, hooks, request);
   const { tenant } = ctx;
   const attempt = () =>
     transaction(ctx.db, tenant, async (tx) => {
@@ -249,8 +229,8 @@ export async function sendCommand(ctx: TenantCtx, request: SendInput): Promise<S
   if (outcome.created) ctx.metrics.commandsSent.inc({ domain: input.domain, type: input.type });
   // A resend also (re)starts the workflow: harmless if it runs, a repair if the first start was lost.
   if (outcome.created || outcome.row.status === 'PENDING') await startOrDefer(ctx, outcome.row);
-  // response/SendCommand: the command is stored and started; its targets may rewrite the answer.
-  const command = await applyHook(ctx, hooks.response, toCommand(outcome.row));
+  // The command is stored and started; the hooks (response/SendCommand targets) may rewrite the answer.
+  const command = await afterSend(ctx, hooks, toCommand(outcome.row));
   return { command, created: outcome.created };
 }
 

@@ -25,7 +25,8 @@ export interface Config {
   dataDir: string;
   logLevel: string;
   api: { host: string; port: number; publicUrl: string | undefined };
-  database: { url: string | undefined; embeddedPort: number; poolMax: number };
+  /** url: the app role's connection; ownerUrl: the tables' owner, which migrates (src/db/roles.ts). */
+  database: { url: string | undefined; ownerUrl: string | undefined; embeddedPort: number; poolMax: number };
   temporal: TemporalConfig;
   /** 32-byte key for secrets at rest (AES-256-GCM); generated under the data folder in embedded mode. */
   masterKey: Buffer | undefined;
@@ -50,7 +51,6 @@ export interface Config {
   limits: {
     commandPayloadBytes: number;
     batchMaxCommands: number;
-    pageMax: number;
   };
   actions: {
     maxTimeoutSeconds: number;
@@ -113,7 +113,8 @@ export const variables: VariableDoc[] = [
   { name: 'CADENZA_METRICS_PORT', default: 'none', description: 'Port of a separate /metrics listener (Prometheus text) for this process: `cadenza worker`, `cadenza api` or `cadenza start`.' },
   { name: 'CADENZA_METRICS_HOST', default: '127.0.0.1', description: 'Interface the metrics listener binds to.' },
   { name: 'CADENZA_METRICS_TOKEN', default: 'none', description: 'Bearer token that scrapers send. With it, /metrics is also served on the API port and both need the token; without it, the API port answers 404 and the metrics listener is open.' },
-  { name: 'DATABASE_URL', default: 'embedded', description: 'External PostgreSQL; replaces the embedded one. Required for api, worker and migrate.' },
+  { name: 'DATABASE_URL', default: 'embedded', description: 'External PostgreSQL, as the role the API and workers use: one that owns nothing (README: Database roles). Replaces the embedded one. Required for api, worker and migrate.' },
+  { name: 'DATABASE_OWNER_URL', default: 'DATABASE_URL', description: 'The same database as the role that owns the tables: `cadenza migrate` and `cadenza start` migrate with it and create the role of DATABASE_URL if missing.' },
   { name: 'TEMPORAL_ADDRESS', default: 'embedded', description: 'External Temporal frontend (host:port); replaces the dev server. Required for api and worker.' },
   { name: 'TEMPORAL_NAMESPACE', default: 'default', description: 'Temporal namespace.' },
   { name: 'TEMPORAL_API_KEY', default: 'none', description: 'API key for Temporal Cloud (turns TLS on).' },
@@ -179,14 +180,14 @@ export function parseMasterKey(raw: string): Buffer | undefined {
   return key.length === 32 ? key : undefined;
 }
 
-function readDatabaseUrl(r: Reader): string | undefined {
-  const url = r.str('DATABASE_URL');
+function readDatabaseUrl(r: Reader, name: 'DATABASE_URL' | 'DATABASE_OWNER_URL'): string | undefined {
+  const url = r.str(name);
   if (url === undefined) return undefined;
   try {
     const u = new URL(url);
     if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') throw new Error('protocol');
   } catch {
-    r.problems.push(`DATABASE_URL must be a postgres:// URL (got '${url.replace(/:[^:@/]*@/, ':***@')}')`);
+    r.problems.push(`${name} must be a postgres:// URL (got '${url.replace(/:[^:@/]*@/, ':***@')}')`);
   }
   return url;
 }
@@ -292,7 +293,8 @@ export function loadConfig(env: Env, role: ProcessRole): Config {
       publicUrl: r.str('CADENZA_PUBLIC_URL'),
     },
     database: {
-      url: readDatabaseUrl(r),
+      url: readDatabaseUrl(r, 'DATABASE_URL'),
+      ownerUrl: readDatabaseUrl(r, 'DATABASE_OWNER_URL'),
       embeddedPort: r.int('CADENZA_PG_PORT', 5433, 1, 65535),
       poolMax: r.int('CADENZA_DB_POOL_MAX', 10, 1, 1000),
     },
@@ -304,7 +306,6 @@ export function loadConfig(env: Env, role: ProcessRole): Config {
     limits: {
       commandPayloadBytes: r.int('CADENZA_COMMAND_PAYLOAD_LIMIT_BYTES', 256 * 1024, 1, 1024 * 1024),
       batchMaxCommands: r.int('CADENZA_BATCH_MAX_COMMANDS', 1000, 1, 10000),
-      pageMax: 500,
     },
     actions: {
       maxTimeoutSeconds: r.int('CADENZA_ACTION_MAX_TIMEOUT_SECONDS', 20, 1, 600),

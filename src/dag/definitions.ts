@@ -11,6 +11,7 @@ import { NotFoundError, ValidationError } from '../errors';
 import { push } from '../eventstore/eventstore';
 import { newId } from '../ids';
 import { decodeCursor, TIME_ID, toPage, type Page } from '../pagination';
+import { visibleOrgKey } from '../tenancy/scope';
 import { compareSemver, isSemver } from './semver';
 
 export interface WorkflowSummary {
@@ -129,12 +130,13 @@ async function checkReferences(tx: Tx, instanceId: string, orgId: string | null,
 }
 
 /** Visible rows: same instance (RLS), not deleted, and in the key's org when the key is org-scoped. */
+// $2 is the call's org (visibleOrgKey), so an instance-wide key acting in an org (X-Cadenza-Org) sees that org's only.
 const VISIBLE = `instance_id = $1 AND deleted_at IS NULL AND ($2::text IS NULL OR org_id = $2)`;
 
 export async function findDefinition(tx: Tx, ctx: TenantCtx, id: string, lock = false): Promise<DefinitionRow> {
   const { rows } = await tx.query<DefinitionRow>(
     `SELECT * FROM workflow_definitions WHERE ${VISIBLE} AND id = $3 ${lock ? 'FOR UPDATE' : ''}`,
-    [ctx.tenant.instanceId, ctx.tenant.keyOrgId, id],
+    [ctx.tenant.instanceId, visibleOrgKey(ctx.tenant), id],
   );
   if (rows[0] === undefined) throw new NotFoundError('workflow', id);
   return rows[0];
@@ -252,7 +254,7 @@ export async function listWorkflows(ctx: TenantCtx, input: ListInput): Promise<P
           AND ($4::text IS NULL OR org_id = $4)
           AND ($5::timestamptz IS NULL OR (created_at, id) > ($5, $6))
         ORDER BY created_at, id LIMIT $7`,
-      [ctx.tenant.instanceId, ctx.tenant.keyOrgId, input.name ?? null, input.orgId ?? null, after?.[0] ?? null, after?.[1] ?? null, input.limit + 1],
+      [ctx.tenant.instanceId, visibleOrgKey(ctx.tenant), input.name ?? null, input.orgId ?? null, after?.[0] ?? null, after?.[1] ?? null, input.limit + 1],
     );
     return toPage(rows, input.limit, toSummary, (r) => [r.created_at.toISOString(), r.id]);
   });

@@ -164,11 +164,12 @@ export async function upsertNode(tx: Tx, instanceId: string, runId: string, n: N
   );
 }
 
-export async function findRun(tx: Tx, instanceId: string, runId: string, keyOrgId: string | null): Promise<RunRow | undefined> {
+/** `orgId`: the call's visible org (tenancy/scope.ts visibleOrgKey); null sees every org's runs. */
+export async function findRun(tx: Tx, instanceId: string, runId: string, orgId: string | null): Promise<RunRow | undefined> {
   const { rows } = await tx.query<RunRow>(
     `SELECT r.*, d.name AS workflow_name FROM workflow_runs r JOIN workflow_definitions d ON d.instance_id = r.instance_id AND d.id = r.workflow_id
       WHERE r.instance_id = $1 AND r.id = $2 AND ($3::text IS NULL OR r.org_id = $3)`,
-    [instanceId, runId, keyOrgId],
+    [instanceId, runId, orgId],
   );
   return rows[0];
 }
@@ -181,11 +182,11 @@ export async function runNodes(tx: Tx, instanceId: string, runId: string): Promi
   return rows;
 }
 
-/** Runs newest first, of one workflow or (workflowId null) of every workflow; an org key sees its org's only. */
+/** Runs newest first, of one workflow or (workflowId null) of every workflow; only the call's visible org (visibleOrgKey) when set. */
 export async function listRunRows(
   tx: Tx,
   instanceId: string,
-  filter: { workflowId: string | null; keyOrgId: string | null; status?: string; after?: unknown[]; limit: number },
+  filter: { workflowId: string | null; orgId: string | null; status?: string; after?: unknown[]; limit: number },
 ): Promise<RunRow[]> {
   const { rows } = await tx.query<RunRow>(
     `SELECT r.*, d.name AS workflow_name FROM workflow_runs r JOIN workflow_definitions d ON d.instance_id = r.instance_id AND d.id = r.workflow_id
@@ -193,7 +194,7 @@ export async function listRunRows(
         AND ($4::text IS NULL OR r.status = $4)
         AND ($5::timestamptz IS NULL OR (r.started_at, r.id) < ($5, $6))
       ORDER BY r.started_at DESC, r.id DESC LIMIT $7`,
-    [instanceId, filter.workflowId, filter.keyOrgId, filter.status ?? null, filter.after?.[0] ?? null, filter.after?.[1] ?? null, filter.limit],
+    [instanceId, filter.workflowId, filter.orgId, filter.status ?? null, filter.after?.[0] ?? null, filter.after?.[1] ?? null, filter.limit],
   );
   return rows;
 }

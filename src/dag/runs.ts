@@ -8,9 +8,10 @@ import { descendantsOf } from '../dsl/graph';
 import { nodeRegistry } from '../dsl/plugins';
 import type { RunPlan } from '../dsl/run-plan';
 import type { DagDefinition, Item } from '../dsl/types';
-import { ConflictError, NotFoundError, ValidationError } from '../errors';
+import { checkJsonSize, ConflictError, NotFoundError, ValidationError } from '../errors';
 import { newId } from '../ids';
-import { decodeCursor, encodeCursor, TIME_ID, type Page } from '../pagination';
+import { visibleOrgKey } from '../tenancy/scope';
+import { decodeCursor, TIME_ID, toPage, type Page } from '../pagination';
 import { forgetWorkflowStart, recordWorkflowStart, startPending, startRecorded, type WorkflowStart } from '../temporal/workflow-starts';
 import { dagSignal, dagWorkflowId } from '../workflows/dag-contract';
 import type { N8nRunInput, RunMode } from '../workflows/n8n-contract';
@@ -116,8 +117,7 @@ interface StartSpec {
 }
 
 function checkInput(input: unknown): void {
-  const bytes = Buffer.byteLength(JSON.stringify(input ?? {}));
-  if (bytes > RUN_INPUT_LIMIT_BYTES) throw ValidationError.field('body.input', `is ${bytes} bytes; the limit is ${RUN_INPUT_LIMIT_BYTES} bytes`);
+  checkJsonSize(input, 'body.input', RUN_INPUT_LIMIT_BYTES);
 }
 
 /**
@@ -148,7 +148,7 @@ async function startRun(ctx: TenantCtx, spec: StartSpec): Promise<Run> {
     pinned: [...new Set([...Object.keys(pinned), ...(spec.reuse?.nodes ?? [])])],
     historyEventLimit: ctx.config.workflows.historyEventLimit,
   };
-  const start: WorkflowStart = { workflowType: 'n8nWorkflow', workflowId: temporalId, taskQueue: ctx.temporal.taskQueue, instanceId, orgId: spec.orgId, kind: 'dag', args: [input], summary: `${spec.workflowName} v${spec.version}` };
+  const start: WorkflowStart = { workflowType: 'n8nWorkflow', workflowId: temporalId, taskQueue: ctx.temporal.taskQueue, instanceId, orgId: spec.orgId, args: [input], summary: `${spec.workflowName} v${spec.version}` };
   const row = await transaction(ctx.db, ctx.tenant, async (tx) => {
     await recordRunStarted(tx, ctx.tenant.actor, {
       instance_id: instanceId,
@@ -200,7 +200,7 @@ export async function executeWorkflow(ctx: TenantCtx, workflowId: string, body: 
 }
 
 async function visibleRun(tx: Tx, ctx: TenantCtx, runId: string): Promise<RunRow> {
-  const run = await findRun(tx, ctx.tenant.instanceId, runId, ctx.tenant.keyOrgId);
+  const run = await findRun(tx, ctx.tenant.instanceId, runId, visibleOrgKey(ctx.tenant));
   if (run === undefined) throw new NotFoundError('workflow run', runId);
   return run;
 }
@@ -227,15 +227,12 @@ export async function listRuns(ctx: TenantCtx, workflowId: string | null, query:
       const { rows: wf } = await tx.query('SELECT 1 FROM workflow_definitions WHERE instance_id = $1 AND id = $2 AND ($3::text IS NULL OR org_id = $3)', [
         ctx.tenant.instanceId,
         workflowId,
-        ctx.tenant.keyOrgId,
+        visibleOrgKey(ctx.tenant),
       ]);
       if (wf.length === 0) throw new NotFoundError('workflow', workflowId);
     }
-    const rows = await listRunRows(tx, ctx.tenant.instanceId, { workflowId, keyOrgId: ctx.tenant.keyOrgId, status: query.status, after, limit: query.limit + 1 });
-    const more = rows.length > query.limit;
-    const page = rows.slice(0, query.limit);
-    const last = page[page.length - 1];
-    return { items: page.map(toRun), nextCursor: more && last ? encodeCursor([last.started_at.toISOString(), last.id]) : null };
+    const rows = await listRunRows(tx, ctx.tenant.instanceId, { workflowId, orgId: visibleOrgKey(ctx.tenant), status: query.status, after, limit: query.limit + 1 });
+    return toPage(rows, query.limit, toRun, (r) => [r.started_at.toISOString(), r.id]);
   });
 }
 

@@ -1,22 +1,27 @@
 // The one way to reach PostgreSQL: a pool, and `transaction(db, scope, fn)`.
 // A tenant scope switches to the `cadenza_tenant` role and sets `cadenza.instance_id`,
 // so row-level security filters every statement as a second wall behind the tenant-scoped
-// queries. The system scope is for the few cross-tenant paths: key lookup, migrations,
-// the dispatcher and bootstrap.
+// queries. SYSTEM switches to `cadenza_system`, the one named path across tenants: key lookup,
+// bootstrap, the dispatchers, the request log, readiness and key rotation. The login role itself
+// holds no privileges (src/db/roles.ts), so a statement outside a transaction reads no table.
 import pg from 'pg';
 
 export type Db = pg.Pool;
 export type Tx = pg.PoolClient;
 
 export const SYSTEM = Symbol('system');
+/** The roles a transaction switches to (created by the migrations; see src/db/roles.ts). */
+export const TENANT_ROLE = 'cadenza_tenant';
+export const SYSTEM_ROLE = 'cadenza_system';
 export type Scope = { instanceId: string } | typeof SYSTEM;
 
 /** How long a request waits for a new PostgreSQL connection before it fails as unavailable. */
 export const CONNECT_TIMEOUT_MS = 5_000;
 
 // Return BIGINT and NUMERIC as strings is pg's default; counts are cast to int in SQL instead.
-export function createDb(url: string, max: number, applicationName = 'cadenza'): Db {
-  const pool = new pg.Pool({ connectionString: url, max, application_name: applicationName, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+/** `onConnect` runs on each new connection before its first use (the app's role check, src/db/roles.ts). */
+export function createDb(url: string, max: number, applicationName = 'cadenza', onConnect?: (client: pg.ClientBase) => Promise<void>): Db {
+  const pool = new pg.Pool({ connectionString: url, max, application_name: applicationName, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, onConnect });
   // An idle client that errors (server restart) must not crash the process.
   pool.on('error', () => undefined);
   // Nor a checked-out one: its queries fail with the error, which fails that transaction only.
@@ -30,8 +35,8 @@ export async function transaction<T>(db: Db, scope: Scope, fn: (tx: Tx) => Promi
     // One round trip: BEGIN and the tenant settings travel as one simple query.
     await tx.query(
       scope === SYSTEM
-        ? 'BEGIN'
-        : `BEGIN; SELECT set_config('cadenza.instance_id', ${tx.escapeLiteral(scope.instanceId)}, true), set_config('role', 'cadenza_tenant', true)`,
+        ? `BEGIN; SELECT set_config('role', '${SYSTEM_ROLE}', true)`
+        : `BEGIN; SELECT set_config('cadenza.instance_id', ${tx.escapeLiteral(scope.instanceId)}, true), set_config('role', '${TENANT_ROLE}', true)`,
     );
     const result = await fn(tx);
     await tx.query('COMMIT');

@@ -4,7 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import type { Db } from './db';
+import { SYSTEM, transaction, type Db } from './db';
+import { ensureAppRole } from './roles';
 
 export const MIGRATIONS_DIR = path.resolve(__dirname, '../../migrations');
 const MIGRATIONS_TABLE = 'pgmigrations';
@@ -13,15 +14,20 @@ export interface MigrationLog {
   info(msg: string): void;
 }
 
-/** Applies every pending migration; returns the names it applied (empty when up to date). */
-export async function migrate(databaseUrl: string, log?: MigrationLog): Promise<string[]> {
+/**
+ * Applies every pending migration as the tables' owner; returns the names it applied (empty when
+ * up to date). With `appUrl` of another role, also creates that role if missing and grants it
+ * what the app needs (src/db/roles.ts).
+ */
+export async function migrate(ownerUrl: string, log?: MigrationLog, appUrl?: string): Promise<string[]> {
   const { runner } = await import('node-pg-migrate');
   // Our own client, so a connection lost mid-migration fails the migration, not the process.
-  const dbClient = new pg.Client({ connectionString: databaseUrl });
+  const dbClient = new pg.Client({ connectionString: ownerUrl });
   dbClient.on('error', () => undefined);
   await dbClient.connect();
+  let applied: Awaited<ReturnType<typeof runner>>;
   try {
-    const applied = await runner({
+    applied = await runner({
       dbClient,
       dir: MIGRATIONS_DIR,
       migrationsTable: MIGRATIONS_TABLE,
@@ -31,10 +37,11 @@ export async function migrate(databaseUrl: string, log?: MigrationLog): Promise<
       log: () => undefined,
     });
     for (const m of applied) log?.info(`applied migration ${m.name}`);
-    return applied.map((m) => m.name);
   } finally {
     await dbClient.end().catch(() => undefined);
   }
+  if (appUrl !== undefined && appUrl !== ownerUrl) await ensureAppRole(ownerUrl, appUrl);
+  return applied.map((m) => m.name);
 }
 
 export function migrationNames(): string[] {
@@ -49,7 +56,7 @@ export function migrationNames(): string[] {
 export async function pendingMigrations(db: Db): Promise<string[]> {
   const exists = await db.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [MIGRATIONS_TABLE]);
   if (!exists.rows[0]?.present) return migrationNames();
-  const { rows } = await db.query<{ name: string }>(`SELECT name FROM ${MIGRATIONS_TABLE}`);
+  const { rows } = await transaction(db, SYSTEM, (tx) => tx.query<{ name: string }>(`SELECT name FROM ${MIGRATIONS_TABLE}`));
   const done = new Set(rows.map((r) => r.name));
   return migrationNames().filter((n) => !done.has(n));
 }

@@ -11,8 +11,14 @@ import path from 'node:path';
 import pg from 'pg';
 import { spawnChild, waitForPort, type Child } from './process';
 
+/** The login role the API and workers use (src/db/roles.ts). */
+const APP_ROLE = 'cadenza_app';
+
 export interface EmbeddedPostgres {
+  /** As the app role, which owns nothing (created by `migrate(ownerUrl, log, url)`). */
   url: string;
+  /** As the superuser `postgres`, which owns the tables and migrates. */
+  ownerUrl: string;
   child: Child;
   stop(): Promise<void>;
 }
@@ -136,6 +142,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, datab
     output = (output + chunk.toString()).slice(-4000);
   });
   const admin = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
+  const app = `postgres://${APP_ROLE}:${encodeURIComponent(readOrCreatePassword(path.join(dataDir, 'pg-app-password')))}@127.0.0.1:${port}`;
   try {
     await waitForPort('127.0.0.1', port, 30_000, () =>
       child.process.exitCode !== null ? `PostgreSQL exited during start:\n${output}` : undefined,
@@ -147,7 +154,8 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, datab
     throw err;
   }
   return {
-    url: `${admin}/${database}`,
+    url: `${app}/${database}`,
+    ownerUrl: `${admin}/${database}`,
     child,
     // SIGINT is PostgreSQL's fast shutdown: roll back open transactions, checkpoint, exit.
     stop: () => child.stop('SIGINT', 30_000),

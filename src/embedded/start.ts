@@ -59,13 +59,14 @@ export async function runStart(baseConfig: Config, log: Logger): Promise<void> {
     await startServices(config, parts, log);
     recordPids();
     const databaseUrl = config.database.url ?? parts.postgres!.url;
+    const ownerUrl = config.database.url !== undefined ? (config.database.ownerUrl ?? config.database.url) : parts.postgres!.ownerUrl;
     const temporalAddress = config.temporal.address ?? parts.temporal!.address;
     const runConfig: Config = {
       ...config,
-      database: { ...config.database, url: databaseUrl },
+      database: { ...config.database, url: databaseUrl, ownerUrl },
       temporal: { ...config.temporal, address: temporalAddress, webUiUrl: config.temporal.webUiUrl ?? embeddedWebUi(config, parts) },
     };
-    await migrate(databaseUrl, log);
+    await migrate(ownerUrl, log, databaseUrl);
     const ctx = (parts.ctx = await openAppCtx(runConfig, log, 'start', { withWorker: true }));
     const bootstrap = await ensureBootstrap(ctx.db, dataDir);
     if (config.temporal.address !== undefined) await ensureSearchAttributesOrWarn(ctx, log);
@@ -225,6 +226,7 @@ async function shutdown(parts: Parts, pidFile: PidFile, log: Logger): Promise<vo
 function writeEnvFile(config: Config, dataDir: string): void {
   const lines = [
     `DATABASE_URL=${config.database.url}`,
+    `DATABASE_OWNER_URL=${config.database.ownerUrl}`,
     `TEMPORAL_ADDRESS=${config.temporal.address}`,
     `TEMPORAL_NAMESPACE=${config.temporal.namespace}`,
     `CADENZA_MASTER_KEY=${config.masterKey!.toString('base64')}`,

@@ -3,7 +3,8 @@
 // which makes re-appends from retried activities idempotent.
 import crypto from 'node:crypto';
 import { ConcurrencyError } from '../errors';
-import { pgCode, pgConstraint, type Tx } from '../db/db';
+import type { Tx } from '../db/db';
+import { isUniqueViolation } from '../db/unique';
 
 /**
  * Cadenza's own aggregate types. External events (POST /v1/events) may not name them, and are
@@ -115,7 +116,7 @@ async function insertEvent(tx: Tx, instanceId: string, creator: string, e: NewEv
     return res.rows[0];
   } catch (err) {
     // The transaction is aborted now; the caller's transaction() rolls it back.
-    if (pgCode(err) === '23505' && pgConstraint(err) === 'events_aggregate_sequence_unique') {
+    if (isUniqueViolation(err, 'events_aggregate_sequence_unique')) {
       throw new ConcurrencyError(`${e.aggregateType} ${e.aggregateId}`, e.expectedSequence ?? null);
     }
     throw err;

@@ -4,28 +4,17 @@
 // run.succeeded and run.failed; script log lines go to logstore.execution_logs.
 import { isGrpcDeadlineError, WorkflowFailedError } from '@temporalio/client';
 import type { TenantCtx } from '../context';
-import { CadenzaError, NotFoundError, UnavailableError, ValidationError } from '../errors';
+import { CadenzaError, checkJsonSize, NotFoundError, UnavailableError } from '../errors';
 import { transaction, type Tx } from '../db/db';
 import { push } from '../eventstore/eventstore';
 import { newId } from '../ids';
 import { decodeCursor, TIME_ID, toPage, type Page } from '../pagination';
 import { recordWorkflowStart, startRecorded, type WorkflowStart } from '../temporal/workflow-starts';
-import type { FlowRunInput, FlowRunOutcome } from '../workflows/flow-run';
+import { FLOW_RUN_LIMITS, flowWorkflowId, type FlowRunInput, type FlowRunOutcome, type FlowRunWorkflow } from '../workflows/flow-run-contract';
 import { checkTrigger } from './catalogue';
 import { planRunSteps, type RunStepPlan } from './flows';
 import { checkQuota } from './quota';
 import { recordRunEnded } from './run-records';
-
-export const FLOW_RUN_LIMITS = {
-  /** Largest context in and out of a run (serialized JSON). */
-  contextBytes: 256 * 1024,
-  /** Per step on top of the action's own timeout: loading the version and recording the step. */
-  stepOverheadMs: 5_000,
-  /** Per run on top of all steps: recording the run and the workflow's own tasks. */
-  marginMs: 10_000,
-  /** Log lines kept in a run step (all lines also go to logstore.execution_logs). */
-  stepLogLines: 100,
-};
 
 export interface RunStep {
   position: number;
@@ -98,8 +87,6 @@ export class FlowRunFailedError extends CadenzaError {
   }
 }
 
-export const flowWorkflowId = (instanceId: string, runId: string) => `flow:${instanceId}:${runId}`;
-
 /** The run's upper bound: every action's timeout plus the documented overheads. */
 export function runBoundMs(steps: RunStepPlan[]): number {
   return steps.reduce((sum, s) => sum + s.timeoutMs + FLOW_RUN_LIMITS.stepOverheadMs, FLOW_RUN_LIMITS.marginMs);
@@ -125,8 +112,7 @@ interface PreparedRun {
 /** Checks the input and the quota, plans the steps and records the run; undefined when nothing would run. */
 async function prepareRun(ctx: TenantCtx, input: FlowTriggerInput): Promise<PreparedRun | undefined> {
   checkTrigger(input.flowType, input.trigger);
-  const size = Buffer.byteLength(JSON.stringify(input.context));
-  if (size > FLOW_RUN_LIMITS.contextBytes) throw ValidationError.field('body.context', `is ${size} bytes; the limit is ${FLOW_RUN_LIMITS.contextBytes} bytes`);
+  checkJsonSize(input.context, 'body.context', FLOW_RUN_LIMITS.contextBytes);
   const orgId = input.orgId === undefined ? ctx.tenant.orgId : input.orgId;
   const steps = input.steps ?? (await transaction(ctx.db, ctx.tenant, (tx) => planRunSteps(tx, ctx.tenant.instanceId, orgId, input.flowType, input.trigger)));
   if (steps.length === 0) return undefined;
@@ -141,7 +127,6 @@ async function prepareRun(ctx: TenantCtx, input: FlowTriggerInput): Promise<Prep
     taskQueue: ctx.temporal.taskQueue,
     instanceId: ctx.tenant.instanceId,
     orgId,
-    kind: 'flow',
     args: [wfInput],
     summary: `flow ${input.flowType}/${input.trigger}`,
   };
@@ -193,7 +178,7 @@ async function executeFlowWorkflow(ctx: TenantCtx, run: PreparedRun): Promise<Fl
   if (!(await startRecorded(ctx, run.start))) throw new UnavailableError(`flow run ${runId} could not be started yet (Temporal is unreachable); it will run once Temporal is back`);
   const { connection, workflow } = ctx.temporal.client;
   try {
-    return await connection.withDeadline(Date.now() + run.boundMs, () => workflow.getHandle(run.start.workflowId).result());
+    return await connection.withDeadline(Date.now() + run.boundMs, () => workflow.getHandle<FlowRunWorkflow>(run.start.workflowId).result());
   } catch (err) {
     if (isGrpcDeadlineError(err)) throw new UnavailableError(`flow run ${runId} did not finish within ${run.boundMs} ms; its trace shows how it ends`);
     if (err instanceof WorkflowFailedError) {

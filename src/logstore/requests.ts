@@ -1,7 +1,7 @@
 // The API request log (logstore.requests). Rows are buffered and written in one INSERT per
 // flush, off the request path; a crash loses at most one flush interval of request logs,
 // which are diagnostics, never state.
-import type { Db } from '../db/db';
+import { SYSTEM, transaction, type Db } from '../db/db';
 import type { Logger } from '../log';
 
 export interface RequestLogEntry {
@@ -54,10 +54,13 @@ export class RequestLogWriter {
       return `(${Array.from({ length: COLUMNS }, (_, j) => `$${i * COLUMNS + j + 1}`).join(', ')})`;
     });
     try {
-      await this.db.query(
-        `INSERT INTO logstore.requests (instance_id, org_id, key_id, request_id, correlation_id, method, route, path, status, duration_ms)
-         VALUES ${tuples.join(', ')}`,
-        values,
+      // One insert for every tenant's requests: the system path.
+      await transaction(this.db, SYSTEM, (tx) =>
+        tx.query(
+          `INSERT INTO logstore.requests (instance_id, org_id, key_id, request_id, correlation_id, method, route, path, status, duration_ms)
+           VALUES ${tuples.join(', ')}`,
+          values,
+        ),
       );
     } catch (err) {
       this.log.warn({ err, rows: batch.length }, 'could not write request logs');

@@ -4,7 +4,7 @@
 // label must not grow with traffic nor name one tenant's resources.
 import crypto from 'node:crypto';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Db } from '../db/db';
+import { SYSTEM, transaction, type Db } from '../db/db';
 
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 const LONG_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 21600, 86400];
@@ -55,8 +55,9 @@ export class Metrics {
     const gauge = this.troubleshootingDepth;
     const seen = new Set<string>();
     (gauge as unknown as { collect: () => Promise<void> }).collect = async () => {
-      const { rows } = await db.query<{ domain: string; depth: number }>(
-        `SELECT domain, count(*)::int AS depth FROM commands WHERE status = 'IN_TROUBLESHOOTING_QUEUE' GROUP BY domain`,
+      // Every instance's queue: the system path.
+      const { rows } = await transaction(db, SYSTEM, (tx) =>
+        tx.query<{ domain: string; depth: number }>(`SELECT domain, count(*)::int AS depth FROM commands WHERE status = 'IN_TROUBLESHOOTING_QUEUE' GROUP BY domain`),
       );
       for (const d of seen) gauge.set({ domain: d }, 0);
       for (const r of rows) {
@@ -70,14 +71,17 @@ export class Metrics {
   watchDispatcherLag(db: Db, checkpoint: string): void {
     const gauge = this.dispatcherLag;
     (gauge as unknown as { collect: () => Promise<void> }).collect = async () => {
-      const { rows } = await db.query<{ lag: number | null }>(
-        `SELECT extract(epoch FROM now() - e.created_at)::float8 AS lag
-           FROM event_checkpoints c
-           JOIN LATERAL (SELECT created_at FROM events
-                          WHERE (tx_id, position) > (c.tx_id, c.position) AND aggregate_type <> 'run'
-                          ORDER BY tx_id, position LIMIT 1) e ON true
-          WHERE c.name = $1`,
-        [checkpoint],
+      // The checkpoint and every instance's events: the system path.
+      const { rows } = await transaction(db, SYSTEM, (tx) =>
+        tx.query<{ lag: number | null }>(
+          `SELECT extract(epoch FROM now() - e.created_at)::float8 AS lag
+             FROM event_checkpoints c
+             JOIN LATERAL (SELECT created_at FROM events
+                            WHERE (tx_id, position) > (c.tx_id, c.position) AND aggregate_type <> 'run'
+                            ORDER BY tx_id, position LIMIT 1) e ON true
+            WHERE c.name = $1`,
+          [checkpoint],
+        ),
       );
       gauge.set(Math.max(0, rows[0]?.lag ?? 0));
     };

@@ -2,21 +2,16 @@
 // for their run, bounded by the targets' timeouts; event runs are started by the event
 // dispatcher. Retry starts a new run from a run's stored input, linked to the original.
 import crypto from 'node:crypto';
-import { isGrpcDeadlineError, WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
+import { isGrpcDeadlineError, WorkflowFailedError } from '@temporalio/client';
 import type { TemporalDeps, TenantCtx } from '../context';
-import { NotFoundError, TargetFailedError, UnavailableError, ValidationError } from '../errors';
+import { checkJsonSize, NotFoundError, TargetFailedError, UnavailableError, ValidationError } from '../errors';
 import { transaction, type Tx } from '../db/db';
 import { EXTERNAL_AGGREGATE_PREFIX, INTERNAL_AGGREGATE_TYPES, push } from '../eventstore/eventstore';
 import { newId } from '../ids';
 import { getRun, startFlowTrigger } from '../flows/runs';
-import { eagerStart } from '../temporal/eager-start';
-import { CadenzaInstance, CadenzaKind } from '../temporal/search-attributes';
-import type { executionWorkflow, ExecutionRunInput, ExecutionRunOutcome } from '../workflows/execution';
+import { startWorkflow } from '../temporal/workflow-starts';
+import { EXECUTION_RUN_LIMITS, executionWorkflowId, type ExecutionRunInput, type ExecutionWorkflow, type ExecutionRunOutcome } from '../workflows/execution-contract';
 import { candidateConditions, matchExecution, matchExecutions, type MatchedExecution } from './executions';
-
-export const EXECUTION_RUN_LIMITS = { callOverheadMs: 5_000, marginMs: 10_000, bodyBytes: 256 * 1024 };
-
-export const executionWorkflowId = (instanceId: string, causeId: string, executionId: string) => `execution:${instanceId}:${causeId}:${executionId}`;
 
 /** Run ids of event runs derive from their workflow id, so a repeated start names the same run. */
 export const eventRunId = (workflowId: string) => `run_${crypto.createHash('sha256').update(workflowId).digest('hex').slice(0, 16)}`;
@@ -27,33 +22,15 @@ function syncBoundMs(m: MatchedExecution): number {
 
 /** Starts an execution run; an existing workflow of the same id is kept (idempotent). */
 export async function startExecutionRun(temporal: TemporalDeps, workflowId: string, input: ExecutionRunInput): Promise<void> {
-  try {
-    await temporal.client.workflow.start('executionWorkflow', runOptions(temporal, workflowId, input));
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return;
-    throw err;
-  }
-}
-
-function runOptions(temporal: TemporalDeps, workflowId: string, input: ExecutionRunInput) {
-  return {
+  await startWorkflow(temporal, {
+    workflowType: 'executionWorkflow',
     workflowId,
     taskQueue: temporal.taskQueue,
+    instanceId: input.instanceId,
+    orgId: input.orgId ?? null,
     args: [input],
-    workflowIdConflictPolicy: 'USE_EXISTING' as const,
-    workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
-    ...eagerStart(temporal),
-    staticSummary: `execution ${input.condition}`,
-    typedSearchAttributes: [
-      { key: CadenzaInstance, value: input.instanceId },
-      { key: CadenzaKind, value: 'execution' },
-    ],
-  };
-}
-
-function checkBody(body: unknown, field: string): void {
-  const size = Buffer.byteLength(JSON.stringify(body ?? null));
-  if (size > EXECUTION_RUN_LIMITS.bodyBytes) throw ValidationError.field(field, `is ${size} bytes; the limit is ${EXECUTION_RUN_LIMITS.bodyBytes} bytes`);
+    summary: `execution ${input.condition}`,
+  });
 }
 
 /** The function a call in the caller's org runs: the org's own function/<name>, else the instance's. */
@@ -76,7 +53,7 @@ async function runMatched(ctx: TenantCtx, matched: MatchedExecution, body: unkno
   // The bound is the caller's: a run still going when its caller gives up finishes and records its own end.
   const { connection, workflow } = ctx.temporal.client;
   try {
-    return await connection.withDeadline(Date.now() + bound, () => workflow.getHandle<typeof executionWorkflow>(workflowId).result());
+    return await connection.withDeadline(Date.now() + bound, () => workflow.getHandle<ExecutionWorkflow>(workflowId).result());
   } catch (err) {
     if (isGrpcDeadlineError(err)) throw new UnavailableError(`execution run ${runId} did not finish within ${bound} ms; its trace shows how it ends`);
     if (err instanceof WorkflowFailedError) throw new UnavailableError(`execution run ${runId} failed: ${err.cause?.message ?? err.message}`);
@@ -92,7 +69,7 @@ function failIfInterrupted(outcome: ExecutionRunOutcome): unknown {
 
 /** POST /v1/functions/{name}/call: runs function/<name> and returns the final body (request/ and response/CallFunction around it). */
 export async function callFunction(ctx: TenantCtx, name: string, payload: unknown): Promise<{ runId: string; body: unknown }> {
-  checkBody(payload, 'body.payload');
+  checkJsonSize(payload, 'body.payload', EXECUTION_RUN_LIMITS.bodyBytes);
   const hooks = await operationHooks(ctx, 'CallFunction');
   const request = await applyHook(ctx, hooks.request, { name, payload });
   const matched = await matchFunction(ctx, name);
@@ -163,12 +140,12 @@ function checkExternalEvent(input: { type: string; aggregateType: string }): voi
  * delivered by the event dispatcher (request/ and response/PushEvent around it).
  */
 export async function pushExternalEvent(ctx: TenantCtx, input: { type: string; aggregateType: string; aggregateId: string; payload: Record<string, unknown> }): Promise<{ eventId: string; position: string }> {
-  checkBody(input.payload, 'body.payload');
+  checkJsonSize(input.payload, 'body.payload', EXECUTION_RUN_LIMITS.bodyBytes);
   checkExternalEvent(input);
   const hooks = await operationHooks(ctx, 'PushEvent');
   const payload = payloadOf(await applyHook(ctx, hooks.request, input), input.payload);
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw ValidationError.field('body.payload', 'a request/PushEvent target returned a payload that is not an object');
-  checkBody(payload, 'body.payload');
+  checkJsonSize(payload, 'body.payload', EXECUTION_RUN_LIMITS.bodyBytes);
   const eventId = newId('evt');
   const aggregateType = EXTERNAL_AGGREGATE_PREFIX + input.aggregateType;
   const [stored] = await transaction(ctx.db, ctx.tenant, (tx) =>

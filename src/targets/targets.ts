@@ -4,8 +4,9 @@
 // only executions and alerts of the same owner may use it.
 import crypto from 'node:crypto';
 import type { TenantCtx } from '../context';
-import { ConflictError, NotFoundError, ValidationError } from '../errors';
-import { pgCode, pgConstraint, transaction, type Tx } from '../db/db';
+import { NotFoundError, ValidationError } from '../errors';
+import { transaction, type Tx } from '../db/db';
+import { rethrowUniqueViolation } from '../db/unique';
 import { push } from '../eventstore/eventstore';
 import { masterKeys } from '../config/config';
 import { decryptSecret, encryptSecret, type MasterKeys } from '../crypto/secrets';
@@ -121,8 +122,7 @@ function checkTimeout(timeoutSeconds: number | undefined): number {
 }
 
 function nameTaken(err: unknown, name: string): never {
-  if (pgCode(err) === '23505' && pgConstraint(err) === 'targets_name_unique') throw new ConflictError(`a target named '${name}' exists`, { field: 'body.name' });
-  throw err;
+  rethrowUniqueViolation(err, `a target named '${name}' exists`, { constraint: 'targets_name_unique', field: 'body.name' });
 }
 
 export async function addTarget(ctx: TenantCtx, input: TargetInput): Promise<{ target: Target; signingKey: string }> {

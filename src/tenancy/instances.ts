@@ -1,5 +1,6 @@
 import { ConflictError } from '../errors';
-import { pgCode, SYSTEM, transaction, type Db } from '../db/db';
+import { SYSTEM, transaction, type Db } from '../db/db';
+import { rethrowUniqueViolation } from '../db/unique';
 import { push } from '../eventstore/eventstore';
 
 export interface Instance {
@@ -25,8 +26,7 @@ export async function createInstance(db: Db, input: { id: string; name: string }
       return { id: input.id, name: input.name, createdAt: rows[0]!.created_at };
     });
   } catch (err) {
-    if (pgCode(err) === '23505') throw new ConflictError(`instance '${input.id}' already exists`, { field: 'body.id' });
-    throw err;
+    rethrowUniqueViolation(err, `instance '${input.id}' already exists`, { field: 'body.id' });
   }
 }
 

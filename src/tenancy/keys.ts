@@ -2,8 +2,9 @@
 // keys are high-entropy, so a fast hash is enough and lookups stay one indexed read.
 import crypto from 'node:crypto';
 import type { Role, TenantCtx } from '../context';
-import { ConflictError, ForbiddenError, NotFoundError } from '../errors';
-import { pgCode, transaction, type Db, type Tx } from '../db/db';
+import { ForbiddenError, NotFoundError } from '../errors';
+import { SYSTEM, transaction, type Db, type Tx } from '../db/db';
+import { rethrowUniqueViolation } from '../db/unique';
 import { push } from '../eventstore/eventstore';
 import { newId, sha256Hex } from '../ids';
 import { decodeCursor, TIME_ID, toPage, type Page } from '../pagination';
@@ -92,8 +93,7 @@ export async function createKey(ctx: TenantCtx, input: { name: string; role: Rol
       return insertKey(tx, tenant.instanceId, tenant.actor, { name: input.name, role: input.role, orgId });
     });
   } catch (err) {
-    if (pgCode(err) === '23505') throw new ConflictError(`an active key named '${input.name}' already exists`);
-    throw err;
+    rethrowUniqueViolation(err, `an active key named '${input.name}' already exists`);
   }
 }
 
@@ -148,11 +148,10 @@ export interface AuthenticatedKey {
   orgId: string | null;
 }
 
-/** Looks a secret up across tenants (the one place the API reads without a tenant). */
+/** Looks a secret up across tenants, on the system path (the one place the API reads without a tenant). */
 export async function authenticate(db: Db, secret: string): Promise<AuthenticatedKey | undefined> {
   if (!secret.startsWith('cdz_') || secret.length > 100) return undefined;
-  // A single read needs no transaction.
-  const { rows } = await db.query<KeyRow>('SELECT * FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL', [hashSecret(secret)]);
+  const { rows } = await transaction(db, SYSTEM, (tx) => tx.query<KeyRow>('SELECT * FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL', [hashSecret(secret)]));
   const r = rows[0];
   return r === undefined ? undefined : { instanceId: r.instance_id, id: r.id, name: r.name, role: r.role, orgId: r.org_id };
 }

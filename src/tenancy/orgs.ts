@@ -1,6 +1,7 @@
 import type { TenantCtx } from '../context';
-import { ConflictError, ForbiddenError, NotFoundError } from '../errors';
-import { pgCode, transaction, type Tx } from '../db/db';
+import { ForbiddenError, NotFoundError } from '../errors';
+import { transaction, type Tx } from '../db/db';
+import { rethrowUniqueViolation } from '../db/unique';
 import { push } from '../eventstore/eventstore';
 import { newId } from '../ids';
 import { decodeCursor, TIME_ID, toPage, type Page } from '../pagination';
@@ -47,8 +48,7 @@ export async function addOrg(ctx: TenantCtx, input: { name: string }): Promise<O
       return org!;
     });
   } catch (err) {
-    if (pgCode(err) === '23505') throw new ConflictError(`an org named '${input.name}' already exists`);
-    throw err;
+    rethrowUniqueViolation(err, `an org named '${input.name}' already exists`);
   }
 }
 

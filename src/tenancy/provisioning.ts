@@ -113,9 +113,9 @@ async function instanceTables(tx: Tx): Promise<string[]> {
 
 /** Deletes the instance's rows; tables referenced by others go once their referrers are empty. */
 async function deleteRows(tx: Tx, id: string): Promise<number> {
-  await tx.query(`SELECT set_config('cadenza.removing_instance', $1, true)`, [id]);
-  let pending = await instanceTables(tx);
-  let deleted = 0;
+  // The event log refuses deletes to every role: its rows go through the one function that may.
+  let deleted = Number((await tx.query<{ n: string }>('SELECT cadenza_remove_instance_events($1) AS n', [id])).rows[0]!.n);
+  let pending = (await instanceTables(tx)).filter((t) => t !== 'public.events');
   while (pending.length > 0) {
     const blocked: string[] = [];
     for (const table of pending) {

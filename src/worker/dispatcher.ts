@@ -7,6 +7,7 @@
 import type { AppCtx } from '../context';
 import type { CommandWorkflowInput, RetryPolicy } from '../commands/model';
 import { startCommandWorkflow } from '../commands/start';
+import { SYSTEM, transaction } from '../db/db';
 import { dispatchWorkflowStarts } from '../temporal/workflow-starts';
 import { orgKey } from '../tenancy/scope';
 import { runAsLeader, type Leader } from './leader';
@@ -37,12 +38,15 @@ export function startDispatcher(ctx: AppCtx): Leader {
 
 /** Starts workflows for commands left undispatched; returns how many it started. */
 export async function dispatchOnce(ctx: AppCtx): Promise<number> {
-  const { rows } = await ctx.db.query<UndispatchedRow>(
-    `SELECT instance_id, org_id, domain, command_id, type, correlation_id, payload, reply_to, batch_id, policy
-       FROM commands
-      WHERE dispatched_at IS NULL AND created_at < now() - make_interval(secs => $1)
-      ORDER BY created_at LIMIT $2`,
-    [ctx.config.worker.dispatchAfterSeconds, BATCH],
+  // Every instance's undispatched commands: the system path.
+  const { rows } = await transaction(ctx.db, SYSTEM, (tx) =>
+    tx.query<UndispatchedRow>(
+      `SELECT instance_id, org_id, domain, command_id, type, correlation_id, payload, reply_to, batch_id, policy
+         FROM commands
+        WHERE dispatched_at IS NULL AND created_at < now() - make_interval(secs => $1)
+        ORDER BY created_at LIMIT $2`,
+      [ctx.config.worker.dispatchAfterSeconds, BATCH],
+    ),
   );
   for (const r of rows) {
     const input: CommandWorkflowInput = {
@@ -58,12 +62,9 @@ export async function dispatchOnce(ctx: AppCtx): Promise<number> {
       policy: r.policy,
     };
     await startCommandWorkflow(ctx.temporal, input);
-    await ctx.db.query('UPDATE commands SET dispatched_at = now() WHERE instance_id = $1 AND org_key = $2 AND domain = $3 AND command_id = $4', [
-      r.instance_id,
-      orgKey(r.org_id),
-      r.domain,
-      r.command_id,
-    ]);
+    await transaction(ctx.db, { instanceId: r.instance_id }, (tx) =>
+      tx.query('UPDATE commands SET dispatched_at = now() WHERE instance_id = $1 AND org_key = $2 AND domain = $3 AND command_id = $4', [r.instance_id, orgKey(r.org_id), r.domain, r.command_id]),
+    );
     ctx.log.info({ instanceId: r.instance_id, domain: r.domain, commandId: r.command_id }, 'dispatcher started a command workflow');
   }
   return rows.length;

@@ -5,9 +5,10 @@
 // older than every in-flight one are read (tx_id < xmin), so no event is skipped; the
 // checkpoint moves after the starts, and a start repeated after a crash reuses the workflow.
 import type { AppCtx } from '../context';
-import { SYSTEM, transaction } from '../db/db';
+import { SYSTEM, transaction, type Tx } from '../db/db';
 import { candidateConditions, matchExecutions, type MatchedExecution } from '../targets/executions';
-import { eventRunId, executionWorkflowId, startExecutionRun } from '../targets/execute';
+import { eventRunId, startExecutionRun } from '../targets/execute';
+import { executionWorkflowId } from '../workflows/execution-contract';
 import { runAsLeader, type Leader } from './leader';
 
 // One leader and one checkpoint per task queue: the deployment whose workers run the started workflows.
@@ -47,48 +48,54 @@ export function startEventDispatcher(ctx: AppCtx): Leader {
   );
 }
 
-async function readCheckpoint(ctx: AppCtx): Promise<{ txId: string; position: string }> {
-  const { rows } = await ctx.db.query<{ tx_id: string; position: string }>('SELECT tx_id::text, position::text FROM event_checkpoints WHERE name = $1', [checkpointName(ctx.temporal.taskQueue)]);
+async function readCheckpoint(tx: Tx, name: string): Promise<{ txId: string; position: string }> {
+  const { rows } = await tx.query<{ tx_id: string; position: string }>('SELECT tx_id::text, position::text FROM event_checkpoints WHERE name = $1', [name]);
   if (rows[0] !== undefined) return { txId: rows[0].tx_id, position: rows[0].position };
   // First start: deliver from now on, not the whole history.
-  const { rows: head } = await ctx.db.query<{ tx_id: string | null; position: string | null }>(
+  const { rows: head } = await tx.query<{ tx_id: string | null; position: string | null }>(
     `SELECT max(tx_id)::text AS tx_id, max(position)::text AS position FROM events WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot())`,
   );
   const start = { txId: head[0]?.tx_id ?? '0', position: head[0]?.position ?? '0' };
-  await ctx.db.query('INSERT INTO event_checkpoints (name, tx_id, position) VALUES ($1, $2::xid8, $3) ON CONFLICT (name) DO NOTHING', [checkpointName(ctx.temporal.taskQueue), start.txId, start.position]);
-  return readCheckpoint(ctx);
+  await tx.query('INSERT INTO event_checkpoints (name, tx_id, position) VALUES ($1, $2::xid8, $3) ON CONFLICT (name) DO NOTHING', [name, start.txId, start.position]);
+  return readCheckpoint(tx, name);
 }
 
 /** Delivers the next batch of committed events; returns how many it read. */
 export async function dispatchEventsOnce(ctx: AppCtx): Promise<number> {
-  const cp = await readCheckpoint(ctx);
-  const { rows } = await ctx.db.query<EventRow>(
-    `SELECT tx_id::text, position::text, instance_id, org_id, aggregate_type, aggregate_id, type, payload, created_at, event_id
-       FROM events
-      WHERE (tx_id, position) > ($1::xid8, $2::bigint) AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
-      ORDER BY tx_id, position LIMIT $3`,
-    [cp.txId, cp.position, BATCH],
-  );
-  // Most instances have no event executions: one query tells which do. Events of one type in
-  // one org match the same executions: look them up once per batch.
-  const listening = await instancesWithEventExecutions(ctx, rows);
+  const checkpoint = checkpointName(ctx.temporal.taskQueue);
+  // Every instance's events: the system path.
+  const { rows, listening } = await transaction(ctx.db, SYSTEM, async (tx) => {
+    const cp = await readCheckpoint(tx, checkpoint);
+    const { rows } = await tx.query<EventRow>(
+      `SELECT tx_id::text, position::text, instance_id, org_id, aggregate_type, aggregate_id, type, payload, created_at, event_id
+         FROM events
+        WHERE (tx_id, position) > ($1::xid8, $2::bigint) AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+        ORDER BY tx_id, position LIMIT $3`,
+      [cp.txId, cp.position, BATCH],
+    );
+    // Most instances have no event executions: one query tells which do.
+    return { rows, listening: await instancesWithEventExecutions(tx, rows) };
+  });
+  // Events of one type in one org match the same executions: look them up once per batch.
   const matches = new Map<string, Promise<MatchedExecution[]>>();
   const match = (e: EventRow) => {
     if (!listening.has(e.instance_id)) return Promise.resolve([]);
     const key = JSON.stringify([e.instance_id, e.org_id, e.type]);
-    if (!matches.has(key)) matches.set(key, transaction(ctx.db, SYSTEM, (tx) => matchExecutions(tx, e.instance_id, e.org_id, candidateConditions('event', e.type))));
+    if (!matches.has(key)) matches.set(key, transaction(ctx.db, { instanceId: e.instance_id }, (tx) => matchExecutions(tx, e.instance_id, e.org_id, candidateConditions('event', e.type))));
     return matches.get(key)!;
   };
   for (const e of rows) await deliver(ctx, e, match);
   const last = rows.at(-1);
-  if (last !== undefined) await ctx.db.query('UPDATE event_checkpoints SET tx_id = $2::xid8, position = $3 WHERE name = $1', [checkpointName(ctx.temporal.taskQueue), last.tx_id, last.position]);
+  if (last !== undefined) {
+    await transaction(ctx.db, SYSTEM, (tx) => tx.query('UPDATE event_checkpoints SET tx_id = $2::xid8, position = $3 WHERE name = $1', [checkpoint, last.tx_id, last.position]));
+  }
   return rows.length;
 }
 
-async function instancesWithEventExecutions(ctx: AppCtx, rows: EventRow[]): Promise<Set<string>> {
+async function instancesWithEventExecutions(tx: Tx, rows: EventRow[]): Promise<Set<string>> {
   const instances = [...new Set(rows.filter((e) => !NOT_DELIVERED.includes(e.aggregate_type)).map((e) => e.instance_id))];
   if (instances.length === 0) return new Set();
-  const { rows: found } = await ctx.db.query<{ instance_id: string }>(
+  const { rows: found } = await tx.query<{ instance_id: string }>(
     `SELECT DISTINCT instance_id FROM executions WHERE instance_id = ANY($1) AND condition LIKE 'event%'`,
     [instances],
   );

@@ -1,7 +1,7 @@
 // A Cadenza worker process: one Temporal worker on the core task queue (workflows and Cadenza's
 // own activities), plus one per served domain on that domain's handler queue.
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { handlerActivities } from '../activities/commands';
+import { handlerActivities, inlineHandlerActivities } from '../activities/commands';
 import { demoHandlers } from '../commands/demo';
 import { HandlerRegistry, loadHandlersDir } from '../commands/handlers';
 import { handlerTaskQueue } from '../commands/model';
@@ -44,10 +44,10 @@ export async function startWorker(ctx: AppCtx): Promise<RunningWorker> {
   // The process's shared connection (openAppCtx withWorker) is closed by its owner, not here.
   const shared = ctx.temporal.workerConnection;
   const connection = shared ?? (await NativeConnection.connect(connectionSettings(config.temporal)));
-  const shutdownGraceTime = `${config.worker.shutdownGraceSeconds}s`;
+  const shutdownGraceTime = config.worker.shutdownGraceSeconds * 1000;
   // Past the grace period a stop is forced, so a worker stuck on an unreachable PostgreSQL or
   // Temporal (local activities retrying their writes) still stops.
-  const shutdownForceTime = `${config.worker.shutdownGraceSeconds + 15}s`;
+  const shutdownForceTime = (config.worker.shutdownGraceSeconds + 15) * 1000;
   const { sinks, activityInterceptors } = workerTracingOptions(installTracing('cadenza-worker'));
   const interceptors = { activity: [...activityInterceptors, logContextActivityInterceptor] };
   const core = await Worker.create({
@@ -55,7 +55,8 @@ export async function startWorker(ctx: AppCtx): Promise<RunningWorker> {
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities(ctx),
+    // Inline domains' handlers run here, as local activities of the command workflows.
+    activities: { ...createActivities(ctx), ...inlineHandlerActivities(ctx, registry, domains) },
     interceptors,
     sinks,
     shutdownGraceTime,

@@ -2,11 +2,7 @@
 // It ends when the alert is removed.
 import { continueAsNew, proxyActivities, sleep } from '@temporalio/workflow';
 import type { AlertActivities } from '../activities/alerts';
-
-export interface AlertWorkflowInput {
-  instanceId: string;
-  alertId: string;
-}
+import type { AlertWorkflowInput } from './alert-contract';
 
 const EVALUATIONS_PER_RUN = 500;
 

@@ -18,7 +18,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { coreCommandActivities, handlerActivities } from '../activities/commands';
+import type { coreCommandActivities, handlerActivities, inlineHandlerActivities } from '../activities/commands';
 import {
   cancelSignal,
   cancelUpdate,
@@ -33,7 +33,9 @@ import {
 import {
   backoffFor,
   COMMAND_EVENTS,
+  COMMAND_FAILURES,
   handlerTaskQueue,
+  INLINE_HANDLER_TIMEOUT_MAX_MS,
   TEMPORAL_REPLY_PREFIX,
   type BatchReply,
   type CommandError,
@@ -49,6 +51,7 @@ import { CommandStatus } from '../temporal/search-attributes';
 
 type CoreActivities = ReturnType<typeof coreCommandActivities>;
 type HandlerActivities = ReturnType<typeof handlerActivities>;
+type InlineHandlerActivities = ReturnType<typeof inlineHandlerActivities>;
 
 const { recordCommandTransition } = proxyLocalActivities<CoreActivities>({
   startToCloseTimeout: '30s',
@@ -63,12 +66,16 @@ const { handlerQueueHasWorkers } = proxyLocalActivities<CoreActivities>({
 
 /** A pickup timeout is HANDLER_NOT_FOUND only when no worker polls the domain's handler queue. */
 const PICKUP_ASKS_POLLERS = 'pickup-timeout-asks-pollers';
+/** Inline domains run the handler as a local activity of this workflow. */
+const INLINE_HANDLERS = 'inline-handlers';
+/** A retry with no backoff starts at once, without a timer (two history events and a workflow task less). */
+const NO_TIMER_WITHOUT_BACKOFF = 'no-timer-without-backoff';
 /** After a reschedule, the pickup wait is at least this long, so busy workers cost few history events. */
 const RESCHEDULED_PICKUP_MIN_MS = 30_000;
 
 const { deliverCommandReply } = proxyActivities<CoreActivities>({
   startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10, nonRetryableErrorTypes: ['ReplyRejected'] },
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10, nonRetryableErrorTypes: [COMMAND_FAILURES.replyRejected] },
 });
 
 /** `done` is the state right after the operator's transition was recorded: what the update answers. */
@@ -103,9 +110,11 @@ function classify(err: unknown): { error: CommandError; next: 'retry' | 'tsq' | 
   if (cause instanceof ApplicationFailure) {
     const details = cause.details?.[0] as { code?: string; details?: unknown } | undefined;
     const error = { message: cause.message, code: details?.code, details: details?.details };
-    if (cause.type === 'BusinessRuleError') return { error: { kind: 'BUSINESS_RULE', ...error }, next: 'fail' };
-    if (cause.type === 'PermanentCommandError') return { error: { kind: 'PERMANENT', ...error }, next: 'tsq', reason: 'PERMANENT' };
-    if (cause.type === 'HandlerNotFound') return { error: { kind: 'HANDLER_NOT_FOUND', ...error }, next: 'tsq', reason: 'HANDLER_NOT_FOUND' };
+    if (cause.type === COMMAND_FAILURES.businessRule) return { error: { kind: 'BUSINESS_RULE', ...error }, next: 'fail' };
+    if (cause.type === COMMAND_FAILURES.permanent) return { error: { kind: 'PERMANENT', ...error }, next: 'tsq', reason: 'PERMANENT' };
+    if (cause.type === COMMAND_FAILURES.handlerNotFound) return { error: { kind: 'HANDLER_NOT_FOUND', ...error }, next: 'tsq', reason: 'HANDLER_NOT_FOUND' };
+    // An inline attempt whose worker was lost: the counterpart of a missed heartbeat.
+    if (cause.type === COMMAND_FAILURES.handlerLost) return { error: { kind: 'TIMEOUT', message: cause.message, code: 'WORKFLOW_TASK' }, next: 'retry' };
     return { error: { kind: 'TRANSIENT', ...error }, next: 'retry' };
   }
   return { error: { kind: 'TRANSIENT', message: err instanceof Error ? err.message : String(err) }, next: 'retry' };
@@ -128,11 +137,18 @@ export async function commandWorkflow(input: CommandWorkflowInput): Promise<Comm
       retry: { maximumAttempts: 1 },
     });
 
+  const inline = proxyLocalActivities<InlineHandlerActivities>({
+    startToCloseTimeout: Math.min(policy.handlerTimeoutMs, INLINE_HANDLER_TIMEOUT_MAX_MS),
+    retry: { maximumAttempts: 1 },
+  });
+
   /**
-   * Runs one attempt. A pickup timeout while workers poll the domain's queue (busy, or back from
-   * an outage) schedules the same attempt again instead of parking it as HANDLER_NOT_FOUND.
+   * Runs one attempt, inline or on the domain's queue. A pickup timeout while workers poll the
+   * domain's queue (busy, or back from an outage) schedules the same attempt again instead of
+   * parking it as HANDLER_NOT_FOUND.
    */
   async function runHandler(args: Parameters<HandlerActivities['runCommandHandler']>[0]): Promise<unknown> {
+    if (policy.execution === 'inline' && patched(INLINE_HANDLERS)) return inline.runCommandHandlerInline(args);
     for (let pickupTimeoutMs = policy.pickupTimeoutMs; ; pickupTimeoutMs = Math.max(policy.pickupTimeoutMs, RESCHEDULED_PICKUP_MIN_MS)) {
       try {
         return await handlerWith(pickupTimeoutMs).runCommandHandler(args);
@@ -156,9 +172,9 @@ export async function commandWorkflow(input: CommandWorkflowInput): Promise<Comm
   };
   const validate = (kind: OperatorAction['kind']) => (op: OperatorInput) => {
     const invalid = invalidOperatorInput(kind, op);
-    if (invalid !== undefined) throw ApplicationFailure.nonRetryable(invalid, 'InvalidOperatorInput');
+    if (invalid !== undefined) throw ApplicationFailure.nonRetryable(invalid, COMMAND_FAILURES.invalidOperatorInput);
     if (state.status !== 'IN_TROUBLESHOOTING_QUEUE' || pending !== null) {
-      throw ApplicationFailure.nonRetryable(`the command is ${state.status}, not in the troubleshooting queue`, 'NotInTroubleshootingQueue');
+      throw ApplicationFailure.nonRetryable(`the command is ${state.status}, not in the troubleshooting queue`, COMMAND_FAILURES.notInTroubleshootingQueue);
     }
   };
   const operate = (kind: OperatorAction['kind']) => async (op: OperatorInput) => {
@@ -238,7 +254,7 @@ export async function commandWorkflow(input: CommandWorkflowInput): Promise<Comm
             lastError: error,
             nextAttemptAt,
           });
-          await sleep(delayMs);
+          if (delayMs > 0 || !patched(NO_TIMER_WITHOUT_BACKOFF)) await sleep(delayMs);
           continue;
         }
         const tsqReason: TsqReason = reason ?? 'EXHAUSTED';

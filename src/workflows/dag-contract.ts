@@ -6,6 +6,18 @@ import type { CommandReply } from '../commands/model';
 import type { Plan } from '../dsl/plan';
 import type { DagDefinition, Item } from '../dsl/types';
 
+/** ApplicationFailure types of DAG runs and their activities. */
+export const DAG_FAILURES = {
+  runFailed: 'DagRunFailed',
+  runTimedOut: 'DagRunTimedOut',
+  signalTimeout: 'SignalTimeout',
+  commandTimeout: 'CommandTimeout',
+  workflowNotFound: 'WorkflowNotFound',
+  invalidWorkflow: 'InvalidWorkflow',
+  nodeOutputTooLarge: 'NodeOutputTooLarge',
+  tooManyCommands: 'TooManyCommands',
+} as const;
+
 /** Delivers a named signal to waitForSignal nodes; the API sends it. */
 export const dagSignal = defineSignal<[{ name: string; payload: Record<string, unknown> }]>('dagSignal');
 

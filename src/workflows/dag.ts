@@ -23,7 +23,7 @@ import { commandAggregateId, type CommandReply } from '../commands/model';
 import { incomingEdges } from '../dsl/graph';
 import type { Plan, PlanNode } from '../dsl/plan';
 import type { DagNode, Item } from '../dsl/types';
-import { dagSignal, dagWorkflowId, type Carried, type DagRunInput, type DagRunResult, type NodeState, type Outputs, type Status } from './dag-contract';
+import { DAG_FAILURES, dagSignal, dagWorkflowId, type Carried, type DagRunInput, type DagRunResult, type NodeState, type Outputs, type Status } from './dag-contract';
 
 class NodeFailed extends Error {
   constructor(readonly node: string, message: string) {
@@ -292,7 +292,7 @@ class Interpreter {
     await this.recordNow({ name: node.name, status: 'waiting', started: true });
     const has = () => (this.state.signals[name]?.length ?? 0) > 0;
     if (timeoutMs === undefined) await condition(has);
-    else if (!(await condition(has, timeoutMs))) throw ApplicationFailure.nonRetryable(`no '${name}' signal within ${timeoutMs} ms`, 'SignalTimeout');
+    else if (!(await condition(has, timeoutMs))) throw ApplicationFailure.nonRetryable(`no '${name}' signal within ${timeoutMs} ms`, DAG_FAILURES.signalTimeout);
     const payload = this.state.signals[name]!.shift()!;
     const items = [{ json: payload }];
     return { outputs: [items], record: { status: 'completed', output: [items], finished: true } };
@@ -359,7 +359,7 @@ class Interpreter {
     const all = () => sent.every((c, i) => c.reply !== undefined || replies[keys[i]!] !== undefined);
     if (!(await condition(all, timeoutMs))) {
       const open = sent.filter((c, i) => c.reply === undefined && replies[keys[i]!] === undefined).map((c) => `${c.domain}/${c.commandId}`);
-      throw ApplicationFailure.retryable(`no outcome of ${open.join(', ')} within ${timeoutMs} ms`, 'CommandTimeout');
+      throw ApplicationFailure.retryable(`no outcome of ${open.join(', ')} within ${timeoutMs} ms`, DAG_FAILURES.commandTimeout);
     }
     return sent.map((c, i) => {
       const reply = c.reply ?? replies[keys[i]!]!;
@@ -438,7 +438,7 @@ export async function dagWorkflow(input: DagRunInput): Promise<DagRunResult> {
       if (status !== 'cancelled' && input.plan.errorWorkflow) await startErrorWorkflow(input, message, node);
     });
     if (isCancellation(err)) throw err;
-    throw ApplicationFailure.nonRetryable(errorMessage(err), err instanceof TimedOut ? 'DagRunTimedOut' : 'DagRunFailed');
+    throw ApplicationFailure.nonRetryable(errorMessage(err), err instanceof TimedOut ? DAG_FAILURES.runTimedOut : DAG_FAILURES.runFailed);
   }
   if (outcome === 'continue') return continueAsNew<typeof dagWorkflow>({ ...input, carried: state });
   await bookkeeping.finishDagRun({ ...ids, status: 'completed', error: null });

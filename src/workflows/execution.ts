@@ -5,34 +5,7 @@
 import { ActivityFailure, ApplicationFailure, ParentClosePolicy, proxyActivities, startChild, workflowInfo } from '@temporalio/workflow';
 import type { TargetActivities } from '../activities/targets';
 import type { TargetSnapshot } from '../targets/targets';
-
-export interface ExecutionRunInput {
-  instanceId: string;
-  /** The execution's owner, whose run this is: an org, or null for the instance (absent in runs started before orgs owned executions). */
-  orgId?: string | null;
-  runId: string;
-  executionId: string;
-  condition: string;
-  /** sync: a caller waits (request, response, function); event: delivery with retries; async: an async target's own run. */
-  mode: 'sync' | 'event' | 'async';
-  body: unknown;
-  targets: TargetSnapshot[];
-  retryOf: string | null;
-  retryKey: string | null;
-  createdBy: string;
-}
-
-export interface TargetError {
-  target: { id: string; name: string };
-  message: string;
-  status: number | null;
-  body: unknown;
-}
-
-export type ExecutionRunOutcome = { state: 'succeeded'; runId: string; body: unknown } | { state: 'failed'; runId: string; body: unknown; error: TargetError };
-
-/** Mirrors the activity's own time to load the key and record the call. */
-const CALL_OVERHEAD_MS = 5_000;
+import { EXECUTION_RUN_LIMITS, type ExecutionRunInput, type ExecutionRunOutcome, type TargetError } from './execution-contract';
 
 // The run's records must land: retried while PostgreSQL is away, however long.
 const records = proxyActivities<TargetActivities>({ startToCloseTimeout: '30s', retry: { initialInterval: '1s', maximumInterval: '30s' } });
@@ -40,7 +13,7 @@ const records = proxyActivities<TargetActivities>({ startToCloseTimeout: '30s', 
 function callOptions(target: TargetSnapshot, retried: boolean) {
   const p = target.retryPolicy;
   return {
-    startToCloseTimeout: target.timeoutMs + CALL_OVERHEAD_MS,
+    startToCloseTimeout: target.timeoutMs + EXECUTION_RUN_LIMITS.callOverheadMs,
     retry: retried
       ? { maximumAttempts: p.maxAttempts, initialInterval: p.initialIntervalSeconds * 1000, backoffCoefficient: p.backoffCoefficient, maximumInterval: p.maxIntervalSeconds * 1000 }
       : { maximumAttempts: 1 },

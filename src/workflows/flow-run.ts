@@ -3,24 +3,7 @@
 // allowed to fail; then it is recorded and skipped, and the context stays as it was.
 import { proxyActivities } from '@temporalio/workflow';
 import type { FlowActivities } from '../activities/flows';
-import type { RunStepPlan } from '../flows/flows';
-
-export interface FlowRunInput {
-  instanceId: string;
-  orgId: string | null;
-  runId: string;
-  flowType: string;
-  trigger: string;
-  context: Record<string, unknown>;
-  steps: RunStepPlan[];
-}
-
-export type FlowRunOutcome =
-  | { state: 'succeeded'; context: Record<string, unknown> }
-  | { state: 'failed'; context: Record<string, unknown>; failedPosition: number | null; error?: string };
-
-/** Mirrors FLOW_RUN_LIMITS.stepOverheadMs (workflow code cannot import values from the domain). */
-const STEP_OVERHEAD_MS = 5_000;
+import { FLOW_RUN_LIMITS, type FlowRunInput, type FlowRunOutcome } from './flow-run-contract';
 
 // The run's end must land: retried while PostgreSQL is away, however long.
 const { recordFlowRunEnded } = proxyActivities<FlowActivities>({ startToCloseTimeout: '30s', retry: { initialInterval: '1s', maximumInterval: '30s' } });
@@ -30,7 +13,7 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunOutco
   const ids = { instanceId: input.instanceId, orgId: input.orgId, runId: input.runId };
   for (const [position, step] of input.steps.entries()) {
     const { runActionStep } = proxyActivities<FlowActivities>({
-      startToCloseTimeout: step.timeoutMs + STEP_OVERHEAD_MS,
+      startToCloseTimeout: step.timeoutMs + FLOW_RUN_LIMITS.stepOverheadMs,
       // The script's own failures come back as results; only infrastructure errors are retried.
       retry: { maximumAttempts: 2 },
     });

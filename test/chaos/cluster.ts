@@ -116,8 +116,9 @@ export async function startCluster(options: { workers?: number; env?: Record<str
       CADENZA_DISPATCH_AFTER_SECONDS: '5',
       ...options.env,
     };
-    const adminKey = migrate(env);
-    const db = createDb(postgres.url, 4, 'chaos-test');
+    const adminKey = migrate({ ...env, DATABASE_OWNER_URL: postgres.ownerUrl });
+    // The test counts across instances: as the owner (the superuser), which row-level security does not hold.
+    const db = createDb(postgres.ownerUrl, 4, 'chaos-test');
     const apiUrl = `http://127.0.0.1:${apiPort}`;
 
     const startWorker = async (name: string) => {
@@ -155,7 +156,7 @@ export async function startCluster(options: { workers?: number; env?: Record<str
       processes,
       startWorker,
       async terminateBackends() {
-        const admin = new pg.Client({ connectionString: postgres!.url.replace(/\/cadenza$/, '/postgres') });
+        const admin = new pg.Client({ connectionString: postgres!.ownerUrl.replace(/\/cadenza$/, '/postgres') });
         admin.on('error', () => undefined);
         await admin.connect();
         try {

@@ -49,7 +49,8 @@ beforeAll(async () => {
   const settings = Object.fromEntries(
     fs.readFileSync(path.join(dataDir, 'cadenza.env'), 'utf8').trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
   );
-  db = createDb(settings.DATABASE_URL!, 2, 'chaos-test');
+  // The test counts across instances: as the owner, which row-level security does not hold.
+  db = createDb(settings.DATABASE_OWNER_URL!, 2, 'chaos-test');
   traffic = await Traffic.prepare({ apiUrl, adminKey: fs.readFileSync(path.join(dataDir, 'bootstrap-admin-key'), 'utf8').trim(), db });
 });
 

@@ -8,6 +8,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pg, { type QueryResult, type QueryResultRow } from 'pg';
 import { startApi, type RunningApi } from '../../src/api/server';
 import { openAppCtx, type OpenedCtx } from '../../src/app-context';
 import { CadenzaClient, type Role } from '../../src/client';
@@ -39,10 +40,12 @@ export interface Harness extends ApiTarget {
 
 export function testEnv(overrides: Record<string, string> = {}): Record<string, string> {
   const databaseUrl = process.env.CADENZA_TEST_DATABASE_URL;
+  const ownerUrl = process.env.CADENZA_TEST_DATABASE_OWNER_URL;
   const temporalAddress = process.env.CADENZA_TEST_TEMPORAL_ADDRESS;
-  if (!databaseUrl || !temporalAddress) throw new Error('the global setup did not run (CADENZA_TEST_* missing)');
+  if (!databaseUrl || !ownerUrl || !temporalAddress) throw new Error('the global setup did not run (CADENZA_TEST_* missing)');
   return {
     DATABASE_URL: databaseUrl,
+    DATABASE_OWNER_URL: ownerUrl,
     TEMPORAL_ADDRESS: temporalAddress,
     CADENZA_MASTER_KEY: crypto.randomBytes(32).toString('base64'),
     CADENZA_TASK_QUEUE: `test-${crypto.randomBytes(4).toString('hex')}`,
@@ -177,6 +180,22 @@ export async function startWorkerProcess(h: Harness, env: Record<string, string>
       await exited;
     },
   };
+}
+
+/** A statement on the system path (every tenant's rows), for tests that look into the database. */
+export async function systemQuery<R extends QueryResultRow = any>(h: Harness, text: string, values: unknown[] = []): Promise<QueryResult<R>> {
+  return transaction(h.ctx.db, SYSTEM, (tx) => tx.query<R>(text, values));
+}
+
+/** A statement as the tables' owner (the superuser of the test PostgreSQL), for tests of the database itself. */
+export async function ownerQuery<R extends QueryResultRow = any>(h: Harness, text: string, values: unknown[] = []): Promise<QueryResult<R>> {
+  const client = new pg.Client({ connectionString: h.env.DATABASE_OWNER_URL });
+  await client.connect();
+  try {
+    return await client.query<R>(text, values);
+  } finally {
+    await client.end();
+  }
 }
 
 /** Processes whose command line mentions `marker` (the data folder), other than this test. */

@@ -10,6 +10,13 @@ export interface Received {
   body: any;
 }
 
+/**
+ * How a request's body was framed: a receiver that reads no chunked body (Python's http.server)
+ * gets it whole only with a Content-Length of its size (issue 12, finding 8).
+ */
+export const framing = (r: Received) => ({ contentLength: r.headers['content-length'], chunked: r.headers['transfer-encoding'] !== undefined });
+export const lengthFramed = (r: Received) => ({ contentLength: String(Buffer.byteLength(r.raw)), chunked: false });
+
 export interface Receiver {
   url: string;
   received: Received[];

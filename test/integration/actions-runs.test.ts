@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { TenantCtx } from '../../src/context';
 import { SYSTEM, transaction } from '../../src/db/db';
 import { FlowRunFailedError, runFlowTrigger, startFlowTrigger } from '../../src/flows/runs';
+import { FLOW_RUN_LIMITS } from '../../src/workflows/flow-run-contract';
 import { call, newTenant, startHarness, startWorkerProcess, waitFor, type Harness, type TestTenant, type WorkerProcess } from '../helpers/harness';
 
 let h: Harness;
@@ -190,6 +191,13 @@ describe('flow runs', () => {
     const o = await orgTenant();
     const res = await run(o.key, { a: 1 });
     expect(res.body).toEqual({ runId: null, context: { a: 1 }, steps: [] });
+  });
+
+  it('answers 413 naming body.context for a context over its limit that fits in the body', async () => {
+    const o = await orgTenant();
+    const res = await run(o.key, { blob: 'x'.repeat(FLOW_RUN_LIMITS.contextBytes) });
+    expect(res.status).toBe(413);
+    expect(res.body.errors).toEqual([{ field: 'body.context', message: `must be at most ${FLOW_RUN_LIMITS.contextBytes} bytes` }]);
   });
 
   it("answers 404 for another tenant's run and lists only the caller's runs", async () => {

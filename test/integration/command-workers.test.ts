@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type { Command } from '../../src/client';
-import { CLI, newTenant, ROOT, startHarness, startWorkerProcess, type Harness, type WorkerProcess } from '../helpers/harness';
+import { call, CLI, newTenant, ROOT, startHarness, startWorkerProcess, type Harness, type WorkerProcess } from '../helpers/harness';
 
 let h: Harness;
 const workers: WorkerProcess[] = [];
@@ -49,6 +49,32 @@ describe('workers', () => {
       'command.completed',
     ]);
     expect(audit[2]!.payload).toMatchObject({ attempt: 1, error: { kind: 'TIMEOUT', code: 'HEARTBEAT' } });
+    expect(audit.map((e) => e.sequence)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('counts an inline attempt whose worker is SIGKILLed mid-handler as failed (the workflow task timeout notices), and completes it on another worker', async () => {
+    const t = await newTenant(h);
+    expect((await call(h, 'PUT', '/v1/command-domains/demo', { key: t.adminKey, body: { execution: 'inline' } })).status).toBe(200);
+    const client = await t.client('operator');
+    const first = await worker();
+    const commandId = id();
+    await client.sendCommand({ domain: 'demo', type: 'slow', commandId, payload: { ms: 15_000 }, backoffMs: [0] });
+    await client.waitForCommand('demo', commandId, (c) => c.status === 'IN_PROGRESS');
+    await worker();
+    await first.kill();
+    const done = await client.waitForCommand('demo', commandId, terminal, 90_000);
+    expect(done).toMatchObject({ status: 'COMPLETED', attempts: 2, result: { sleptMs: 15_000 } });
+    const audit = await client.audit('demo', commandId);
+    expect(audit.map((e) => e.type)).toEqual([
+      'command.sent',
+      'command.started',
+      'command.attempt_failed',
+      'command.retry_scheduled',
+      'command.started',
+      'command.completed',
+    ]);
+    expect(audit[1]!.payload.worker).not.toEqual(audit[4]!.payload.worker);
+    expect(audit[2]!.payload).toMatchObject({ attempt: 1, error: { kind: 'TIMEOUT', code: 'WORKFLOW_TASK' } });
     expect(audit.map((e) => e.sequence)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 

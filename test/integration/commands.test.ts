@@ -5,7 +5,8 @@ import type { CadenzaClient, Command } from '../../src/client';
 import { verifySignature } from '../../src/client/signature';
 import { connect, node, trigger, workflow } from '../helpers/dag';
 import { call, CLI, newTenant, startHarness, startWorkerProcess, waitFor, type Harness, type TestTenant, type WorkerProcess } from '../helpers/harness';
-import { startReceiver, type Receiver } from '../helpers/receiver';
+import { framing, lengthFramed, startReceiver, type Receiver } from '../helpers/receiver';
+import { EXECUTION_MODES } from '../../src/commands/model';
 
 const run = promisify(execFile);
 const temporalCli = () => process.env.TEMPORAL_CLI_PATH!;
@@ -47,238 +48,273 @@ async function sendToTsq(client: CadenzaClient, extra: Record<string, unknown> =
   return client.waitForCommand('demo', commandId, inTsq);
 }
 
-describe('processing', () => {
-  it('completes after two transient failures, auditing each failure and retry, and shows RETRY_WAIT while waiting', async () => {
-    const client = await (await newTenant(h)).client('operator');
-    const commandId = id();
-    await client.sendCommand({ domain: 'demo', type: 'flaky', commandId, payload: { failTimes: 2 }, backoffMs: [1500, 1500] });
-    const waiting = await client.waitForCommand('demo', commandId, (c) => c.status === 'RETRY_WAIT' || terminal(c));
-    expect(waiting.status).toBe('RETRY_WAIT');
-    expect(waiting.nextAttemptAt).not.toBeNull();
-    const done = await client.waitForCommand('demo', commandId, terminal);
-    expect(done).toMatchObject({ status: 'COMPLETED', attempts: 3, result: { succeededOnAttempt: 3 } });
-    const audit = await types(client, 'demo', commandId);
-    expect(count(audit, 'command.attempt_failed')).toBe(2);
-    expect(count(audit, 'command.retry_scheduled')).toBe(2);
-    expect(audit[0]).toBe('command.sent');
-    expect(audit[audit.length - 1]).toBe('command.completed');
-  });
-
-  it('sends a command to the troubleshooting queue as EXHAUSTED after its last attempt', async () => {
-    const client = await (await newTenant(h)).client('operator');
-    const commandId = id();
-    await client.sendCommand({ domain: 'demo', type: 'flaky', commandId, payload: { failTimes: 9 }, maxAttempts: 2, backoffMs: [50] });
-    const c = await client.waitForCommand('demo', commandId, inTsq);
-    expect(c).toMatchObject({ tsqReason: 'EXHAUSTED', attempts: 2, lastError: { kind: 'TRANSIENT', code: 'DEMO_TRANSIENT' } });
-    const audit = await client.audit('demo', commandId);
-    expect(audit.find((e) => e.type === 'command.moved_to_tsq')!.payload).toMatchObject({ reason: 'EXHAUSTED' });
-  });
-
-  it('fails a command on a business rule, with no troubleshooting and a reply', async () => {
+// Handlers run as activities on the domain's queue, or inline (a local activity of the command
+// workflow): statuses, events, the queue, operator actions and replies are the same in both.
+describe.each(EXECUTION_MODES)('%s handlers', (execution) => {
+  /** A fresh tenant whose demo domain runs its handlers this way. */
+  async function tenant(): Promise<TestTenant> {
     const t = await newTenant(h);
-    const client = await t.client('operator');
-    const commandId = id();
-    await client.sendCommand({ domain: 'demo', type: 'reject', commandId, payload: { reason: 'credit limit' }, replyTo: `${receiver.url}/reject` });
-    const c = await client.waitForCommand('demo', commandId, terminal);
-    expect(c).toMatchObject({ status: 'FAILED', attempts: 1, lastError: { kind: 'BUSINESS_RULE', message: 'credit limit' } });
-    const reply = await waitFor(() => receiver.received.find((r) => r.body?.commandId === commandId));
-    expect(reply.body).toMatchObject({ outcome: 'FAILED', correlationId: c.correlationId, error: { kind: 'BUSINESS_RULE' } });
+    if (execution === 'inline') expect((await call(h, 'PUT', '/v1/command-domains/demo', { key: t.adminKey, body: { execution } })).status).toBe(200);
+    return t;
+  }
+
+  if (execution === 'inline') {
+    it('runs the handler as a local activity of the command workflow: no activity task', async () => {
+      const client = await (await tenant()).client('operator');
+      const commandId = id();
+      const sent = await client.sendCommand({ domain: 'demo', type: 'echo', commandId, payload: 'inline' });
+      expect(await client.waitForCommand('demo', commandId, terminal)).toMatchObject({ status: 'COMPLETED', result: 'inline' });
+      const history = await h.ctx.temporal.client.workflow.getHandle(sent.workflowId).fetchHistory();
+      expect(history.events!.filter((e) => e.activityTaskScheduledEventAttributes)).toEqual([]);
+      expect(history.events!.filter((e) => e.markerRecordedEventAttributes).length).toBeGreaterThanOrEqual(2);
+    });
+  }
+
+  describe('processing', () => {
+    it('completes after two transient failures, auditing each failure and retry, and shows RETRY_WAIT while waiting', async () => {
+      const client = await (await tenant()).client('operator');
+      const commandId = id();
+      await client.sendCommand({ domain: 'demo', type: 'flaky', commandId, payload: { failTimes: 2 }, backoffMs: [1500, 1500] });
+      const waiting = await client.waitForCommand('demo', commandId, (c) => c.status === 'RETRY_WAIT' || terminal(c));
+      expect(waiting.status).toBe('RETRY_WAIT');
+      expect(waiting.nextAttemptAt).not.toBeNull();
+      const done = await client.waitForCommand('demo', commandId, terminal);
+      expect(done).toMatchObject({ status: 'COMPLETED', attempts: 3, result: { succeededOnAttempt: 3 } });
+      const audit = await types(client, 'demo', commandId);
+      expect(count(audit, 'command.attempt_failed')).toBe(2);
+      expect(count(audit, 'command.retry_scheduled')).toBe(2);
+      expect(audit[0]).toBe('command.sent');
+      expect(audit[audit.length - 1]).toBe('command.completed');
+    });
+
+    it('retries at once when the backoff is 0, with no timer in the workflow history', async () => {
+      const client = await (await tenant()).client('operator');
+      const commandId = id();
+      const sent = await client.sendCommand({ domain: 'demo', type: 'flaky', commandId, payload: { failTimes: 1 }, backoffMs: [0] });
+      expect(await client.waitForCommand('demo', commandId, terminal)).toMatchObject({ status: 'COMPLETED', attempts: 2 });
+      const audit = await client.audit('demo', commandId);
+      expect(audit.find((e) => e.type === 'command.retry_scheduled')!.payload).toMatchObject({ attempt: 1, nextAttempt: 2, delayMs: 0 });
+      const history = await h.ctx.temporal.client.workflow.getHandle(sent.workflowId).fetchHistory();
+      expect(history.events!.filter((e) => e.timerStartedEventAttributes)).toEqual([]);
+    });
+
+    it('sends a command to the troubleshooting queue as EXHAUSTED after its last attempt', async () => {
+      const client = await (await tenant()).client('operator');
+      const commandId = id();
+      await client.sendCommand({ domain: 'demo', type: 'flaky', commandId, payload: { failTimes: 9 }, maxAttempts: 2, backoffMs: [50] });
+      const c = await client.waitForCommand('demo', commandId, inTsq);
+      expect(c).toMatchObject({ tsqReason: 'EXHAUSTED', attempts: 2, lastError: { kind: 'TRANSIENT', code: 'DEMO_TRANSIENT' } });
+      const audit = await client.audit('demo', commandId);
+      expect(audit.find((e) => e.type === 'command.moved_to_tsq')!.payload).toMatchObject({ reason: 'EXHAUSTED' });
+    });
+
+    it('fails a command on a business rule, with no troubleshooting and a reply', async () => {
+      const t = await tenant();
+      const client = await t.client('operator');
+      const commandId = id();
+      await client.sendCommand({ domain: 'demo', type: 'reject', commandId, payload: { reason: 'credit limit' }, replyTo: `${receiver.url}/reject` });
+      const c = await client.waitForCommand('demo', commandId, terminal);
+      expect(c).toMatchObject({ status: 'FAILED', attempts: 1, lastError: { kind: 'BUSINESS_RULE', message: 'credit limit' } });
+      const reply = await waitFor(() => receiver.received.find((r) => r.body?.commandId === commandId));
+      expect(reply.body).toMatchObject({ outcome: 'FAILED', correlationId: c.correlationId, error: { kind: 'BUSINESS_RULE' } });
+    });
+
+    it('puts a command whose type no worker handles in the queue as HANDLER_NOT_FOUND', async () => {
+      const client = await (await tenant()).client('operator');
+      const commandId = id();
+      await client.sendCommand({ domain: 'demo', type: 'doesNotExist', commandId, payload: {} });
+      const c = await client.waitForCommand('demo', commandId, inTsq);
+      expect(c).toMatchObject({ tsqReason: 'HANDLER_NOT_FOUND', attempts: 1 });
+    });
   });
 
-  it('puts a command whose type no worker handles in the queue as HANDLER_NOT_FOUND', async () => {
-    const client = await (await newTenant(h)).client('operator');
-    const commandId = id();
-    await client.sendCommand({ domain: 'demo', type: 'doesNotExist', commandId, payload: {} });
-    const c = await client.waitForCommand('demo', commandId, inTsq);
-    expect(c).toMatchObject({ tsqReason: 'HANDLER_NOT_FOUND', attempts: 1 });
-  });
-});
+  describe('the troubleshooting queue', () => {
+    it('parks a permanent failure after one attempt and lists it with payload, last error and attempts', async () => {
+      const client = await (await tenant()).client('operator');
+      const c = await sendToTsq(client);
+      expect(c).toMatchObject({ attempts: 1, tsqReason: 'PERMANENT', lastError: { kind: 'PERMANENT' } });
+      const page = await client.listTroubleshooting({ domain: 'demo' });
+      expect(page.items).toEqual([expect.objectContaining({ commandId: c.commandId, payload: { failTimes: 1, permanent: true }, attempts: 1 })]);
+    });
 
-describe('the troubleshooting queue', () => {
-  it('parks a permanent failure after one attempt and lists it with payload, last error and attempts', async () => {
-    const client = await (await newTenant(h)).client('operator');
-    const c = await sendToTsq(client);
-    expect(c).toMatchObject({ attempts: 1, tsqReason: 'PERMANENT', lastError: { kind: 'PERMANENT' } });
-    const page = await client.listTroubleshooting({ domain: 'demo' });
-    expect(page.items).toEqual([expect.objectContaining({ commandId: c.commandId, payload: { failTimes: 1, permanent: true }, attempts: 1 })]);
-  });
+    it('retries over HTTP, recording the key name as operator', async () => {
+      const t = await tenant();
+      const client = await t.client('operator');
+      const c = await sendToTsq(client);
+      const retried = await client.retryCommand('demo', c.commandId, 'fixed upstream');
+      expect(['PENDING', 'IN_PROGRESS', 'COMPLETED']).toContain(retried.status);
+      const done = await client.waitForCommand('demo', c.commandId, terminal);
+      expect(done).toMatchObject({ status: 'COMPLETED', totalAttempts: 2 });
+      const audit = await client.audit('demo', c.commandId);
+      const op = audit.find((e) => e.type === 'command.operator_retry')!;
+      expect(op.payload).toMatchObject({ reason: 'fixed upstream' });
+      expect(op.payload.operator).toMatch(/^operator-/);
+    });
 
-  it('retries over HTTP, recording the key name as operator', async () => {
-    const t = await newTenant(h);
-    const client = await t.client('operator');
-    const c = await sendToTsq(client);
-    const retried = await client.retryCommand('demo', c.commandId, 'fixed upstream');
-    expect(['PENDING', 'IN_PROGRESS', 'COMPLETED']).toContain(retried.status);
-    const done = await client.waitForCommand('demo', c.commandId, terminal);
-    expect(done).toMatchObject({ status: 'COMPLETED', totalAttempts: 2 });
-    const audit = await client.audit('demo', c.commandId);
-    const op = audit.find((e) => e.type === 'command.operator_retry')!;
-    expect(op.payload).toMatchObject({ reason: 'fixed upstream' });
-    expect(op.payload.operator).toMatch(/^operator-/);
-  });
+    it('retries with the stock temporal CLI: a signal and an update', async () => {
+      const client = await (await tenant()).client('operator');
+      const bySignal = await sendToTsq(client);
+      await run(temporalCli(), ['workflow', 'signal', '--address', h.env.TEMPORAL_ADDRESS!, '--workflow-id', bySignal.workflowId, '--name', 'retry', '--input', '{"operator":"alice"}']);
+      expect(await client.waitForCommand('demo', bySignal.commandId, terminal)).toMatchObject({ status: 'COMPLETED' });
+      expect((await client.audit('demo', bySignal.commandId)).find((e) => e.type === 'command.operator_retry')).toMatchObject({ creator: 'alice', payload: { operator: 'alice' } });
 
-  it('retries with the stock temporal CLI: a signal and an update', async () => {
-    const client = await (await newTenant(h)).client('operator');
-    const bySignal = await sendToTsq(client);
-    await run(temporalCli(), ['workflow', 'signal', '--address', h.env.TEMPORAL_ADDRESS!, '--workflow-id', bySignal.workflowId, '--name', 'retry', '--input', '{"operator":"alice"}']);
-    expect(await client.waitForCommand('demo', bySignal.commandId, terminal)).toMatchObject({ status: 'COMPLETED' });
-    expect((await client.audit('demo', bySignal.commandId)).find((e) => e.type === 'command.operator_retry')).toMatchObject({ creator: 'alice', payload: { operator: 'alice' } });
-
-    const byUpdate = await sendToTsq(client);
-    const { stdout } = await run(temporalCli(), [
-      'workflow', 'update', 'execute', '--address', h.env.TEMPORAL_ADDRESS!, '--workflow-id', byUpdate.workflowId, '--name', 'retry', '--input', '{"operator":"bob"}',
-    ]);
-    expect(stdout).toContain('PENDING');
-    expect(await client.waitForCommand('demo', byUpdate.commandId, terminal)).toMatchObject({ status: 'COMPLETED' });
-  });
-
-  it('retries with `cadenza tsq retry`', async () => {
-    const t = await newTenant(h);
-    const client = await t.client('operator');
-    const c = await sendToTsq(client);
-    const key = await t.key('operator');
-    const { stdout } = await run(process.execPath, [CLI, 'tsq', 'retry', 'demo', c.commandId, '--url', h.baseUrl, '--key', key, '--reason', 'cli', '-o', 'json']);
-    expect(JSON.parse(stdout)).toMatchObject({ commandId: c.commandId });
-    expect(await client.waitForCommand('demo', c.commandId, terminal)).toMatchObject({ status: 'COMPLETED' });
-  });
-
-  it('finds queue entries by search attribute with `temporal workflow list`', async () => {
-    const client = await (await newTenant(h)).client('operator');
-    const c = await sendToTsq(client);
-    await waitFor(async () => {
+      const byUpdate = await sendToTsq(client);
       const { stdout } = await run(temporalCli(), [
-        'workflow', 'list', '--address', h.env.TEMPORAL_ADDRESS!, '--query', `CommandStatus="IN_TROUBLESHOOTING_QUEUE" AND WorkflowId="${c.workflowId}"`,
+        'workflow', 'update', 'execute', '--address', h.env.TEMPORAL_ADDRESS!, '--workflow-id', byUpdate.workflowId, '--name', 'retry', '--input', '{"operator":"bob"}',
       ]);
-      return stdout.includes(c.workflowId);
-    }, { what: 'the search attribute to be visible' });
-  });
+      expect(stdout).toContain('PENDING');
+      expect(await client.waitForCommand('demo', byUpdate.commandId, terminal)).toMatchObject({ status: 'COMPLETED' });
+    });
 
-  it('cancels with a reason and sends a signed reply', async () => {
-    const t = await newTenant(h);
-    const client = await t.client('operator');
-    const c = await sendToTsq(client, { replyTo: `${receiver.url}/cancel` });
-    const canceled = await client.cancelCommand('demo', c.commandId, 'duplicate order');
-    expect(canceled.status).toBe('CANCELED');
-    const reply = await waitFor(() => receiver.received.find((r) => r.body?.commandId === c.commandId));
-    expect(reply.body).toMatchObject({ outcome: 'CANCELED', reason: 'duplicate order', correlationId: c.correlationId, domain: 'demo', type: 'flaky' });
-    const { key } = await (await t.client()).request<{ key: string }>('GET', '/v1/commands/reply-signing-key');
-    expect(verifySignature(key, reply.raw, reply.headers['cadenza-signature'] as string)).toBe(true);
-    expect(verifySignature('wrong-key', reply.raw, reply.headers['cadenza-signature'] as string)).toBe(false);
-    await waitFor(async () => (await types(client, 'demo', c.commandId)).includes('command.reply_sent'), { what: 'REPLY_SENT in the audit' });
-  });
+    it('retries with `cadenza tsq retry`', async () => {
+      const t = await tenant();
+      const client = await t.client('operator');
+      const c = await sendToTsq(client);
+      const key = await t.key('operator');
+      const { stdout } = await run(process.execPath, [CLI, 'tsq', 'retry', 'demo', c.commandId, '--url', h.baseUrl, '--key', key, '--reason', 'cli', '-o', 'json']);
+      expect(JSON.parse(stdout)).toMatchObject({ commandId: c.commandId });
+      expect(await client.waitForCommand('demo', c.commandId, terminal)).toMatchObject({ status: 'COMPLETED' });
+    });
 
-  it('completes by hand with a result and replies with it', async () => {
-    const client = await (await newTenant(h)).client('operator');
-    const c = await sendToTsq(client, { replyTo: `${receiver.url}/complete` });
-    const done = await client.completeCommand('demo', c.commandId, { invoice: 'INV-7' });
-    expect(done).toMatchObject({ status: 'COMPLETED', result: { invoice: 'INV-7' } });
-    const reply = await waitFor(() => receiver.received.find((r) => r.body?.commandId === c.commandId));
-    expect(reply.body).toMatchObject({ outcome: 'SUCCESS', result: { invoice: 'INV-7' } });
-  });
+    it('finds queue entries by search attribute with `temporal workflow list`', async () => {
+      const client = await (await tenant()).client('operator');
+      const c = await sendToTsq(client);
+      await waitFor(async () => {
+        const { stdout } = await run(temporalCli(), [
+          'workflow', 'list', '--address', h.env.TEMPORAL_ADDRESS!, '--query', `CommandStatus="IN_TROUBLESHOOTING_QUEUE" AND WorkflowId="${c.workflowId}"`,
+        ]);
+        return stdout.includes(c.workflowId);
+      }, { what: 'the search attribute to be visible' });
+    });
 
-  it('answers 409 for an operator action on a command that is not in the queue', async () => {
-    const t = await newTenant(h);
-    const client = await t.client('operator');
-    const commandId = id();
-    await client.sendCommand({ domain: 'demo', type: 'echo', commandId, payload: 1 });
-    await client.waitForCommand('demo', commandId, terminal);
-    const key = await t.key('operator');
-    for (const action of ['retry', 'complete']) {
-      const res = await call(h, 'POST', `/v1/troubleshooting/demo/${commandId}/${action}`, { key, body: {} });
-      expect(res.status).toBe(409);
-      expect(res.body.detail).toContain('COMPLETED');
-    }
-    expect((await call(h, 'POST', `/v1/troubleshooting/demo/${commandId}/cancel`, { key, body: { reason: 'x' } })).status).toBe(409);
-    // Twice in a row: the second retry finds the command already out of the queue.
-    const parked = await sendToTsq(client);
-    await client.retryCommand('demo', parked.commandId);
-    expect((await call(h, 'POST', `/v1/troubleshooting/demo/${parked.commandId}/retry`, { key, body: {} })).status).toBe(409);
-  });
+    it('cancels with a reason and sends a signed reply', async () => {
+      const t = await tenant();
+      const client = await t.client('operator');
+      const c = await sendToTsq(client, { replyTo: `${receiver.url}/cancel` });
+      const canceled = await client.cancelCommand('demo', c.commandId, 'duplicate order');
+      expect(canceled.status).toBe('CANCELED');
+      const reply = await waitFor(() => receiver.received.find((r) => r.body?.commandId === c.commandId));
+      expect(reply.body).toMatchObject({ outcome: 'CANCELED', reason: 'duplicate order', correlationId: c.correlationId, domain: 'demo', type: 'flaky' });
+      expect(framing(reply)).toEqual(lengthFramed(reply));
+      const { key } = await (await t.client()).request<{ key: string }>('GET', '/v1/commands/reply-signing-key');
+      expect(verifySignature(key, reply.raw, reply.headers['cadenza-signature'] as string)).toBe(true);
+      expect(verifySignature('wrong-key', reply.raw, reply.headers['cadenza-signature'] as string)).toBe(false);
+      await waitFor(async () => (await types(client, 'demo', c.commandId)).includes('command.reply_sent'), { what: 'REPLY_SENT in the audit' });
+    });
 
-  it('retries every entry matching a filter in bulk, reporting its progress', async () => {
-    const client = await (await newTenant(h)).client('operator');
-    const parked = await Promise.all([sendToTsq(client), sendToTsq(client), sendToTsq(client)]);
-    const started = await client.bulkRetry({ domain: 'demo', type: 'flaky', reason: 'deploy fixed it' });
-    expect(started).toMatchObject({ state: 'RUNNING', filter: { domain: 'demo', type: 'flaky' } });
-    const done = await waitFor(async () => {
-      const b = await client.getBulkRetry(started.id);
-      return b.state === 'COMPLETED' ? b : undefined;
-    }, { what: 'the bulk retry to finish' });
-    expect(done).toMatchObject({ matched: 3, retried: 3, failedCount: 0, failed: [] });
-    for (const c of parked) expect(await client.waitForCommand('demo', c.commandId, terminal)).toMatchObject({ status: 'COMPLETED' });
-    const audit = await client.audit('demo', parked[0]!.commandId);
-    expect(audit.find((e) => e.type === 'command.operator_retry')!.payload).toMatchObject({ reason: 'deploy fixed it' });
-  });
-});
+    it('completes by hand with a result and replies with it', async () => {
+      const client = await (await tenant()).client('operator');
+      const c = await sendToTsq(client, { replyTo: `${receiver.url}/complete` });
+      const done = await client.completeCommand('demo', c.commandId, { invoice: 'INV-7' });
+      expect(done).toMatchObject({ status: 'COMPLETED', result: { invoice: 'INV-7' } });
+      const reply = await waitFor(() => receiver.received.find((r) => r.body?.commandId === c.commandId));
+      expect(reply.body).toMatchObject({ outcome: 'SUCCESS', result: { invoice: 'INV-7' } });
+    });
 
-describe('replies', () => {
-  it('signals commandReply to a temporal:<workflowId> replyTo naming a workflow run of its org, and audits the delivery', async () => {
-    const t = await newTenant(h);
-    const client = await t.client('operator');
-    const run = await waitingRun(t);
-    const commandId = id();
-    await client.sendCommand({ domain: 'demo', type: 'echo', commandId, payload: { to: 'run' }, replyTo: `temporal:${run.temporalWorkflowId}` });
-    await waitFor(async () => (await types(client, 'demo', commandId)).includes('command.reply_sent'), { what: 'REPLY_SENT' });
-    const history = await h.ctx.temporal.client.workflow.getHandle(run.temporalWorkflowId).fetchHistory();
-    const signal = history.events!.find((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'commandReply');
-    expect(signal).toBeDefined();
-  });
-
-  it("refuses a temporal: replyTo naming another tenant's workflow or any other workflow, with one answer that reveals nothing", async () => {
-    const a = await newTenant(h);
-    const b = await newTenant(h);
-    const org1 = await (await a.client()).createOrg('one');
-    const org2 = await (await a.client()).createOrg('two');
-    const parked = await sendToTsq(await b.client('operator'));
-    const otherOrgRun = await waitingRun(a, org2.id);
-    const sender = await a.key('operator', org1.id);
-    const refusals = [
-      parked.workflowId, // a command workflow of another instance
-      `alert:${b.instanceId}:alr_0000000000000000`, // an alert evaluator of another instance
-      `bulk:${a.instanceId}:bulk_0000000000000000`, // a bulk retry, not a workflow run
-      otherOrgRun.temporalWorkflowId, // another org's workflow run in the same instance
-      `dag:${a.instanceId}:wf_none:run_none`, // no such run
-      'my-process-manager', // not Cadenza's
-    ];
-    const answers = [];
-    for (const target of refusals) {
-      const res = await call(h, 'POST', '/v1/commands', { key: sender, body: { domain: 'demo', type: 'echo', commandId: id(), replyTo: `temporal:${target}` } });
-      answers.push({ status: res.status, errors: res.body.errors });
-    }
-    const refusal = { status: 422, errors: [{ field: 'body.replyTo', message: 'must be an http(s) URL, or temporal:<workflowId> of a workflow run of your org' }] };
-    expect(answers).toEqual(refusals.map(() => refusal));
-    const sent = await call(h, 'GET', '/v1/commands', { key: sender });
-    expect(sent.body.items).toEqual([]);
-  });
-
-  it('retries an HTTP reply that answers 503 until it is delivered', async () => {
-    const flaky = await startReceiver();
-    try {
-      flaky.respondWith(503);
-      const client = await (await newTenant(h)).client('operator');
+    it('answers 409 for an operator action on a command that is not in the queue', async () => {
+      const t = await tenant();
+      const client = await t.client('operator');
       const commandId = id();
-      await client.sendCommand({ domain: 'demo', type: 'echo', commandId, payload: 1, replyTo: `${flaky.url}/r` });
-      await waitFor(() => flaky.received.length >= 2, { what: 'two refused deliveries' });
-      flaky.respondWith(200);
-      await waitFor(async () => (await types(client, 'demo', commandId)).includes('command.reply_sent'), { what: 'REPLY_SENT', timeoutMs: 60_000 });
-      expect(flaky.received.filter((r) => r.body?.commandId === commandId).length).toBeGreaterThanOrEqual(3);
-    } finally {
-      await flaky.close();
-    }
+      await client.sendCommand({ domain: 'demo', type: 'echo', commandId, payload: 1 });
+      await client.waitForCommand('demo', commandId, terminal);
+      const key = await t.key('operator');
+      for (const action of ['retry', 'complete']) {
+        const res = await call(h, 'POST', `/v1/troubleshooting/demo/${commandId}/${action}`, { key, body: {} });
+        expect(res.status).toBe(409);
+        expect(res.body.detail).toContain('COMPLETED');
+      }
+      expect((await call(h, 'POST', `/v1/troubleshooting/demo/${commandId}/cancel`, { key, body: { reason: 'x' } })).status).toBe(409);
+      // Twice in a row: the second retry finds the command already out of the queue.
+      const parked = await sendToTsq(client);
+      await client.retryCommand('demo', parked.commandId);
+      expect((await call(h, 'POST', `/v1/troubleshooting/demo/${parked.commandId}/retry`, { key, body: {} })).status).toBe(409);
+    });
+
+    it('retries every entry matching a filter in bulk, reporting its progress', async () => {
+      const client = await (await tenant()).client('operator');
+      const parked = await Promise.all([sendToTsq(client), sendToTsq(client), sendToTsq(client)]);
+      const started = await client.bulkRetry({ domain: 'demo', type: 'flaky', reason: 'deploy fixed it' });
+      expect(started).toMatchObject({ state: 'RUNNING', filter: { domain: 'demo', type: 'flaky' } });
+      const done = await waitFor(async () => {
+        const b = await client.getBulkRetry(started.id);
+        return b.state === 'COMPLETED' ? b : undefined;
+      }, { what: 'the bulk retry to finish' });
+      expect(done).toMatchObject({ matched: 3, retried: 3, failedCount: 0, failed: [] });
+      for (const c of parked) expect(await client.waitForCommand('demo', c.commandId, terminal)).toMatchObject({ status: 'COMPLETED' });
+      const audit = await client.audit('demo', parked[0]!.commandId);
+      expect(audit.find((e) => e.type === 'command.operator_retry')!.payload).toMatchObject({ reason: 'deploy fixed it' });
+    });
   });
 
-  it('audits a reply the receiver refuses with a 4xx, without retrying it', async () => {
-    const refusing = await startReceiver();
-    try {
-      refusing.respondWith(410);
-      const client = await (await newTenant(h)).client('operator');
+  describe('replies', () => {
+    it('signals commandReply to a temporal:<workflowId> replyTo naming a workflow run of its org, and audits the delivery', async () => {
+      const t = await tenant();
+      const client = await t.client('operator');
+      const run = await waitingRun(t);
       const commandId = id();
-      await client.sendCommand({ domain: 'demo', type: 'echo', commandId, payload: 1, replyTo: `${refusing.url}/gone` });
-      await waitFor(async () => (await types(client, 'demo', commandId)).includes('command.reply_failed'), { what: 'REPLY_FAILED' });
-      expect(refusing.received).toHaveLength(1);
-    } finally {
-      await refusing.close();
-    }
+      await client.sendCommand({ domain: 'demo', type: 'echo', commandId, payload: { to: 'run' }, replyTo: `temporal:${run.temporalWorkflowId}` });
+      await waitFor(async () => (await types(client, 'demo', commandId)).includes('command.reply_sent'), { what: 'REPLY_SENT' });
+      const history = await h.ctx.temporal.client.workflow.getHandle(run.temporalWorkflowId).fetchHistory();
+      const signal = history.events!.find((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'commandReply');
+      expect(signal).toBeDefined();
+    });
+
+    it("refuses a temporal: replyTo naming another tenant's workflow or any other workflow, with one answer that reveals nothing", async () => {
+      const a = await tenant();
+      const b = await tenant();
+      const org1 = await (await a.client()).createOrg('one');
+      const org2 = await (await a.client()).createOrg('two');
+      const parked = await sendToTsq(await b.client('operator'));
+      const otherOrgRun = await waitingRun(a, org2.id);
+      const sender = await a.key('operator', org1.id);
+      const refusals = [
+        parked.workflowId, // a command workflow of another instance
+        `alert:${b.instanceId}:alr_0000000000000000`, // an alert evaluator of another instance
+        `bulk:${a.instanceId}:bulk_0000000000000000`, // a bulk retry, not a workflow run
+        otherOrgRun.temporalWorkflowId, // another org's workflow run in the same instance
+        `dag:${a.instanceId}:wf_none:run_none`, // no such run
+        'my-process-manager', // not Cadenza's
+      ];
+      const answers = [];
+      for (const target of refusals) {
+        const res = await call(h, 'POST', '/v1/commands', { key: sender, body: { domain: 'demo', type: 'echo', commandId: id(), replyTo: `temporal:${target}` } });
+        answers.push({ status: res.status, errors: res.body.errors });
+      }
+      const refusal = { status: 422, errors: [{ field: 'body.replyTo', message: 'must be an http(s) URL, or temporal:<workflowId> of a workflow run of your org' }] };
+      expect(answers).toEqual(refusals.map(() => refusal));
+      const sent = await call(h, 'GET', '/v1/commands', { key: sender });
+      expect(sent.body.items).toEqual([]);
+    });
+
+    it('retries an HTTP reply that answers 503 until it is delivered', async () => {
+      const flaky = await startReceiver();
+      try {
+        flaky.respondWith(503);
+        const client = await (await tenant()).client('operator');
+        const commandId = id();
+        await client.sendCommand({ domain: 'demo', type: 'echo', commandId, payload: 1, replyTo: `${flaky.url}/r` });
+        await waitFor(() => flaky.received.length >= 2, { what: 'two refused deliveries' });
+        flaky.respondWith(200);
+        await waitFor(async () => (await types(client, 'demo', commandId)).includes('command.reply_sent'), { what: 'REPLY_SENT', timeoutMs: 60_000 });
+        expect(flaky.received.filter((r) => r.body?.commandId === commandId).length).toBeGreaterThanOrEqual(3);
+      } finally {
+        await flaky.close();
+      }
+    });
+
+    it('audits a reply the receiver refuses with a 4xx, without retrying it', async () => {
+      const refusing = await startReceiver();
+      try {
+        refusing.respondWith(410);
+        const client = await (await tenant()).client('operator');
+        const commandId = id();
+        await client.sendCommand({ domain: 'demo', type: 'echo', commandId, payload: 1, replyTo: `${refusing.url}/gone` });
+        await waitFor(async () => (await types(client, 'demo', commandId)).includes('command.reply_failed'), { what: 'REPLY_FAILED' });
+        expect(refusing.received).toHaveLength(1);
+      } finally {
+        await refusing.close();
+      }
+    });
   });
 });
 

@@ -153,19 +153,19 @@ describe('retention', () => {
   }
 
   async function counts(instanceId: string): Promise<Record<string, number>> {
-    const { rows } = await h.ctx.db.query<{ t: string; n: number }>(
+    const { rows } = await transaction(h.ctx.db, SYSTEM, (tx) => tx.query<{ t: string; n: number }>(
       `SELECT 'requests' AS t, count(*)::int AS n FROM logstore.requests WHERE instance_id = $1 AND path = '/v1/old'
        UNION ALL SELECT 'execution_logs', count(*)::int FROM logstore.execution_logs WHERE instance_id = $1 AND run_id = 'run_old'
        UNION ALL SELECT 'quota_logs', count(*)::int FROM logstore.quota_logs WHERE instance_id = $1 AND run_id = 'run_old'`,
       [instanceId],
-    );
+    ));
     return Object.fromEntries(rows.map((r) => [r.t, r.n]));
   }
 
   it("deletes rows past each instance's retention in batches when the schedule runs, and keeps the rest", async () => {
     const short = await newTenant(h);
     const standard = await newTenant(h);
-    await h.ctx.db.query('UPDATE instances SET log_retention_days = 10 WHERE id = $1', [short.instanceId]);
+    await transaction(h.ctx.db, SYSTEM, (tx) => tx.query('UPDATE instances SET log_retention_days = 10 WHERE id = $1', [short.instanceId]));
     const many = RETENTION_BATCH_SIZE * 2 + 17; // more than one batch
     await oldRows(short.instanceId, 40, many);
     await oldRows(short.instanceId, 15, 5, ['requests', 'execution_logs']);

@@ -10,7 +10,7 @@ import { cancelRun, executeWorkflow as executeRun, getRun, signalRun } from '../
 import { startFlowTrigger } from '../../src/flows/runs';
 import { dispatchWorkflowStarts } from '../../src/temporal/workflow-starts';
 import { connect, createWorkflow, finishedRun, setNode, trigger, workflow } from '../helpers/dag';
-import { call, freePort, newTenant, startHarness, startWorkerProcess, waitFor, type Harness, type TestTenant, type WorkerProcess } from '../helpers/harness';
+import { call, freePort, newTenant, startHarness, startWorkerProcess, systemQuery, waitFor, type Harness, type TestTenant, type WorkerProcess } from '../helpers/harness';
 
 let h: Harness;
 let worker: WorkerProcess;
@@ -98,7 +98,7 @@ describe('a start Temporal could not take', () => {
     expect(target.status).toBe(201);
     const alert = await addAlert(ctx, { name: 'failing flows', scope: 'flow', failureRateThreshold: 0.5, window: 60, minRuns: 1, notifyTargetId: target.body.id, evaluateEverySeconds: 1 });
 
-    await waitFor(async () => (await dispatchNow()) === 0 && (await h.ctx.db.query('SELECT 1 FROM workflow_starts WHERE instance_id = $1', [t.instanceId])).rowCount === 0, {
+    await waitFor(async () => (await dispatchNow()) === 0 && (await systemQuery(h, 'SELECT 1 FROM workflow_starts WHERE instance_id = $1', [t.instanceId])).rowCount === 0, {
       what: 'the recorded starts to be made',
     });
     expect((await finishedRun(h, t, dagRun.id)).status).toBe('completed');
@@ -125,7 +125,7 @@ describe('a start Temporal could not take', () => {
 
     // A run recorded before starts were recorded, by a process that died before its start.
     const lost = await executeRun(ctx, workflowId, {});
-    await h.ctx.db.query('DELETE FROM workflow_starts WHERE instance_id = $1 AND workflow_id = $2', [t.instanceId, lost.temporalWorkflowId]);
+    await systemQuery(h, 'DELETE FROM workflow_starts WHERE instance_id = $1 AND workflow_id = $2', [t.instanceId, lost.temporalWorkflowId]);
     expect((await call(h, 'POST', `/v1/workflow-runs/${lost.id}/cancel`, { key: t.adminKey })).status).toBe(202);
     expect(await getRun(back, lost.id)).toMatchObject({ status: 'cancelled', error: { message: expect.stringContaining('never started') } });
 

@@ -4,8 +4,8 @@
 import crypto from 'node:crypto';
 import { verifySignature } from '../../src/client';
 import { SYSTEM, transaction } from '../../src/db/db';
-import { call, freePort, newTenant, startHarness, startWorkerProcess, waitFor, type Harness, type TestTenant, type WorkerProcess } from '../helpers/harness';
-import { startReceiver, type Receiver } from '../helpers/receiver';
+import { call, freePort, newTenant, startHarness, startWorkerProcess, systemQuery, waitFor, type Harness, type TestTenant, type WorkerProcess } from '../helpers/harness';
+import { framing, lengthFramed, startReceiver, type Receiver } from '../helpers/receiver';
 import { runAsLeader } from '../../src/worker/leader';
 
 let h: Harness;
@@ -16,7 +16,7 @@ beforeAll(async () => {
   h = await startHarness({ CADENZA_OUTBOUND_ALLOWLIST: '127.0.0.1', CADENZA_EVENT_DISPATCHER: 'true' });
   worker = await startWorkerProcess(h);
   // Events are delivered from the dispatcher's first checkpoint on: wait for it.
-  await waitFor(async () => (await h.ctx.db.query('SELECT 1 FROM event_checkpoints WHERE name = $1', [`executions:${h.env.CADENZA_TASK_QUEUE}`])).rowCount === 1, {
+  await waitFor(async () => (await systemQuery(h, 'SELECT 1 FROM event_checkpoints WHERE name = $1', [`executions:${h.env.CADENZA_TASK_QUEUE}`])).rowCount === 1, {
     what: 'the event dispatcher checkpoint',
   });
 }, 90_000);
@@ -218,6 +218,7 @@ describe('function calls', () => {
     await execution(t, 'function/signed', [{ target: created.id }]);
     expect((await call(h, 'POST', '/v1/functions/signed/call', { key: t.adminKey, body: { payload: { hello: 'world' } } })).status).toBe(200);
     const got = r.received[0]!;
+    expect(framing(got)).toEqual(lengthFramed(got));
     // The receiver side, with nothing but the documented scheme.
     const header = String(got.headers['cadenza-signature']);
     const [, ts, mac] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(header)!;
@@ -286,7 +287,7 @@ describe('function calls', () => {
     const created = await target(t, { type: 'call', endpoint: r.url, interruptOnError: true });
     await execution(t, 'function/moved', [{ target: created.id }]);
     // As if DNS changed after the save: the stored endpoint now reaches the metadata address.
-    await h.ctx.db.query("UPDATE targets SET endpoint = 'http://169.254.169.254/latest' WHERE instance_id = $1", [t.instanceId]);
+    await systemQuery(h, "UPDATE targets SET endpoint = 'http://169.254.169.254/latest' WHERE instance_id = $1", [t.instanceId]);
     const res = await call(h, 'POST', '/v1/functions/moved/call', { key: t.adminKey, body: { payload: {} } });
     expect(res.status).toBe(424);
     expect(res.body.detail).toMatch(/refused/);
@@ -343,7 +344,7 @@ describe('request/PushEvent', () => {
     const res = await pushEvent(t, 'order.placed', { n: 1 });
     expect(res.status).toBe(424);
     expect(res.body).toMatchObject({ targetStatus: 409, targetBody: { reason: 'duplicate order' } });
-    const stored = await h.ctx.db.query("SELECT 1 FROM events WHERE instance_id = $1 AND type = 'order.placed'", [t.instanceId]);
+    const stored = await systemQuery(h, "SELECT 1 FROM events WHERE instance_id = $1 AND type = 'order.placed'", [t.instanceId]);
     expect(stored.rowCount).toBe(0);
   });
 });
@@ -375,7 +376,7 @@ describe('event delivery', () => {
     await execution(t, 'event/order.shipped', [{ target: w.id }]);
     await pushEvent(t, 'order.shipped');
     // Down: connections are refused until a few attempts have failed.
-    await waitFor(async () => (await h.ctx.db.query('SELECT count(*)::int AS n FROM run_calls WHERE instance_id = $1', [t.instanceId])).rows[0].n >= 3, { what: 'failed attempts' });
+    await waitFor(async () => (await systemQuery(h, 'SELECT count(*)::int AS n FROM run_calls WHERE instance_id = $1', [t.instanceId])).rows[0].n >= 3, { what: 'failed attempts' });
     const r = await startReceiver({ port });
     receivers.push(r);
     await waitFor(() => r.received.length >= 1, { timeoutMs: 20_000, what: 'the delivery after the receiver came back' });
@@ -529,8 +530,8 @@ describe('event delivery', () => {
     worker = await startWorkerProcess(h);
     await waitFor(() => r.received.length >= 200, { timeoutMs: 60_000, what: 'all 200 deliveries' }).catch(async (err: Error) => {
       const runs = await runsOf(t);
-      const cp = (await h.ctx.db.query('SELECT tx_id::text, position::text, pg_snapshot_xmin(pg_current_snapshot())::text AS xmin FROM event_checkpoints WHERE name = $1', [`executions:${h.env.CADENZA_TASK_QUEUE}`])).rows[0];
-      const last = (await h.ctx.db.query("SELECT max(tx_id::text) AS tx, max(position)::text AS pos FROM events WHERE instance_id = $1 AND type = 'burst.item'", [t.instanceId])).rows[0];
+      const cp = (await systemQuery(h, 'SELECT tx_id::text, position::text, pg_snapshot_xmin(pg_current_snapshot())::text AS xmin FROM event_checkpoints WHERE name = $1', [`executions:${h.env.CADENZA_TASK_QUEUE}`])).rows[0];
+      const last = (await systemQuery(h, "SELECT max(tx_id::text) AS tx, max(position)::text AS pos FROM events WHERE instance_id = $1 AND type = 'burst.item'", [t.instanceId])).rows[0];
       throw new Error(`${err.message}: received ${r.received.length}, runs ${runs.length} (${runs.filter((x) => x.state === 'succeeded').length} succeeded), checkpoint ${JSON.stringify(cp)}, last event ${JSON.stringify(last)}`);
     });
     const ids = r.received.map((x) => x.body.eventId as string);

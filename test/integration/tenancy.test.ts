@@ -4,6 +4,7 @@
 import crypto from 'node:crypto';
 import { verifySignature } from '../../src/client';
 import { SYSTEM, transaction } from '../../src/db/db';
+import { connect, node, trigger, workflow } from '../helpers/dag';
 import { call, newTenant, startHarness, startWorkerProcess, waitFor, type Harness, type TestTenant, type WorkerProcess } from '../helpers/harness';
 import { startReceiver, type Receiver } from '../helpers/receiver';
 
@@ -224,5 +225,28 @@ describe('batches run the SendCommand executions of each command (finding 8)', (
     const accepted = await call(h, 'POST', '/v1/commands/batch', { key: a1, body: { commands: ids.map((commandId) => ({ domain: 'demo', type: 'noop', commandId })) } });
     expect(accepted.status).toBe(202);
     expect(watcher.received.map((r) => r.body.commandId).sort()).toEqual([...ids].sort());
+  });
+});
+
+describe("workflows follow the call's org, from the key or X-Cadenza-Org", () => {
+  it("shows an instance-wide key acting in one org that org's workflows and runs only", async () => {
+    const { t, org1, org2 } = await twoOrgs();
+    const inOrg = (org: string) => ({ key: t.adminKey, headers: { 'x-cadenza-org': org } });
+    const definition = workflow('waits', [trigger(), node('Wait', 'cadenza.waitForSignal', 1, { signalName: 'go', timeoutSeconds: 3600 })], connect(['Start', 'Wait']));
+    const create = async (org: string) => (await call(h, 'POST', '/v1/workflows', { ...inOrg(org), body: { definition } })).body.id as string;
+    const [wf1, wf2] = [await create(org1), await create(org2)];
+    const run2 = await call(h, 'POST', `/v1/workflows/${wf2}/execute`, { ...inOrg(org2), body: { input: {} } });
+    expect(run2.status).toBe(202);
+
+    expect((await call(h, 'GET', '/v1/workflows', inOrg(org1))).body.items.map((w: { id: string }) => w.id)).toEqual([wf1]);
+    for (const path of [`/v1/workflows/${wf2}`, `/v1/workflows/${wf2}/versions`, `/v1/workflows/${wf2}/runs`, `/v1/workflow-runs/${run2.body.id}`]) {
+      expect([path, (await call(h, 'GET', path, inOrg(org1))).status]).toEqual([path, 404]);
+    }
+    expect((await call(h, 'POST', `/v1/workflows/${wf2}/execute`, { ...inOrg(org1), body: { input: {} } })).status).toBe(404);
+    expect((await call(h, 'POST', `/v1/workflow-runs/${run2.body.id}/cancel`, inOrg(org1))).status).toBe(404);
+    // Without the header the same key acts at instance level and sees every org's.
+    const all = (await call(h, 'GET', '/v1/workflows', { key: t.adminKey })).body.items.map((w: { id: string }) => w.id);
+    expect(all.sort()).toEqual([wf1, wf2].sort());
+    expect((await call(h, 'GET', `/v1/workflow-runs/${run2.body.id}`, { key: t.adminKey })).status).toBe(200);
   });
 });

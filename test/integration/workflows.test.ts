@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { call, newTenant, startHarness, startWorkerProcess, waitFor, type Harness, type TestTenant, type WorkerProcess } from '../helpers/harness';
+import { call, newTenant, startHarness, startWorkerProcess, systemQuery, waitFor, type Harness, type TestTenant, type WorkerProcess } from '../helpers/harness';
 import { connect, http, node, setNode, trigger, workflow } from '../helpers/dag';
 import { startReceiver, type Receiver } from '../helpers/scripted-receiver';
 
@@ -274,7 +274,7 @@ describe('definitions and versions', () => {
     expect((await call(h, 'DELETE', `/v1/workflows/${id}`, { key: t.adminKey })).status).toBe(204);
     expectProblem(await call(h, 'GET', `/v1/workflows/${id}`, { key: t.adminKey }), 404);
     expect((await call(h, 'GET', `/v1/workflow-runs/${runId}`, { key: t.adminKey })).body.status).toBe('completed');
-    const { rows } = await h.ctx.db.query<{ type: string }>(
+    const { rows } = await systemQuery<{ type: string }>(h, 
       `SELECT type FROM events WHERE instance_id = $1 AND aggregate_id IN ($2, $3) ORDER BY position`,
       [t.instanceId, id, runId],
     );

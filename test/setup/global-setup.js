@@ -1,5 +1,5 @@
 // Starts the real services once per test run: PostgreSQL (embedded binaries) with migrations
-// applied, and a Temporal dev server (the existing `temporal` binary, in memory). Test files
+// applied as the owner and the app role set up as in production, and a Temporal dev server (the existing `temporal` binary, in memory). Test files
 // reach them through the CADENZA_TEST_* variables.
 const fs = require('node:fs');
 const os = require('node:os');
@@ -24,9 +24,10 @@ module.exports = async function globalSetup() {
       startDevServer({ binary: findTemporalCli(), dbFile: undefined, port, uiPort: undefined, namespace: 'default' }),
     ),
   ]);
-  await migrate(pg.url);
+  await migrate(pg.ownerUrl, undefined, pg.url);
   globalThis.__cadenzaServices = { pg, temporal, tmp };
   process.env.CADENZA_TEST_DATABASE_URL = pg.url;
+  process.env.CADENZA_TEST_DATABASE_OWNER_URL = pg.ownerUrl;
   process.env.CADENZA_TEST_TEMPORAL_ADDRESS = temporal.address;
   process.env.CADENZA_TEST_TMP = tmp;
 };

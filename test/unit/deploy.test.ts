@@ -36,7 +36,8 @@ describe('deploy/compose.yaml', () => {
       expect(s.environment!.CADENZA_API_PORT).toBe(spec.env.CADENZA_API_PORT);
     }
     expect(service('migrate').command).toEqual(['migrate']);
-    expect(names(service('migrate').environment)).toEqual(names(harnessEnv));
+    // Only `cadenza migrate` gets the owner's URL (src/cluster/cluster.ts migrateWith).
+    expect(names(service('migrate').environment)).toEqual(names({ ...harnessEnv, DATABASE_OWNER_URL: 'x' }));
   });
 
   it('runs the Temporal server from the config file in the repo with the command line and variables of the harness', () => {

@@ -1,6 +1,7 @@
 import { ValidationError } from '../../src/errors';
 import { checkTrigger, FLOW_CATALOGUE } from '../../src/flows/catalogue';
-import { FLOW_RUN_LIMITS, runBoundMs } from '../../src/flows/runs';
+import { runBoundMs } from '../../src/flows/runs';
+import { FLOW_RUN_LIMITS } from '../../src/workflows/flow-run-contract';
 
 describe('flow catalogue', () => {
   it("lists Zitadel's four flow types and the command flow", () => {

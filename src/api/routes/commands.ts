@@ -1,6 +1,6 @@
 import { sendBatch } from '../../commands/batch';
 import { getDomainPolicy, setDomainPolicy } from '../../commands/domains';
-import { COMMAND_ID_RE, COMMAND_STATUSES, DOMAIN_RE, POLICY_LIMITS, TSQ_REASONS, TYPE_RE } from '../../commands/model';
+import { COMMAND_ID_RE, COMMAND_STATUSES, DOMAIN_RE, EXECUTION_MODES, INLINE_HANDLER_TIMEOUT_MAX_MS, POLICY_LIMITS, TSQ_REASONS, TYPE_RE } from '../../commands/model';
 import { getBulkRetry, operate, startBulkRetry } from '../../commands/operator';
 import { commandAudit, countCommands, countTroubleshooting, getBatch, getCommand, listCommands, listTroubleshooting, TROUBLESHOOTING_COUNT_GROUPS } from '../../commands/queries';
 import { replySigningKey } from '../../commands/replies';
@@ -16,6 +16,9 @@ const TsqReason = z.enum(TSQ_REASONS);
 const BULK_SELECTION_MAX = 1000;
 const Ms = (max: number) => z.number().int().min(0).max(max);
 const TimeoutMs = (max: number) => z.number().int().min(POLICY_LIMITS.minTimeoutMs).max(max);
+const Execution = z.enum(EXECUTION_MODES).openapi({
+  description: `activity (default): the handler runs as an activity on the domain's own queue, on any worker serving the domain, heartbeating. inline: it runs as a local activity of the command workflow on the worker running the workflow (which must have the domain's handlers), with no activity task round trip; for short handlers: its timeout is handlerTimeoutMs up to ${INLINE_HANDLER_TIMEOUT_MAX_MS} ms, and a lost worker is noticed by the workflow task timeout (10 s) instead of heartbeats.`,
+});
 
 const CommandError = z.object({ kind: z.string(), message: z.string(), code: z.string().optional(), details: z.unknown().optional() });
 
@@ -60,6 +63,7 @@ const SendFields = {
     })
     .optional()
     .openapi({ description: 'handlerMs: a hang; heartbeatMs: a crash; pickupMs: no worker serves the domain.' }),
+  execution: Execution.optional(),
 };
 const SendCommand = z.strictObject(SendFields).openapi('SendCommand');
 const SendBatch = z
@@ -135,6 +139,7 @@ const Policy = z
     handlerTimeoutMs: TimeoutMs(POLICY_LIMITS.handlerTimeoutMs).optional(),
     heartbeatTimeoutMs: TimeoutMs(POLICY_LIMITS.heartbeatTimeoutMs).optional(),
     pickupTimeoutMs: TimeoutMs(POLICY_LIMITS.pickupTimeoutMs).optional(),
+    execution: Execution.optional(),
   })
   .openapi('RetryPolicy');
 
@@ -281,7 +286,7 @@ export const commandRoutes = [
     tags: ['troubleshooting'],
     auth: 'operator',
     body: BulkRetryBody,
-    responses: { 202: { description: 'Started', schema: BulkRetry } },
+    responses: { 202: { description: 'Started', schema: BulkRetry }, 422: { description: '`commands` sent together with a filter (domain, type or tsqReason)' } },
     handler: async (ctx, { body }) => {
       const started = await startBulkRetry(ctx, body);
       return { status: 202, body: started, headers: { location: `/v1/troubleshooting/retry/${started.id}` } };
