@@ -70,3 +70,8 @@ export interface Tenant {
 export interface TenantCtx extends AppCtx {
   tenant: Tenant;
 }
+
+/** A call with a system key: it provisions instances and never acts inside one. */
+export interface SystemCtx extends AppCtx {
+  system: { keyId: string; actor: string };
+}

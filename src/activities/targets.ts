@@ -11,7 +11,7 @@ import { statusClass } from '../metrics/metrics';
 import { inSpan } from '../telemetry/tracing';
 import { postSigned } from '../targets/post';
 import { recordCall, recordExecutionRunStarted, type ExecutionRunStart } from '../targets/run-records';
-import { loadSigningKey, type TargetSnapshot } from '../targets/targets';
+import { loadSigningKeys, type TargetSnapshot } from '../targets/targets';
 import { EXECUTION_RUN_LIMITS } from '../workflows/execution-contract';
 import { persist } from './persist';
 
@@ -54,7 +54,7 @@ export function targetActivities(ctx: AppCtx) {
     async callTarget(input: CallTargetInput): Promise<CallTargetOutput> {
       const { target } = input;
       const attempt = Context.current().info.attempt;
-      const key = await persist(() => transaction(ctx.db, { instanceId: input.instanceId }, (tx) => loadSigningKey(tx, masterKeys(ctx.config), input.instanceId, target.id)));
+      const keys = await persist(() => transaction(ctx.db, { instanceId: input.instanceId }, (tx) => loadSigningKeys(tx, masterKeys(ctx.config), input.instanceId, target.id)));
       const startedAt = new Date();
       const timer = ctx.metrics.targetCalls.startTimer({ target_type: target.type });
       const record = (state: 'succeeded' | 'failed', statusCode: number | null, error: string | null, response: unknown = null) => {
@@ -67,7 +67,7 @@ export function targetActivities(ctx: AppCtx) {
       let res;
       try {
         res = await inSpan(`call target ${target.type}`, { 'cadenza.target.type': target.type, 'url.full': target.endpoint }, async (span) => {
-          const answer = await postSigned(policy, target.endpoint, key, input.body, target.timeoutMs);
+          const answer = await postSigned(policy, target.endpoint, keys, input.body, target.timeoutMs);
           span.setAttribute('http.response.status_code', answer.status);
           return answer;
         });

@@ -13,7 +13,7 @@ import { newId } from '../ids';
 import { createAddressPolicy } from '../net/address-policy';
 import { recordWorkflowStart, startRecorded, type WorkflowStart } from '../temporal/workflow-starts';
 import { postSigned } from '../targets/post';
-import { loadSigningKey, ownsTarget } from '../targets/targets';
+import { loadSigningKeys, ownsTarget } from '../targets/targets';
 import { orgKey, visibleOrgKey, visibleSql } from '../tenancy/scope';
 import { masterKeys } from '../config/config';
 import { alertWorkflowId } from '../workflows/alert-contract';
@@ -276,9 +276,9 @@ async function notify(ctx: AppCtx, a: AlertRow, rate: number, runs: number, fire
         a.notify_target_id,
       ]);
       if (rows[0] === undefined) throw new Error(`notify target '${a.notify_target_id}' no longer exists`);
-      return { ...rows[0], key: await loadSigningKey(tx, masterKeys(ctx.config), a.instance_id, a.notify_target_id) };
+      return { ...rows[0], keys: await loadSigningKeys(tx, masterKeys(ctx.config), a.instance_id, a.notify_target_id) };
     });
-    const res = await postSigned(createAddressPolicy(ctx.config.outboundAllowlist), target.endpoint, target.key, body, Math.min(target.timeout_ms, ALERT_LIMITS.notifyTimeoutMs));
+    const res = await postSigned(createAddressPolicy(ctx.config.outboundAllowlist), target.endpoint, target.keys, body, Math.min(target.timeout_ms, ALERT_LIMITS.notifyTimeoutMs));
     status = res.status;
     if (!res.ok) error = `HTTP ${res.status}`;
   } catch (err) {

@@ -19,7 +19,7 @@ const ProblemSchema = z
 const TENANT_ERRORS: Record<number, string> = {
   400: 'Malformed input, or X-Cadenza-Org missing where an org must be named; `errors` names the field',
   401: 'No API key, or an unknown or revoked one',
-  403: "The key lacks the role this needs, or an org key called an instance-level route",
+  403: 'The key lacks the role this needs, an org key called an instance-level route, a system key called an instance route, or an instance key a system route',
   404: 'Not found in the caller\'s tenant, or X-Cadenza-Org names no org of the instance',
   422: 'A field is invalid; `errors` names it',
   503: 'PostgreSQL or Temporal is unreachable; resend the same request after Retry-After seconds',
@@ -70,8 +70,8 @@ export function buildOpenApi(routes: AnyRoute[], serverUrl: string): unknown {
       request: {
         params: r.params,
         query: r.query,
-        headers: r.auth === 'public' ? undefined : OrgHeader,
-        body: r.body ? { required: true, content: { 'application/json': { schema: r.body } } } : undefined,
+        headers: r.auth === 'public' || r.auth === 'system' ? undefined : OrgHeader,
+        body: r.body ? { required: !r.body.safeParse(undefined).success, content: { 'application/json': { schema: r.body } } } : undefined,
       },
       responses: responses as never,
     });

@@ -1,9 +1,9 @@
 // A route is declared once: its schemas validate the request and describe it in OpenAPI.
 // The handler does three things: take the parsed input, call one domain function, map the result.
 import express, { type Request, type RequestHandler, type Router } from 'express';
-import type { AppCtx, Role, Tenant, TenantCtx } from '../context';
+import type { AppCtx, Role, SystemCtx, Tenant, TenantCtx } from '../context';
 import { BadRequestError, CadenzaError, ValidationError } from '../errors';
-import { resolveTenant } from './auth';
+import { resolveSystem, resolveTenant } from './auth';
 import { problem, sendProblem } from './problem';
 import { z, zodIssues } from './schema';
 
@@ -52,8 +52,14 @@ export interface PublicRouteSpec<P extends z.ZodType, Q extends z.ZodType, B ext
   handler: (ctx: AppCtx, input: Input<z.infer<P>, z.infer<Q>, z.infer<B>>, req: Request) => Promise<Reply>;
 }
 
+export interface SystemRouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> extends BaseSpec<P, Q, B> {
+  /** A system key only (instance keys answer 403). */
+  auth: 'system';
+  handler: (ctx: SystemCtx, input: Input<z.infer<P>, z.infer<Q>, z.infer<B>>, req: Request) => Promise<Reply>;
+}
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyRoute = TenantRouteSpec<any, any, any> | PublicRouteSpec<any, any, any>;
+export type AnyRoute = TenantRouteSpec<any, any, any> | PublicRouteSpec<any, any, any> | SystemRouteSpec<any, any, any>;
 
 const Empty = z.object({});
 type EmptyT = typeof Empty;
@@ -68,6 +74,12 @@ export function publicRoute<P extends z.ZodType = EmptyT, Q extends z.ZodType = 
   spec: Omit<PublicRouteSpec<P, Q, B>, 'auth'>,
 ): AnyRoute {
   return { ...spec, auth: 'public' };
+}
+
+export function systemRoute<P extends z.ZodType = EmptyT, Q extends z.ZodType = EmptyT, B extends z.ZodType = EmptyT>(
+  spec: Omit<SystemRouteSpec<P, Q, B>, 'auth'>,
+): AnyRoute {
+  return { ...spec, auth: 'system' };
 }
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
@@ -119,7 +131,12 @@ export function mountRoute(router: Router, app: AppCtx, spec: AnyRoute): void {
       next();
     },
   ];
-  if (spec.auth !== 'public') {
+  if (spec.auth === 'system') {
+    handlers.push(async (req, res, next) => {
+      res.locals.system = await resolveSystem(app, req);
+      next();
+    });
+  } else if (spec.auth !== 'public') {
     const minRole = spec.auth;
     // Authenticate before reading the body, so a caller without a key learns nothing else.
     handlers.push(async (req, res, next) => {
@@ -134,7 +151,11 @@ export function mountRoute(router: Router, app: AppCtx, spec: AnyRoute): void {
     // A call to Temporal that would outlast this answers 503 (a synchronous run sets its own, longer bound).
     const { connection } = app.temporal.client;
     const reply = await connection.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, () =>
-      spec.auth === 'public' ? spec.handler(ctx, input, req) : spec.handler({ ...ctx, tenant: res.locals.tenant as Tenant }, input, req),
+      spec.auth === 'public'
+        ? spec.handler(ctx, input, req)
+        : spec.auth === 'system'
+          ? spec.handler({ ...ctx, system: res.locals.system as SystemCtx['system'] }, input, req)
+          : spec.handler({ ...ctx, tenant: res.locals.tenant as Tenant }, input, req),
     );
     for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
     if (reply.text !== undefined) res.status(reply.status).send(reply.text);

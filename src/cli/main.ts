@@ -86,6 +86,7 @@ async function runMigrate(): Promise<void> {
   try {
     const boot = await ensureBootstrap(db, config.dataDir);
     if (boot.created) console.log(`Created instance '${boot.instanceId}'. Admin key (shown once): ${boot.adminKey}`);
+    if (boot.systemKeyCreated) console.log(`Created a system key (shown once): ${boot.systemKey}`);
   } finally {
     await db.end();
   }

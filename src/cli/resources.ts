@@ -55,6 +55,20 @@ const WORKFLOW = ['id', 'name', 'version', 'versionLabel', 'updatedAt'];
 const WORKFLOW_RUN = ['id', 'workflowId', 'version', 'status', 'startedAt', 'finishedAt'];
 const VERSION = ['version', 'versionLabel', 'createdBy', 'createdAt'];
 
+const REQUEST_LOG = ['id', 'createdAt', 'method', 'route', 'status', 'durationMs', 'orgId', 'requestId'];
+const EXECUTION_LOG = ['id', 'loggedAt', 'level', 'runId', 'actionId', 'message'];
+const QUOTA_LOG = ['id', 'createdAt', 'allowed', 'amount', 'runId', 'actionId', 'reason'];
+const logRange: Field[] = [
+  { flags: '--from <time>', key: 'from', description: 'ISO 8601, inclusive' },
+  { flags: '--to <time>', key: 'to', description: 'ISO 8601, exclusive' },
+];
+
+const INSTANCE = ['id', 'name', 'limits', 'createdAt'];
+const instanceLimits: Field[] = [
+  { flags: '--action-quota-seconds <n>', key: 'limits.actionQuotaSecondsPerMonth', description: 'action-seconds per month (0: none)', parse: 'int' },
+  { flags: '--log-retention-days <n>', key: 'limits.logRetentionDays', description: 'days the logstore keeps logs', parse: 'int' },
+];
+
 const reason: Field = { flags: '--reason <text>', key: 'reason', description: 'why (recorded in the audit trail)' };
 
 export const VERBS: Verb[] = [
@@ -264,7 +278,13 @@ export const VERBS: Verb[] = [
     ],
   },
   { command: 'targets delete', method: 'DELETE', path: '/v1/targets/{targetId}', summary: 'Delete a target' },
-  { command: 'targets rotate-key', method: 'POST', path: '/v1/targets/{targetId}/signing-key', summary: "Rotate a target's signing key (printed once)" },
+  {
+    command: 'targets rotate-key',
+    method: 'POST',
+    path: '/v1/targets/{targetId}/signing-key',
+    summary: "Rotate a target's signing key (printed once); the old key keeps verifying for the overlap",
+    body: [{ flags: '--overlap-seconds <n>', key: 'overlapSeconds', description: 'how long the old key keeps verifying (default 86400, 0: not at all)', parse: 'int' }],
+  },
 
   { command: 'executions list', method: 'GET', path: '/v1/executions', summary: 'List executions, or one with --condition', query: [{ flags: '--condition <condition>', key: 'condition', description: 'e.g. event/order.*' }], columns: EXECUTION },
   {
@@ -298,6 +318,27 @@ export const VERBS: Verb[] = [
   { command: 'alerts get', method: 'GET', path: '/v1/alerts/{alertId}', summary: 'Show an alert and its firings' },
   { command: 'alerts create', method: 'POST', path: '/v1/alerts', summary: 'Create an alert (-f with {name, scope, failureRateThreshold, window, minRuns, notifyTargetId, …})', file: true },
   { command: 'alerts delete', method: 'DELETE', path: '/v1/alerts/{alertId}', summary: 'Delete an alert' },
+
+  { command: 'logs requests', method: 'GET', path: '/v1/logs/requests', summary: 'API requests, newest first', query: [...logRange, { flags: '--status <code>', key: 'status', description: 'HTTP status', parse: 'int' }, { flags: '--route <template>', key: 'route', description: 'route template, e.g. /v1/commands' }, { flags: '--method <method>', key: 'method', description: 'GET, POST, …' }, ...page], columns: REQUEST_LOG },
+  { command: 'logs executions', method: 'GET', path: '/v1/logs/executions', summary: 'Script log lines of action runs, newest first', query: [...logRange, { flags: '--level <level>', key: 'level', description: 'info, warn or error' }, { flags: '--run-id <id>', key: 'runId', description: 'one run' }, { flags: '--action-id <id>', key: 'actionId', description: 'one action' }, ...page], columns: EXECUTION_LOG },
+  { command: 'logs quota', method: 'GET', path: '/v1/logs/quota', summary: 'Quota use per action step and refused runs, newest first', query: [...logRange, { flags: '--allowed <bool>', key: 'allowed', description: 'false: refusals only' }, { flags: '--run-id <id>', key: 'runId', description: 'one run' }, ...page], columns: QUOTA_LOG },
+  { command: 'instances list', method: 'GET', path: '/v1/system/instances', summary: 'List instances (system key)', query: page, columns: INSTANCE },
+  { command: 'instances get', method: 'GET', path: '/v1/system/instances/{instanceId}', summary: 'Show an instance and its limits (system key)' },
+  {
+    command: 'instances create',
+    method: 'POST',
+    path: '/v1/system/instances',
+    summary: 'Create an instance; prints its first admin key once (system key)',
+    file: true,
+    body: [
+      { flags: '--id <id>', key: 'id', description: 'lowercase letters, digits, dashes', required: true },
+      { flags: '--name <name>', key: 'name', description: 'display name', required: true },
+      ...instanceLimits,
+    ],
+  },
+  { command: 'instances update', method: 'PATCH', path: '/v1/system/instances/{instanceId}', summary: 'Rename an instance or change its limits (system key)', file: true, body: [{ flags: '--name <name>', key: 'name', description: 'display name' }, ...instanceLimits] },
+  { command: 'instances delete', method: 'DELETE', path: '/v1/system/instances/{instanceId}', summary: 'Remove an instance: keys, running workflows, all data (system key)' },
+  { command: 'quota show', method: 'GET', path: '/v1/quota', summary: "This month's action-seconds: used and limit" },
 
   { command: 'workflows validate', method: 'POST', path: '/v1/workflows/validate', summary: 'Validate a definition (-f: the n8n JSON)', file: 'definition' },
   { command: 'workflows list', method: 'GET', path: '/v1/workflows', summary: 'List workflows', query: [{ flags: '--name <text>', key: 'name', description: 'name contains' }, ...page], columns: WORKFLOW },

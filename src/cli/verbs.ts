@@ -78,9 +78,14 @@ function collect(fields: Field[] | undefined, opts: Record<string, unknown>, int
     if (raw === undefined) continue;
     const value = parseValue(String(raw), f.parse ?? 'string', f.flags.split(' ')[0]!);
     if (f.key === '') out = value as Record<string, unknown>;
-    else out = { ...out, [f.key]: value };
+    else out = withKey(out ?? {}, f.key.split('.'), value);
   }
   return out;
+}
+
+/** `obj` with `value` at the dotted path (`limits.logRetentionDays`), keeping what is there. */
+function withKey(obj: Record<string, unknown>, [head, ...rest]: string[], value: unknown): Record<string, unknown> {
+  return { ...obj, [head!]: rest.length === 0 ? value : withKey((obj[head!] ?? {}) as Record<string, unknown>, rest, value) };
 }
 
 function missing(fields: Field[] | undefined, values: Record<string, unknown> | undefined): string[] {

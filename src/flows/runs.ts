@@ -4,7 +4,7 @@
 // run.succeeded and run.failed; script log lines go to logstore.execution_logs.
 import { isGrpcDeadlineError, WorkflowFailedError } from '@temporalio/client';
 import type { TenantCtx } from '../context';
-import { CadenzaError, checkJsonSize, NotFoundError, QuotaExceededError, UnavailableError } from '../errors';
+import { CadenzaError, checkJsonSize, NotFoundError, UnavailableError } from '../errors';
 import { transaction, type Tx } from '../db/db';
 import { push } from '../eventstore/eventstore';
 import { newId } from '../ids';
@@ -13,7 +13,7 @@ import { recordWorkflowStart, startRecorded, type WorkflowStart } from '../tempo
 import { FLOW_RUN_LIMITS, flowWorkflowId, type FlowRunInput, type FlowRunOutcome, type FlowRunWorkflow } from '../workflows/flow-run-contract';
 import { checkTrigger } from './catalogue';
 import { planRunSteps, type RunStepPlan } from './flows';
-import { usedActionSeconds } from './quota';
+import { checkQuota } from './quota';
 import { recordRunEnded } from './run-records';
 
 export interface RunStep {
@@ -90,15 +90,6 @@ export class FlowRunFailedError extends CadenzaError {
 /** The run's upper bound: every action's timeout plus the documented overheads. */
 export function runBoundMs(steps: RunStepPlan[]): number {
   return steps.reduce((sum, s) => sum + s.timeoutMs + FLOW_RUN_LIMITS.stepOverheadMs, FLOW_RUN_LIMITS.marginMs);
-}
-
-async function checkQuota(ctx: TenantCtx): Promise<void> {
-  const quota = ctx.config.actions.quotaSecondsPerMonth;
-  if (quota === 0) return;
-  const used = await transaction(ctx.db, ctx.tenant, (tx) => usedActionSeconds(tx, ctx.tenant.instanceId));
-  if (used >= quota) {
-    throw new QuotaExceededError(`the action-seconds quota of this instance is used up for this month (${used.toFixed(1)} of ${quota} s)`);
-  }
 }
 
 export interface FlowTriggerInput {

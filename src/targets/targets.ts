@@ -15,7 +15,15 @@ import { createAddressPolicy, OutboundAddressRefused } from '../net/address-poli
 import { decodeCursor, TIME_ID, toPage, type Page } from '../pagination';
 import { visibleOrgKey, visibleSql } from '../tenancy/scope';
 
-export const TARGET_LIMITS = { maxTimeoutSeconds: 270, defaultTimeoutSeconds: 10, maxRetryAttempts: 20, maxRetryIntervalSeconds: 3600 };
+export const TARGET_LIMITS = {
+  maxTimeoutSeconds: 270,
+  defaultTimeoutSeconds: 10,
+  maxRetryAttempts: 20,
+  maxRetryIntervalSeconds: 3600,
+  /** How long a rotated signing key keeps verifying, by default and at most. */
+  defaultKeyOverlapSeconds: 24 * 3600,
+  maxKeyOverlapSeconds: 7 * 24 * 3600,
+};
 
 export type TargetType = 'webhook' | 'call' | 'async';
 
@@ -39,6 +47,8 @@ export interface Target {
   timeoutSeconds: number;
   interruptOnError: boolean;
   retryPolicy: TargetRetryPolicy | null;
+  /** Until when the key replaced by the last rotation still verifies; null when it no longer does. */
+  previousKeyExpiresAt: string | null;
   createdAt: string;
   createdBy: string;
   changedAt: string;
@@ -63,6 +73,7 @@ interface TargetRow {
   interrupt_on_error: boolean;
   retry_policy: TargetRetryPolicy | null;
   signing_key_enc: string;
+  previous_key_expires_at: Date | null;
   created_at: Date;
   created_by: string;
   changed_at: Date;
@@ -77,6 +88,7 @@ const toTarget = (r: TargetRow): Target => ({
   timeoutSeconds: r.timeout_ms / 1000,
   interruptOnError: r.interrupt_on_error,
   retryPolicy: r.retry_policy,
+  previousKeyExpiresAt: r.previous_key_expires_at !== null && r.previous_key_expires_at > new Date() ? r.previous_key_expires_at.toISOString() : null,
   createdAt: r.created_at.toISOString(),
   createdBy: r.created_by,
   changedAt: r.changed_at.toISOString(),
@@ -175,25 +187,37 @@ export async function changeTarget(ctx: TenantCtx, id: string, input: Partial<Ta
   return toTarget(row);
 }
 
-/** A new signing key, returned once; the old one stops verifying at once. */
-export async function rotateSigningKey(ctx: TenantCtx, id: string): Promise<{ signingKey: string }> {
+/**
+ * A new signing key, returned once. The key it replaces keeps verifying for `overlapSeconds`
+ * (default 24 h, 0 ends it at once): until then every call carries both signatures.
+ */
+export async function rotateSigningKey(ctx: TenantCtx, id: string, input: { overlapSeconds?: number } = {}): Promise<{ signingKey: string; previousKeyExpiresAt: string | null }> {
+  const overlapSeconds = input.overlapSeconds ?? TARGET_LIMITS.defaultKeyOverlapSeconds;
   const signingKey = newSigningKey();
   const encrypted = encryptSecret(masterKeys(ctx.config), signingKey, signingKeyOwner(ctx.tenant.instanceId, id));
-  await transaction(ctx.db, ctx.tenant, async (tx) => {
-    const row = await loadVisible(tx, ctx, id);
+  const expiresAt = await transaction(ctx.db, ctx.tenant, async (tx) => {
+    const row = await loadVisible(tx, ctx, id, 'FOR UPDATE');
+    let until: Date | null = null;
     await push(tx, ctx.tenant.instanceId, ctx.tenant.actor, [
       {
         aggregateType: 'target',
         aggregateId: id,
         orgId: row.org_id,
         type: 'target.signing_key_rotated',
+        payload: { overlapSeconds },
         project: async (ptx, e) => {
-          await ptx.query('UPDATE targets SET signing_key_enc = $3, changed_at = $4 WHERE instance_id = $1 AND id = $2', [e.instanceId, id, encrypted, e.createdAt]);
+          until = overlapSeconds > 0 ? new Date(e.createdAt.getTime() + overlapSeconds * 1000) : null;
+          await ptx.query(
+            `UPDATE targets SET signing_key_enc = $3, previous_signing_key_enc = $4, previous_key_expires_at = $5, changed_at = $6
+              WHERE instance_id = $1 AND id = $2`,
+            [e.instanceId, id, encrypted, until === null ? null : row.signing_key_enc, until, e.createdAt],
+          );
         },
       },
     ]);
+    return until as Date | null;
   });
-  return { signingKey };
+  return { signingKey, previousKeyExpiresAt: expiresAt?.toISOString() ?? null };
 }
 
 export async function removeTarget(ctx: TenantCtx, id: string): Promise<void> {
@@ -214,8 +238,8 @@ export async function removeTarget(ctx: TenantCtx, id: string): Promise<void> {
 }
 
 /** A target the caller may see; any other answers 404. */
-async function loadVisible(tx: Tx, ctx: TenantCtx, id: string): Promise<TargetRow> {
-  const { rows } = await tx.query<TargetRow>(`SELECT * FROM targets WHERE instance_id = $1 AND id = $2 AND ${visibleSql(3)}`, [ctx.tenant.instanceId, id, visibleOrgKey(ctx.tenant)]);
+async function loadVisible(tx: Tx, ctx: TenantCtx, id: string, lock: '' | 'FOR UPDATE' = ''): Promise<TargetRow> {
+  const { rows } = await tx.query<TargetRow>(`SELECT * FROM targets WHERE instance_id = $1 AND id = $2 AND ${visibleSql(3)} ${lock}`, [ctx.tenant.instanceId, id, visibleOrgKey(ctx.tenant)]);
   if (rows[0] === undefined) throw new NotFoundError('target', id);
   return rows[0];
 }
@@ -258,11 +282,20 @@ export async function loadSnapshots(tx: Tx, instanceId: string, owner: string, i
   });
 }
 
-/** The current signing key in plaintext, for the call activity only. */
-export async function loadSigningKey(tx: Tx, keys: MasterKeys, instanceId: string, id: string): Promise<string> {
-  const { rows } = await tx.query<{ signing_key_enc: string }>('SELECT signing_key_enc FROM targets WHERE instance_id = $1 AND id = $2', [instanceId, id]);
-  if (rows[0] === undefined) throw new NotFoundError('target', id);
-  return decryptSecret(keys, rows[0].signing_key_enc, signingKeyOwner(instanceId, id));
+/**
+ * The signing keys in plaintext, for the call activities only: the current key, then the key it
+ * replaced while its overlap lasts (PostgreSQL's clock decides, the same for every worker).
+ */
+export async function loadSigningKeys(tx: Tx, keys: MasterKeys, instanceId: string, id: string): Promise<string[]> {
+  const { rows } = await tx.query<{ signing_key_enc: string; previous: string | null }>(
+    `SELECT signing_key_enc, CASE WHEN previous_key_expires_at > now() THEN previous_signing_key_enc END AS previous
+       FROM targets WHERE instance_id = $1 AND id = $2`,
+    [instanceId, id],
+  );
+  const row = rows[0];
+  if (row === undefined) throw new NotFoundError('target', id);
+  const owner = signingKeyOwner(instanceId, id);
+  return [row.signing_key_enc, ...(row.previous === null ? [] : [row.previous])].map((enc) => decryptSecret(keys, enc, owner));
 }
 
 /** Does the owner (org key, '' for the instance) have this target? For alerts' notify targets. */

@@ -11,7 +11,7 @@ export interface Instance {
 
 export const INSTANCE_ID_RE = /^[a-z0-9][a-z0-9-]{0,39}$/;
 
-/** Creates a tenant. Instances are created by the operator of the installation, not over the API. */
+/** Creates a tenant: at bootstrap, and from the system scope (tenancy/provisioning.ts). */
 export async function createInstance(db: Db, input: { id: string; name: string }, creator = 'system'): Promise<Instance> {
   if (!INSTANCE_ID_RE.test(input.id)) throw new ConflictError(`instance id '${input.id}' must match ${INSTANCE_ID_RE}`);
   try {
@@ -26,7 +26,7 @@ export async function createInstance(db: Db, input: { id: string; name: string }
       return { id: input.id, name: input.name, createdAt: rows[0]!.created_at };
     });
   } catch (err) {
-    rethrowUniqueViolation(err, `instance '${input.id}' already exists`);
+    rethrowUniqueViolation(err, `instance '${input.id}' already exists`, { field: 'body.id' });
   }
 }
 

@@ -6,6 +6,7 @@ import { demoHandlers } from '../commands/demo';
 import { HandlerRegistry, loadHandlersDir } from '../commands/handlers';
 import { handlerTaskQueue } from '../commands/model';
 import type { AppCtx } from '../context';
+import { ensureRetentionSchedule } from '../logstore/retention';
 import { connectionSettings } from '../temporal/connection';
 import { installRuntime } from '../temporal/runtime';
 import { logContextActivityInterceptor } from '../telemetry/log-context';
@@ -76,6 +77,7 @@ export async function startWorker(ctx: AppCtx): Promise<RunningWorker> {
     ),
   );
   const workers = [core, ...handlers];
+  await ensureRetentionSchedule(ctx);
   const dispatcher = startDispatcher(ctx);
   const eventDispatcher = config.worker.eventDispatcher ? startEventDispatcher(ctx) : undefined;
   const done = Promise.all(workers.map((w) => w.run())).finally(async () => {

@@ -129,6 +129,15 @@ describe('make start', () => {
 
     await readmeTour(key);
 
+    // The system key, kept like the admin key: it lists instances and reads nothing inside one.
+    const systemKeyFile = path.join(dataDir, 'bootstrap-system-key');
+    expect(fs.statSync(systemKeyFile).mode & 0o777).toBe(0o600);
+    const systemKey = fs.readFileSync(systemKeyFile, 'utf8').trim();
+    const system = { authorization: `Bearer ${systemKey}` };
+    const instances = (await (await fetch(`${apiUrl}/v1/system/instances`, { headers: system })).json()) as { items: { id: string }[] };
+    expect(instances.items.map((i) => i.id)).toContain('default');
+    expect((await fetch(`${apiUrl}/v1/orgs`, { headers: system })).status).toBe(403);
+
     await stop(first, 'SIGINT');
     expect(processesMentioning(dataDir)).toEqual([]);
 
@@ -139,6 +148,7 @@ describe('make start', () => {
     expect(body.items).toContainEqual(expect.objectContaining({ id: org.id, name: 'persisted-org' }));
     // The bootstrap key is created once: the second start reuses it.
     expect(fs.readFileSync(path.join(dataDir, 'bootstrap-admin-key'), 'utf8').trim()).toBe(key);
+    expect(fs.readFileSync(path.join(dataDir, 'bootstrap-system-key'), 'utf8').trim()).toBe(systemKey);
 
     await stop(second, 'SIGTERM');
     expect(processesMentioning(dataDir)).toEqual([]);

@@ -1,6 +1,7 @@
 // A loopback HTTP receiver that records what it gets, for replies and target calls.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { verifySignature } from '../../src/client/signature';
 
 export interface Received {
   path: string;
@@ -26,7 +27,8 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-export async function startReceiver(options: { port?: number } = {}): Promise<Receiver> {
+/** `acceptOnlySignedBy`: answer 401 to every call whose Cadenza-Signature this key does not verify. */
+export async function startReceiver(options: { port?: number; acceptOnlySignedBy?: string } = {}): Promise<Receiver> {
   const received: Received[] = [];
   let status = 200;
   let answer: unknown = { ok: true };
@@ -43,7 +45,8 @@ export async function startReceiver(options: { port?: number } = {}): Promise<Re
         // keep raw text
       }
       received.push({ path: req.url ?? '/', headers: req.headers, raw, body });
-      const next = queue.shift() ?? { status, body: answer };
+      const unsigned = options.acceptOnlySignedBy !== undefined && !verifySignature(options.acceptOnlySignedBy, raw, req.headers['cadenza-signature'] as string | undefined);
+      const next = unsigned ? { status: 401, body: { error: 'bad signature' } } : (queue.shift() ?? { status, body: answer });
       const send = () => res.writeHead(next.status, { 'content-type': 'application/json' }).end(JSON.stringify(next.body ?? { ok: next.status < 400 }));
       if (next.delayMs === undefined) send();
       else {

@@ -14,7 +14,7 @@ afterAll(async () => {
 });
 
 describe('action-seconds quota', () => {
-  it('counts action-seconds in logstore.quota_logs and refuses a run over the quota with 429', async () => {
+  it('counts action-seconds in logstore.quota_logs, refuses a run over the quota with 429 and logs the refusal', async () => {
     const t = await newTenant(h);
     const org = await (await t.client()).createOrg('busy');
     const key = await t.key('admin', org.id);
@@ -35,6 +35,12 @@ describe('action-seconds quota', () => {
     expect(refused.status).toBe(429);
     expect(refused.headers.get('content-type')).toContain('application/problem+json');
     expect(refused.body.detail).toMatch(/action-seconds quota of this instance is used up for this month \(\d+\.\d of 1 s\)/);
+    // The refusal is logged (allowed: false), and the month's usage shows the quota used up.
+    const refusals = await call(h, 'GET', '/v1/logs/quota?allowed=false', { key });
+    expect(refusals.body.items).toEqual([expect.objectContaining({ allowed: false, amount: 0, orgId: org.id, runId: null, reason: refused.body.detail })]);
+    const usage = await call(h, 'GET', '/v1/quota', { key: await t.key('viewer', org.id) });
+    expect(usage.body).toMatchObject({ unit: 'action_seconds', limit: 1, remaining: 0 });
+    expect(usage.body.used).toBeGreaterThanOrEqual(1.1);
     // Another tenant has its own quota.
     const other = await newTenant(h);
     const otherOrg = await (await other.client()).createOrg('idle');
@@ -42,5 +48,6 @@ describe('action-seconds quota', () => {
     const a = await call(h, 'POST', '/v1/actions', { key: otherKey, body: { name: 'quick', script: 'function quick(ctx, api) {}' } });
     await call(h, 'PUT', '/v1/flows/command/triggers/postCompletion', { key: otherKey, body: { actionIds: [a.body.id] } });
     expect((await call(h, 'POST', '/v1/flows/command/triggers/postCompletion/run', { key: otherKey, body: { context: {} } })).status).toBe(200);
+    expect((await call(h, 'GET', '/v1/logs/quota?allowed=false', { key: other.adminKey })).body.items).toEqual([]);
   });
 });

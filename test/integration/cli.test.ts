@@ -8,6 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { VERBS } from '../../src/cli/resources';
+import { SYSTEM, transaction } from '../../src/db/db';
+import { insertSystemKey } from '../../src/tenancy/system-keys';
 import { connect, node, setNode, trigger, workflow } from '../helpers/dag';
 import { call, CLI, newTenant, startHarness, startWorkerProcess, waitFor, type Harness, type TestTenant, type WorkerProcess } from '../helpers/harness';
 import { startReceiver, type Receiver } from '../helpers/receiver';
@@ -115,7 +117,7 @@ describe('cadenza (the CLI)', () => {
     expect(unreachable.stderr).toMatch(/cannot reach the API/);
   });
 
-  it('runs every resource command against the API', async () => {
+  it('runs the org, key, domain, command and troubleshooting commands', async () => {
     const org = await json('orgs', 'create', '--name', 'cli org');
     expect((await json('orgs', 'get', org.id)).name).toBe('cli org');
     expect((await json('orgs', 'list')).items.some((o: { id: string }) => o.id === org.id)).toBe(true);
@@ -157,7 +159,9 @@ describe('cadenza (the CLI)', () => {
     expect(finished).toMatchObject({ state: 'COMPLETED', retried: finished.matched });
     expect(bulk.stderr).toMatch(/\[#+\] \d+\/\d+ retried/);
     expect((await json('tsq', 'retry-status', finished.id)).state).toBe('COMPLETED');
+  }, 300_000);
 
+  it('runs the action, flow, run and log commands', async () => {
     const script = file('claim.js', 'function cliClaim(ctx, api) { api.setContext("claimed", true); }');
     const action = await json('actions', 'create', '--instance', '--name', 'cliClaim', '--script-file', script);
     expect((await json('actions', 'list', '--instance')).items.some((a: { id: string }) => a.id === action.id)).toBe(true);
@@ -178,16 +182,24 @@ describe('cadenza (the CLI)', () => {
     expect((await json('runs', 'list', '--kind', 'flow')).items.some((r: { id: string }) => r.id === flowRun.runId)).toBe(true);
     expect((await json('runs', 'get', flowRun.runId)).state).toBe('succeeded');
     expect((await json('runs', 'retry', flowRun.runId, '--idempotency-key', 'cli-1')).retryOf).toBe(flowRun.runId);
+    expect((await json('logs', 'quota', '--run-id', flowRun.runId, '--allowed', 'true')).items).toEqual([expect.objectContaining({ runId: flowRun.runId, allowed: true })]);
+    expect((await json('logs', 'executions', '--run-id', flowRun.runId, '--level', 'info', '--limit', '5')).items).toEqual([]);
+    expect((await json('quota', 'show')).limit).toBeNull();
+    await waitFor(async () => (await json('logs', 'requests', '--route', '/v1/instance/flows/:flowType/triggers/:triggerType/run', '--status', '200', '--method', 'POST')).items.length > 0, { what: 'the request log of the flow run' });
     await json('flows', 'remove-action', 'customiseToken', 'preAccessTokenCreation', action.id, '--instance');
     await json('flows', 'clear', 'customiseToken', '--instance');
     await json('actions', 'delete', action.id, '--instance');
+  }, 300_000);
 
+  it('runs the target, execution, function, event and alert commands', async () => {
     const target = await json('targets', 'create', '-f', file('target.yaml', `name: cli-target\ntype: call\nendpoint: ${receiver.url}\ntimeoutSeconds: 5\n`));
     expect(target.signingKey).toBeDefined();
     expect((await json('targets', 'list')).items.some((x: { id: string }) => x.id === target.id)).toBe(true);
     expect((await json('targets', 'update', target.id, '--timeout-seconds', '3')).timeoutSeconds).toBe(3);
     expect((await json('targets', 'get', target.id)).timeoutSeconds).toBe(3);
-    expect((await json('targets', 'rotate-key', target.id)).signingKey).not.toBe(target.signingKey);
+    const rotated = await json('targets', 'rotate-key', target.id, '--overlap-seconds', '60');
+    expect(rotated.signingKey).not.toBe(target.signingKey);
+    expect(Date.parse(rotated.previousKeyExpiresAt)).toBeGreaterThan(Date.now());
     await json('executions', 'set', '--condition', 'function/cli', '--targets', target.id);
     expect((await json('executions', 'list', '--condition', 'function/cli')).items[0].targets).toEqual([{ target: target.id }]);
     receiver.respondWith(200, { answered: true });
@@ -200,7 +212,9 @@ describe('cadenza (the CLI)', () => {
     await json('alerts', 'delete', alert.id);
     await json('executions', 'delete', '--condition', 'function/cli');
     await json('targets', 'delete', target.id);
+  }, 300_000);
 
+  it('runs the workflow commands', async () => {
     const definition = workflow('cli flow', [trigger(), setNode('Mark', { marked: 1 })], connect(['Start', 'Mark']));
     expect((await json('workflows', 'validate', '-f', file('wf.json', definition))).valid).toBe(true);
     const wf = await json('workflows', 'create', '-f', path.join(dir, 'wf.json'), '--version-label', '1.0.0');
@@ -226,7 +240,9 @@ describe('cadenza (the CLI)', () => {
     await runStatus(cancelled.id, 'cancelled');
     expect((await json('workflows', 'runs', wf.id)).items.length).toBeGreaterThanOrEqual(4);
     await json('workflows', 'delete', wf.id);
+  }, 600_000);
 
+  it('runs the credential commands and activates a webhook workflow that uses one', async () => {
     const cred = await json('credentials', 'create', '-f', file('cred.json', { name: 'cli hook', type: 'httpHeaderAuth', data: { name: 'X-Token', value: 'one' } }));
     expect((await json('credentials', 'list')).items.map((c: { id: string }) => c.id)).toContain(cred.id);
     expect(await json('credentials', 'get', cred.id)).not.toHaveProperty('data');
@@ -237,10 +253,30 @@ describe('cadenza (the CLI)', () => {
     expect((await json('workflows', 'deactivate', hooked.id)).active).toBe(false);
     await json('workflows', 'delete', hooked.id);
     await json('credentials', 'delete', cred.id);
+  }, 300_000);
 
+  it('runs the instance commands with a system key', async () => {
+    const { secret: systemKey } = await transaction(h.ctx.db, SYSTEM, (tx) => insertSystemKey(tx, 'test', `cli-${crypto.randomBytes(3).toString('hex')}`));
+    const sys = async (...args: string[]) => {
+      const r = await cadenza([...args, '-o', 'json'], { key: systemKey });
+      if (r.code !== 0) throw new Error(`cadenza ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+      return JSON.parse(r.stdout);
+    };
+    const instanceId = `cli-${crypto.randomBytes(4).toString('hex')}`;
+    const made = await sys('instances', 'create', '--id', instanceId, '--name', 'CLI customer', '--log-retention-days', '14');
+    expect(made).toMatchObject({ id: instanceId, limits: { logRetentionDays: 14, actionQuotaSecondsPerMonth: null } });
+    expect(made.adminKey).toMatch(/^cdz_/);
+    expect((await sys('instances', 'update', instanceId, '--action-quota-seconds', '60')).limits.actionQuotaSecondsPerMonth).toBe(60);
+    expect((await sys('instances', 'get', instanceId)).name).toBe('CLI customer');
+    expect((await sys('instances', 'list', '--limit', '500')).items.some((i: { id: string }) => i.id === instanceId)).toBe(true);
+    expect((await sys('instances', 'delete', instanceId)).terminatedWorkflows).toBe(0);
+  }, 300_000);
+
+  // After the walks above (jest runs a file's tests in order).
+  it('has run every declared command', () => {
     const notRun = VERBS.map((v) => v.command).filter((c) => !ran.has(c));
     expect(notRun).toEqual([]);
-  }, 600_000);
+  });
 
   it('applies a folder idempotently: a plan first, an empty plan the second time, then exactly the change', async () => {
     const tenant = await newTenant(h);

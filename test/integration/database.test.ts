@@ -37,6 +37,9 @@ async function tables(): Promise<string[]> {
   return rows.map((r) => r.name);
 }
 
+/** Tables of no tenant, for the system path alone: the dispatcher's checkpoints and the system keys. */
+const SYSTEM_ONLY = ['public.event_checkpoints', 'public.system_keys'];
+
 describe('database roles (finding 8)', () => {
   it('runs the API and workers as a login role that is no superuser, owns nothing and inherits nothing', async () => {
     const { rows } = await ownerQuery(
@@ -54,7 +57,7 @@ describe('database roles (finding 8)', () => {
     const t = await newTenant(h);
     await (await t.client()).createOrg('hidden');
     const all = await tables();
-    const tenantTables = all.filter((name) => name !== 'public.event_checkpoints');
+    const tenantTables = all.filter((name) => !SYSTEM_ONLY.includes(name));
     const unset = await transaction(h.ctx.db, SYSTEM, async (tx) => {
       await tx.query("SELECT set_config('role', 'cadenza_tenant', true)");
       const counts: Record<string, number> = {};
@@ -99,7 +102,7 @@ describe('database roles (finding 8)', () => {
     );
     expect(rows.length).toBe((await tables()).length);
     for (const r of rows) {
-      const policies = r.name === 'public.event_checkpoints' ? ['system_access to cadenza_system'] : ['system_access to cadenza_system', 'tenant_isolation to public'];
+      const policies = SYSTEM_ONLY.includes(r.name) ? ['system_access to cadenza_system'] : ['system_access to cadenza_system', 'tenant_isolation to public'];
       expect(r).toEqual({ name: r.name, enabled: true, forced: true, policies });
     }
   });
@@ -214,7 +217,7 @@ describe('a database of its own: readiness, migration, and `cadenza keys rotate-
 
     const rotated = cli(['keys', 'rotate-master'], { CADENZA_MASTER_KEY: newKey.toString('base64'), CADENZA_MASTER_KEY_PREVIOUS: oldKey.toString('base64') });
     expect({ status: rotated.status, stderr: rotated.stderr }).toEqual({ status: 0, stderr: '' });
-    expect(rotated.stdout).toContain('Re-encrypted 2 target signing keys and 2 reply signing keys (0 were current).');
+    expect(rotated.stdout).toContain('Re-encrypted 2 target signing keys, 2 reply signing keys and 0 credentials (0 were current).');
 
     // With the new key alone, the targets still sign with their keys and the reply keys are unchanged.
     const after = await services({ CADENZA_MASTER_KEY: newKey.toString('base64') });

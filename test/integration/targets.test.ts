@@ -91,6 +91,13 @@ describe('targets', () => {
     await bad({ endpoint: 'http://10.0.0.7/hook' }, 'body.endpoint');
 
     const ok = await target(t, { type: 'webhook', endpoint: r.url });
+    const rotate = (body: unknown) => call(h, 'POST', `/v1/targets/${ok.id}/signing-key`, { key: t.adminKey, body });
+    for (const overlapSeconds of [-1, 1.5, 7 * 24 * 3600 + 1, 'long']) {
+      const res = await rotate({ overlapSeconds });
+      expect(res.status).toBe(422);
+      expect(res.body.errors[0].field).toBe('body.overlapSeconds');
+    }
+
     const put = (condition: string, targets: unknown[]) => call(h, 'PUT', '/v1/executions', { key: t.adminKey, body: { condition, targets } });
     const unknown = await put('request/NoSuchOperation', [{ target: ok.id }]);
     expect(unknown.status).toBe(422);
@@ -204,7 +211,7 @@ describe('function calls', () => {
     expect(Date.now() - started).toBeLessThan(3_500);
   });
 
-  it('signs every call with the documented scheme; after a rotation the old key no longer verifies', async () => {
+  it('signs every call with the documented scheme; after a rotation without overlap the old key no longer verifies', async () => {
     const t = await newTenant(h);
     const r = await receiver();
     const created = await target(t, { type: 'webhook', endpoint: r.url });
@@ -219,12 +226,59 @@ describe('function calls', () => {
     expect(mac).toBe(expected);
     expect(verifySignature(created.signingKey, got.raw, header)).toBe(true);
 
-    const rotated = await call(h, 'POST', `/v1/targets/${created.id}/signing-key`, { key: t.adminKey });
+    const rotated = await call(h, 'POST', `/v1/targets/${created.id}/signing-key`, { key: t.adminKey, body: { overlapSeconds: 0 } });
     expect(rotated.status).toBe(200);
+    expect(rotated.body.previousKeyExpiresAt).toBeNull();
     expect((await call(h, 'POST', '/v1/functions/signed/call', { key: t.adminKey, body: { payload: { hello: 'again' } } })).status).toBe(200);
     const again = r.received[1]!;
     expect(verifySignature(created.signingKey, again.raw, String(again.headers['cadenza-signature']))).toBe(false);
     expect(verifySignature(rotated.body.signingKey, again.raw, String(again.headers['cadenza-signature']))).toBe(true);
+  });
+
+  it('keeps the old key verifying for the overlap after a rotation: a receiver that knows only the old key accepts calls until it ends', async () => {
+    const t = await newTenant(h);
+    const created = await target(t, { type: 'webhook', endpoint: 'http://127.0.0.1:9/placeholder', interruptOnError: true });
+    const oldKey = created.signingKey;
+    const r = await startReceiver({ acceptOnlySignedBy: oldKey });
+    receivers.push(r);
+    expect((await call(h, 'PATCH', `/v1/targets/${created.id}`, { key: t.adminKey, body: { endpoint: r.url } })).status).toBe(200);
+    await execution(t, 'function/overlap', [{ target: created.id }]);
+    const callOnce = () => call(h, 'POST', '/v1/functions/overlap/call', { key: t.adminKey, body: { payload: { at: Date.now() } } });
+    expect((await callOnce()).status).toBe(200);
+
+    const overlapSeconds = 5;
+    const rotated = await call(h, 'POST', `/v1/targets/${created.id}/signing-key`, { key: t.adminKey, body: { overlapSeconds } });
+    expect(rotated.status).toBe(200);
+    const newKey: string = rotated.body.signingKey;
+    const expiresAt = Date.parse(rotated.body.previousKeyExpiresAt);
+    expect((await call(h, 'GET', `/v1/targets/${created.id}`, { key: t.adminKey })).body.previousKeyExpiresAt).toBe(rotated.body.previousKeyExpiresAt);
+
+    // During the overlap: both signatures, the new key's first; the old receiver accepts.
+    expect((await callOnce()).status).toBe(200);
+    const during = r.received.at(-1)!;
+    const header = String(during.headers['cadenza-signature']);
+    expect(header).toMatch(/^t=\d+,v1=[0-9a-f]{64},v1=[0-9a-f]{64}$/);
+    const [newMac, oldMac] = [...header.matchAll(/v1=([0-9a-f]{64})/g)].map((m) => m[1]);
+    const ts = /^t=(\d+)/.exec(header)![1];
+    expect(newMac).toBe(crypto.createHmac('sha256', newKey).update(`${ts}.${during.raw}`).digest('hex'));
+    expect(oldMac).toBe(crypto.createHmac('sha256', oldKey).update(`${ts}.${during.raw}`).digest('hex'));
+    expect(verifySignature(newKey, during.raw, header)).toBe(true);
+    expect(verifySignature(oldKey, during.raw, header)).toBe(true);
+    expect(Date.now()).toBeLessThan(expiresAt);
+
+    // After it: only the new key signs, and the old receiver refuses (401, forwarded as 424).
+    const refused = await waitFor(async () => {
+      const res = await callOnce();
+      return res.status === 424 ? res : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 500, what: 'the overlap to end' });
+    expect(refused.body.targetStatus).toBe(401);
+    expect(Date.now()).toBeGreaterThanOrEqual(expiresAt - 1000);
+    const after = r.received.at(-1)!;
+    const afterHeader = String(after.headers['cadenza-signature']);
+    expect(afterHeader).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
+    expect(verifySignature(oldKey, after.raw, afterHeader)).toBe(false);
+    expect(verifySignature(newKey, after.raw, afterHeader)).toBe(true);
+    expect((await call(h, 'GET', `/v1/targets/${created.id}`, { key: t.adminKey })).body.previousKeyExpiresAt).toBeNull();
   });
 
   it('refuses an endpoint at call time when it now points at a private address', async () => {

@@ -26,6 +26,12 @@ describe('the cadenza command', () => {
     });
     const actions = VERBS.find((v) => v.command === 'actions get')!;
     expect(requestOf(actions, ['a/1'], { instance: true }).path).toBe('/v1/instance/actions/a%2F1');
+    const instance = VERBS.find((v) => v.command === 'instances create')!;
+    expect(requestOf(instance, [], { id: 'acme', name: 'Acme', actionQuotaSeconds: '60', logRetentionDays: '14' }).body).toEqual({
+      id: 'acme',
+      name: 'Acme',
+      limits: { actionQuotaSecondsPerMonth: 60, logRetentionDays: 14 },
+    });
     const retry = VERBS.find((v) => v.command === 'tsq retry')!;
     expect(requestOf(retry, ['demo', 'x'], {}).body).toEqual({});
     const execution = VERBS.find((v) => v.command === 'executions set')!;

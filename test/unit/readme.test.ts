@@ -1,6 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CONSOLE_CSP } from '../../src/api/console';
+import { signatureHeader } from '../../src/client/signature';
 import { variables } from '../../src/config/config';
 import { nodeTable } from '../../src/dsl/catalogue';
 
@@ -26,5 +28,20 @@ describe('README', () => {
 
   it("quotes the console's Content-Security-Policy as the API sends it", () => {
     expect(readme).toContain(`Content-Security-Policy: ${CONSOLE_CSP}`);
+  });
+
+  it("has a Python verifier that accepts either key of a rotation's overlap, and nothing else", () => {
+    const verifier = /```python\n([\s\S]*?def verify[\s\S]*?)```/.exec(readme)![1]!;
+    const body = '{"hello":"world"}';
+    const cases = [
+      { key: 'new', header: signatureHeader(['new', 'old'], body) },
+      { key: 'old', header: signatureHeader(['new', 'old'], body) },
+      { key: 'new', header: signatureHeader('new', body) },
+      { key: 'old', header: signatureHeader('new', body) },
+      { key: 'new', header: signatureHeader('new', body, Math.floor(Date.now() / 1000) - 400) },
+    ];
+    const script = `${verifier}\nimport json, sys\nfor c in json.load(sys.stdin): print(verify(c["key"], ${JSON.stringify(body)}.encode(), c["header"]))\n`;
+    const out = execFileSync('python3', ['-c', script], { input: JSON.stringify(cases) }).toString().trim().split('\n');
+    expect(out).toEqual(['True', 'True', 'True', 'False', 'False']);
   });
 });

@@ -1,4 +1,4 @@
-// Replays saved histories of the command and flow workflows against the current bundle, so a change to
+// Replays saved histories of the command, flow and log retention workflows against the current bundle, so a change to
 // deployed workflow code that breaks determinism fails here (DESIGN: replay tests in CI).
 // Add a history with `client.workflow.getHandle(id).fetchHistory()` when the workflow changes.
 import fs from 'node:fs';
@@ -10,7 +10,7 @@ import { workflowBundle } from '../../src/worker/bundle';
 const DIR = path.join(__dirname, '../fixtures/histories');
 
 describe('workflow replay', () => {
-  it.each(fs.readdirSync(DIR).filter((f) => f.startsWith('flow-run-') || f.startsWith('command-')))('replays %s deterministically', async (file) => {
+  it.each(fs.readdirSync(DIR).filter((f) => f.startsWith('flow-run-') || f.startsWith('command-') || f.startsWith('log-retention-')))('replays %s deterministically', async (file) => {
     // The file is fetchHistory() output as JSON; fromObject turns it back into the proto.
     const history = temporal.api.history.v1.History.fromObject(JSON.parse(fs.readFileSync(path.join(DIR, file), 'utf8')));
     await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history);

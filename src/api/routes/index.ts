@@ -6,9 +6,11 @@ import { credentialRoutes } from './credentials';
 import { healthRoutes } from './health';
 import { hookRoutes } from './hooks';
 import { keyRoutes } from './keys';
+import { logRoutes } from './logs';
 import { metricsRoutes } from './metrics';
 import { orgRoutes } from './orgs';
 import { runRoutes } from './runs';
+import { systemRoutes } from './system';
 import { targetRoutes } from './targets';
 import { workflowRoutes } from './workflows';
 
@@ -23,7 +25,9 @@ export const allRoutes: AnyRoute[] = [
   ...runRoutes,
   ...targetRoutes,
   ...alertRoutes,
+  ...logRoutes,
   ...workflowRoutes,
   ...credentialRoutes,
   ...hookRoutes,
+  ...systemRoutes,
 ];

@@ -26,12 +26,25 @@ const Target = z
     timeoutSeconds: z.number(),
     interruptOnError: z.boolean(),
     retryPolicy: RetryPolicy.nullable(),
+    previousKeyExpiresAt: z.string().nullable().openapi({ description: 'Until when the key replaced by the last rotation still verifies (calls carry both signatures); null when only the current key does.' }),
     createdAt: z.string(),
     createdBy: z.string(),
     changedAt: z.string(),
   })
   .openapi('Target');
 const TargetWithKey = Target.extend({ signingKey: z.string().openapi({ description: 'Returned once; stored only encrypted.' }) }).openapi('TargetWithKey');
+const RotateSigningKey = z
+  .strictObject({
+    overlapSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(TARGET_LIMITS.maxKeyOverlapSeconds)
+      .openapi({ description: `How long the replaced key keeps verifying: 0 to ${TARGET_LIMITS.maxKeyOverlapSeconds} s, ${TARGET_LIMITS.defaultKeyOverlapSeconds} s by default.` }),
+  })
+  .partial()
+  .optional()
+  .openapi('RotateSigningKey');
 const targetFields = {
   name: z.string().min(1).max(200),
   type: z.enum(['webhook', 'call', 'async']),
@@ -121,12 +134,17 @@ export const targetRoutes = [
     method: 'post',
     path: '/v1/targets/{targetId}/signing-key',
     summary: 'Rotate the signing key of a target',
-    description: 'The new key is returned once; the old one stops verifying at once.',
+    description: `The new key is returned once. The key it replaces keeps verifying for \`overlapSeconds\` (default ${TARGET_LIMITS.defaultKeyOverlapSeconds} s): until then every call carries both signatures, \`v1=<new>,v1=<old>\`. 0 ends the overlap at once.`,
     tags: ['targets'],
     auth: 'admin',
     params: TargetParams,
-    responses: { 200: { description: 'The new key', schema: z.object({ signingKey: z.string() }) }, 404: { description: 'No such target' } },
-    handler: async (ctx, { params }) => ({ status: 200, body: await rotateSigningKey(ctx, params.targetId) }),
+    body: RotateSigningKey,
+    responses: {
+      200: { description: 'The new key', schema: z.object({ signingKey: z.string(), previousKeyExpiresAt: z.string().nullable() }).openapi('RotatedSigningKey') },
+      404: { description: 'No such target' },
+      422: { description: 'Invalid overlap' },
+    },
+    handler: async (ctx, { params, body }) => ({ status: 200, body: await rotateSigningKey(ctx, params.targetId, body ?? {}) }),
   }),
   route({
     method: 'put',

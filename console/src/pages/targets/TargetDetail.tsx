@@ -31,6 +31,7 @@ export function TargetDetail() {
                 ? `${t.retryPolicy.maxAttempts} attempts from ${t.retryPolicy.initialIntervalSeconds} s, ×${t.retryPolicy.backoffCoefficient}, at most ${t.retryPolicy.maxIntervalSeconds} s`
                 : 'default: 5 attempts from 1 s, ×2, at most 60 s',
             ],
+            ['Previous key verifies until', t.previousKeyExpiresAt ? <At iso={t.previousKeyExpiresAt} /> : 'no previous key'],
             ['Created', <At iso={t.createdAt} />],
             ['Created by', t.createdBy],
             ['Changed', <Ago iso={t.changedAt} />],
@@ -72,7 +73,7 @@ function RotateKey({ targetId, name }: { targetId: string; name: string }) {
             <input className="mono secret" readOnly value={key} aria-label="New signing key" onFocus={(e) => e.target.select()} />
           </>
         ) : (
-          <p>A new key signs every call from now on, and the old one stops verifying at once: update the receiver right after.</p>
+          <p>A new key signs every call from now on. For 24 hours every call also carries a signature with the old key, so receivers keep accepting calls until they have the new one.</p>
         )}
       </Dialog>
     </>
