@@ -249,6 +249,6 @@ describe('a database of its own: readiness, migration, and `cadenza keys rotate-
     expect(withOldKey.status).toBe(1);
     expect(withOldKey.stderr).toContain(`encrypted under master key ${masterKeyId(newKey)}, which is not configured`);
     const again = cli(['keys', 'rotate-master'], { CADENZA_MASTER_KEY: newKey.toString('base64') });
-    expect(again.stdout).toContain('Re-encrypted 0 target signing keys and 0 reply signing keys (4 were current).');
+    expect(again.stdout).toContain('Re-encrypted 0 target signing keys, 0 reply signing keys and 0 credentials (4 were current).');
   });
 });
