@@ -16,11 +16,15 @@ const hook = (method: Method): AnyRoute =>
     description: `Starts a run from the node with n8n's item {headers, params, query, body, webhookUrl, executionMode}. The node's responseMode decides the answer: onReceived at once ({"message": "Workflow was started"}), lastNode with the last node's items, responseNode with what Respond to Webhook set; a failed run answers 500, no answer within ${WEBHOOK_WAIT_MS / 1000} s answers 504 (the run goes on).`,
     tags: ['workflows'],
     params: HookParams,
-    ...(method === 'get' ? {} : { body: z.unknown().optional(), bodyLimitBytes: RUN_INPUT_LIMIT_BYTES }),
+    // A JSON object or array, as n8n's webhooks take them (a bare null or string is not a body).
+    ...(method === 'get' ? {} : { body: z.union([z.record(z.string(), z.unknown()), z.array(z.unknown())]).optional(), bodyLimitBytes: RUN_INPUT_LIMIT_BYTES }),
     responses: {
       200: { description: "The node's answer (its responseCode, or Respond to Webhook's)", schema: z.unknown() },
+      400: { description: 'The body is not a JSON object or array' },
       404: { description: 'No active workflow serves this method and path' },
+      422: { description: 'The path is longer than its limits (instance id 100, path 200 characters)' },
       500: { description: 'The run failed (lastNode, responseNode)' },
+      503: { description: 'PostgreSQL or Temporal is unreachable; resend after Retry-After seconds' },
       504: { description: 'No answer in time; the run goes on' },
     },
     handler: async (ctx, { params, body }, req) => {
