@@ -10,9 +10,9 @@ dir="$root/.tools/previous-$commit"
 if [ -f "$dir/dist/cli/main.js" ] && [ -f "$dir/dist/workflow-bundle.js" ]; then echo "$dir"; exit 0; fi
 
 echo "Building Cadenza at $commit into $dir (once) ..." >&2
-staging="$dir.$$.tmp"
-rm -rf "$staging"
-mkdir -p "$staging"
+# Built outside this checkout: TypeScript would otherwise also load the @types packages of this
+# checkout's node_modules (it reads those of every enclosing folder), which that commit never had.
+staging="$(mktemp -d "${TMPDIR:-/tmp}/cadenza-previous.XXXXXX")"
 trap 'rm -rf "$staging"' EXIT
 git -C "$root" archive "$commit" | tar -x -C "$staging"
 if git -C "$root" diff --quiet "$commit" HEAD -- package.json package-lock.json; then
@@ -23,5 +23,6 @@ else
 fi
 (cd "$staging" && npm run --silent build) >&2
 rm -rf "$dir"
+mkdir -p "$(dirname "$dir")"
 mv "$staging" "$dir"
 echo "$dir"
