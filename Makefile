@@ -5,6 +5,8 @@ SHELL := /bin/bash
 NODE_STAMP := node_modules/.cadenza-installed
 BUILD_STAMP := dist/.build-stamp
 SOURCES := $(shell find src -type f -name '*.ts' 2>/dev/null)
+# Each suite's jest results, read by scripts/test-summary.js (.data is ignored by git).
+TEST_REPORTS := .data/test-reports
 CONSOLE_SOURCES := $(shell find console -type f -not -path 'console/generated/*' 2>/dev/null)
 
 .PHONY: help start cluster test test-cluster fuzz deps tools temporal-server build typecheck lint-deps architecture bench bench-quick clean
@@ -26,16 +28,18 @@ cluster: deps build temporal-server
 # The suite on the dev server; then the fuzz run from the OpenAPI document; then the chaos suite,
 # which kills and restarts services of its own; then the cluster suite on a self-hosted Temporal server.
 test: deps build typecheck lint-deps temporal-server
-	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" CADENZA_TEST_CHROMIUM="$$(scripts/ensure-chromium.sh)" npx jest
-	@$(MAKE) --no-print-directory fuzz
-	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" npx jest -c jest.chaos.config.js
-	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" npx jest -c jest.cluster.config.js
+	@rm -rf $(TEST_REPORTS) && mkdir -p $(TEST_REPORTS)
+	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" CADENZA_TEST_CHROMIUM="$$(scripts/ensure-chromium.sh)" npx jest --json --outputFile=$(TEST_REPORTS)/main.json
+	@$(MAKE) --no-print-directory fuzz FUZZ_REPORT=$(TEST_REPORTS)/fuzz.json
+	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" npx jest -c jest.chaos.config.js --json --outputFile=$(TEST_REPORTS)/chaos.json
+	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" npx jest -c jest.cluster.config.js --json --outputFile=$(TEST_REPORTS)/cluster.json
+	@node scripts/test-summary.js $(TEST_REPORTS)/main.json $(TEST_REPORTS)/fuzz.json $(TEST_REPORTS)/chaos.json $(TEST_REPORTS)/cluster.json
 
 test-cluster: deps build temporal-server
 	@TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" npx jest -c jest.cluster.config.js
 
 fuzz: deps build
-	@CADENZA_FUZZ=1 TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" SCHEMATHESIS_PATH="$$(scripts/ensure-schemathesis.sh)" npx jest test/fuzz
+	@CADENZA_FUZZ=1 TEMPORAL_CLI_PATH="$$(scripts/ensure-temporal.sh)" SCHEMATHESIS_PATH="$$(scripts/ensure-schemathesis.sh)" npx jest test/fuzz $(if $(FUZZ_REPORT),--json --outputFile=$(FUZZ_REPORT))
 
 deps: $(NODE_STAMP) tools
 
