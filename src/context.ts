@@ -4,6 +4,7 @@ import type { NativeConnection } from '@temporalio/worker';
 import type { Config } from './config/config';
 import type { Db, Tx } from './db/db';
 import type { Logger } from './log';
+import type { NodeRegistry } from './dsl/registry';
 import type { Metrics } from './metrics/metrics';
 
 export type Role = 'admin' | 'operator' | 'viewer';
@@ -30,6 +31,8 @@ export interface AppCtx {
   metrics: Metrics;
   /** What features built on the command bus do around each send, in order (installed by app-context.ts). */
   sendHooks: readonly SendHook[];
+  /** The workflow node types: built-ins plus CADENZA_PLUGINS_DIR, loaded once when the context opens. */
+  nodes: NodeRegistry;
 }
 
 /** The part of a command a send hook sees and may change (its payload). */

@@ -34,8 +34,8 @@ export async function operate(
       const cause = err.cause as Error | undefined;
       throw new ConflictError(`cannot ${action} ${domain}/${commandId}: ${cause?.message ?? err.message}`, { commandStatus: row.status });
     }
-    // A finished workflow accepts no updates: the command left the queue long ago.
-    if (err instanceof WorkflowNotFoundError || /already completed/i.test(String((err as Error).message))) {
+    // A finished workflow accepts no updates (the server answers NOT_FOUND, "already completed"): the command left the queue long ago.
+    if (err instanceof WorkflowNotFoundError) {
       throw new ConflictError(`cannot ${action} ${domain}/${commandId}: it is ${row.status}, not in the troubleshooting queue`, { commandStatus: row.status });
     }
     throw err;

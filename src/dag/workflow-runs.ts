@@ -5,7 +5,6 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { TenantCtx } from '../context';
 import { transaction, type Tx } from '../db/db';
 import { descendantsOf } from '../dsl/graph';
-import { nodeRegistry } from '../dsl/plugins';
 import type { RunPlan } from '../dsl/run-plan';
 import type { DagDefinition, Item } from '../dsl/types';
 import { checkJsonSize, ConflictError, NotFoundError, ValidationError } from '../errors';
@@ -131,7 +130,7 @@ async function startRun(ctx: TenantCtx, spec: StartSpec): Promise<WorkflowRun> {
   const { instanceId } = ctx.tenant;
   const runId = newId('run');
   const temporalId = dagWorkflowId(instanceId, spec.workflowId, runId);
-  const startNode = spec.startNode ?? startNodeOf(spec.definition, nodeRegistry(ctx.config.workflows.pluginsDir), spec.mode);
+  const startNode = spec.startNode ?? startNodeOf(spec.definition, ctx.nodes, spec.mode);
   if (startNode === undefined) throw ValidationError.field('body.definition', 'has no enabled start node');
   const items: Item[] = inputItems(spec.input);
   const names = spec.plan.nodes.map((n) => n.name);
