@@ -4,7 +4,8 @@
 // tenant's milestones.
 import crypto from 'node:crypto';
 import { verifySignature } from '../../src/client';
-import { MILESTONES } from '../../src/eventstore/milestones';
+import { transaction, type Tx } from '../../src/db/db';
+import { MILESTONES, reachMilestones } from '../../src/eventstore/milestones';
 import { createWorkflow, executeWorkflow, finishedRun, trigger, workflow } from '../helpers/dag';
 import { call, newTenant, startHarness, startWorkerProcess, systemQuery, waitFor, type Harness, type TestTenant, type WorkerProcess } from '../helpers/harness';
 import { startReceiver, type Receiver } from '../helpers/receiver';
@@ -57,8 +58,8 @@ async function commandReaches(key: string, commandId: string, status: string): P
 }
 
 /** Target + execution of one owner (the key's org, or the instance). */
-async function bindTarget(key: string, condition: string, endpoint: string): Promise<{ id: string; signingKey: string }> {
-  const target = await ok(key, 'POST', '/v1/targets', { name: name('tgt'), type: 'webhook', endpoint, timeoutSeconds: 5 });
+async function bindTarget(key: string, condition: string, endpoint: string, extra: Record<string, unknown> = {}): Promise<{ id: string; signingKey: string }> {
+  const target = await ok(key, 'POST', '/v1/targets', { name: name('tgt'), type: 'webhook', endpoint, timeoutSeconds: 5, ...extra });
   await ok(key, 'PUT', '/v1/executions', { condition, targets: [{ target: target.id }] });
   return target;
 }
@@ -158,4 +159,47 @@ describe('milestones', () => {
     // Another instance's admin cannot pick A's org.
     expect((await call(h, 'GET', '/v1/milestones', { key: b.adminKey, headers: { 'x-cadenza-org': org.id } })).status).toBeGreaterThanOrEqual(400);
   }, 60_000);
+
+  it('sets the pushed date only when a delivery succeeds: not while the target fails, not for a request body that imitates one', async () => {
+    const t = await newTenant(h);
+    const rx = await receiver();
+    rx.respondWith(503);
+    await bindTarget(t.adminKey, 'event/milestone.reached', rx.url, { retryPolicy: { maxAttempts: 20, initialIntervalSeconds: 0.2, backoffCoefficient: 1, maxIntervalSeconds: 0.2 } });
+    const org = await ok(t.adminKey, 'POST', '/v1/orgs', { name: name('org') });
+    const orgCreated = async () => (await milestones(t.adminKey, { 'x-cadenza-org': org.id })).items.find((m) => m.milestone === 'org_created')!;
+    await waitFor(() => rx.received.filter((r) => r.body.payload?.orgId === org.id).length >= 2, { what: 'two failed deliveries' });
+    expect(await orgCreated()).toMatchObject({ pushedAt: null });
+    expect((await orgCreated()).reachedAt).not.toBeNull();
+    rx.respondWith(200);
+    const pushed = await waitFor(async () => (await orgCreated()).pushedAt, { what: 'the pushed date' });
+    expect(Date.parse(pushed)).toBeGreaterThanOrEqual(Date.parse((await orgCreated()).reachedAt!));
+
+    // A function call whose body looks like the delivery of the instance's command_sent changes nothing.
+    const spoofed = await receiver();
+    await bindTarget(t.adminKey, 'function/spoof', spoofed.url);
+    rx.respondWith(503); // the real delivery of command_sent fails throughout
+    await ok(t.adminKey, 'POST', '/v1/commands', { domain: 'demo', type: 'echo', commandId: name('cmd'), payload: {} });
+    const look = { type: 'milestone.reached', eventId: 'milestone::command_sent' };
+    await ok(t.adminKey, 'POST', '/v1/functions/spoof/call', { payload: look });
+    expect(spoofed.received[0]!.body).toMatchObject(look);
+    const row = await systemQuery(h, "SELECT pushed_at FROM milestones WHERE instance_id = $1 AND org_key = '' AND milestone = 'command_sent' AND event_id = $2", [t.instanceId, look.eventId]);
+    expect(row.rows).toEqual([{ pushed_at: null }]);
+  }, 60_000);
+
+  it('checks a milestone found reached in memory afterwards: one query the first time, none after', async () => {
+    const t = await newTenant(h);
+    await ok(t.adminKey, 'POST', '/v1/commands', { domain: 'demo', type: 'echo', commandId: name('cmd'), payload: {} });
+    const sent = { instanceId: t.instanceId, orgId: null, type: 'command.sent', payload: {}, eventId: name('evt'), createdAt: new Date() };
+    const queries: string[] = [];
+    const answers = await transaction(h.ctx.db, { instanceId: t.instanceId }, async (tx) => {
+      const counted = Object.create(tx) as Tx;
+      counted.query = ((text: string, values?: unknown[]) => {
+        queries.push(text);
+        return tx.query(text, values);
+      }) as Tx['query'];
+      return [await reachMilestones(counted, sent), await reachMilestones(counted, sent)];
+    });
+    expect(answers).toEqual([[], []]);
+    expect(queries).toHaveLength(1);
+  });
 });
