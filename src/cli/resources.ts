@@ -68,6 +68,7 @@ const INSTANCE = ['id', 'name', 'limits', 'createdAt'];
 const instanceLimits: Field[] = [
   { flags: '--action-quota-seconds <n>', key: 'limits.actionQuotaSecondsPerMonth', description: 'action-seconds per month (0: none)', parse: 'int' },
   { flags: '--log-retention-days <n>', key: 'limits.logRetentionDays', description: 'days the logstore keeps logs', parse: 'int' },
+  { flags: '--command-retention-days <n>', key: 'limits.commandRetentionDays', description: 'days finished commands and their events are kept', parse: 'int' },
 ];
 
 const reason: Field = { flags: '--reason <text>', key: 'reason', description: 'why (recorded in the audit trail)' };

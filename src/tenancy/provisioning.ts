@@ -14,6 +14,8 @@ export interface InstanceLimits {
   /** Action-seconds per calendar month (UTC); null: the installation's CADENZA_ACTION_QUOTA_SECONDS; 0: no quota. */
   actionQuotaSecondsPerMonth: number | null;
   logRetentionDays: number;
+  /** Days finished commands and their events are kept (src/commands/retention.ts). */
+  commandRetentionDays: number;
 }
 
 export interface ProvisionedInstance {
@@ -28,13 +30,14 @@ interface InstanceRow {
   name: string;
   action_quota_seconds: number | null;
   log_retention_days: number;
+  command_retention_days: number;
   created_at: Date;
 }
 
 const toInstance = (r: InstanceRow): ProvisionedInstance => ({
   id: r.id,
   name: r.name,
-  limits: { actionQuotaSecondsPerMonth: r.action_quota_seconds, logRetentionDays: r.log_retention_days },
+  limits: { actionQuotaSecondsPerMonth: r.action_quota_seconds, logRetentionDays: r.log_retention_days, commandRetentionDays: r.command_retention_days },
   createdAt: r.created_at.toISOString(),
 });
 
@@ -66,9 +69,10 @@ async function setLimits(tx: Tx, ctx: SystemCtx, id: string, limits: Partial<Ins
       project: async (ptx) => {
         await ptx.query(
           `UPDATE instances SET action_quota_seconds = CASE WHEN $2 THEN $3::integer ELSE action_quota_seconds END,
-                                log_retention_days = COALESCE($4, log_retention_days)
+                                log_retention_days = COALESCE($4, log_retention_days),
+                                command_retention_days = COALESCE($5, command_retention_days)
             WHERE id = $1`,
-          [id, limits.actionQuotaSecondsPerMonth !== undefined, limits.actionQuotaSecondsPerMonth ?? null, limits.logRetentionDays ?? null],
+          [id, limits.actionQuotaSecondsPerMonth !== undefined, limits.actionQuotaSecondsPerMonth ?? null, limits.logRetentionDays ?? null, limits.commandRetentionDays ?? null],
         );
       },
     },
