@@ -58,6 +58,7 @@ const VERSION = ['version', 'versionLabel', 'createdBy', 'createdAt'];
 const REQUEST_LOG = ['id', 'createdAt', 'method', 'route', 'status', 'durationMs', 'orgId', 'requestId'];
 const EXECUTION_LOG = ['id', 'loggedAt', 'level', 'runId', 'actionId', 'message'];
 const QUOTA_LOG = ['id', 'createdAt', 'allowed', 'amount', 'runId', 'actionId', 'reason'];
+const MILESTONE = ['milestone', 'reachedAt', 'pushedAt', 'reachedBy'];
 const logRange: Field[] = [
   { flags: '--from <time>', key: 'from', description: 'ISO 8601, inclusive' },
   { flags: '--to <time>', key: 'to', description: 'ISO 8601, exclusive' },
@@ -340,6 +341,7 @@ export const VERBS: Verb[] = [
   { command: 'instances update', method: 'PATCH', path: '/v1/system/instances/{instanceId}', summary: 'Rename an instance or change its limits (system key)', file: true, body: [{ flags: '--name <name>', key: 'name', description: 'display name' }, ...instanceLimits] },
   { command: 'instances delete', method: 'DELETE', path: '/v1/system/instances/{instanceId}', summary: 'Remove an instance: keys, running workflows, all data (system key)' },
   { command: 'quota show', method: 'GET', path: '/v1/quota', summary: "This month's action-seconds: used and limit" },
+  { command: 'milestones list', method: 'GET', path: '/v1/milestones', summary: "The instance's milestones (--org: an org's), reached or not", columns: MILESTONE },
 
   { command: 'workflows validate', method: 'POST', path: '/v1/workflows/validate', summary: 'Validate a definition (-f: the n8n JSON)', file: 'definition' },
   { command: 'workflows list', method: 'GET', path: '/v1/workflows', summary: 'List workflows', query: [{ flags: '--name <text>', key: 'name', description: 'name contains' }, ...page], columns: WORKFLOW },
