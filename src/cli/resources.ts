@@ -46,7 +46,7 @@ const ORG = ['id', 'name', 'createdAt'];
 const KEY = ['id', 'name', 'role', 'orgId', 'createdAt', 'revokedAt'];
 const COMMAND = ['domain', 'commandId', 'type', 'status', 'attempts', 'correlationId', 'createdAt'];
 const TSQ = ['domain', 'commandId', 'type', 'tsqReason', 'attempts', 'lastError', 'updatedAt'];
-const ACTION = ['id', 'name', 'state', 'version', 'timeoutSeconds', 'allowedToFail', 'changedAt'];
+const ACTION = ['id', 'name', 'api', 'state', 'version', 'timeoutSeconds', 'allowedToFail', 'changedAt'];
 const RUN = ['id', 'kind', 'flowType', 'triggerType', 'state', 'startedAt', 'endedAt'];
 const TARGET = ['id', 'name', 'type', 'endpoint', 'timeoutSeconds', 'interruptOnError'];
 const EXECUTION = ['condition', 'orgId', 'targets', 'changedAt'];
@@ -201,6 +201,7 @@ export const VERBS: Verb[] = [
     body: [
       { flags: '--name <name>', key: 'name', description: 'the function name the script defines' },
       { flags: '--script-file <path>', key: 'script', description: 'file holding the script', parse: 'file' },
+      { flags: '--api <api>', key: 'api', description: 'the script API: cadenza (default) or zitadel-v1' },
       { flags: '--timeout-seconds <n>', key: 'timeoutSeconds', description: 'timeout', parse: 'int' },
       { flags: '--allowed-to-fail <bool>', key: 'allowedToFail', description: 'a failure does not stop the run', parse: 'bool' },
     ],
@@ -214,6 +215,7 @@ export const VERBS: Verb[] = [
     file: true,
     body: [
       { flags: '--script-file <path>', key: 'script', description: 'file holding the script', parse: 'file' },
+      { flags: '--api <api>', key: 'api', description: 'the script API: cadenza (default) or zitadel-v1' },
       { flags: '--timeout-seconds <n>', key: 'timeoutSeconds', description: 'timeout', parse: 'int' },
       { flags: '--allowed-to-fail <bool>', key: 'allowedToFail', description: 'a failure does not stop the run', parse: 'bool' },
     ],

@@ -16,7 +16,7 @@ export interface FetchResponse {
   text: string;
 }
 
-interface FetchInit {
+export interface FetchInit {
   method?: string;
   headers?: Record<string, string>;
   body?: unknown;
