@@ -57,7 +57,7 @@ const VERSION = ['version', 'versionLabel', 'createdBy', 'createdAt'];
 
 const REQUEST_LOG = ['id', 'createdAt', 'method', 'route', 'status', 'durationMs', 'orgId', 'requestId'];
 const EXECUTION_LOG = ['id', 'loggedAt', 'level', 'runId', 'actionId', 'message'];
-const QUOTA_LOG = ['id', 'createdAt', 'allowed', 'amount', 'runId', 'actionId', 'reason'];
+const QUOTA_LOG = ['id', 'createdAt', 'unit', 'allowed', 'amount', 'runId', 'actionId', 'reason'];
 const logRange: Field[] = [
   { flags: '--from <time>', key: 'from', description: 'ISO 8601, inclusive' },
   { flags: '--to <time>', key: 'to', description: 'ISO 8601, exclusive' },
@@ -67,6 +67,9 @@ const INSTANCE = ['id', 'name', 'limits', 'createdAt'];
 const instanceLimits: Field[] = [
   { flags: '--action-quota-seconds <n>', key: 'limits.actionQuotaSecondsPerMonth', description: 'action-seconds per month (0: none)', parse: 'int' },
   { flags: '--log-retention-days <n>', key: 'limits.logRetentionDays', description: 'days the logstore keeps logs', parse: 'int' },
+  { flags: '--payload-limit-bytes <n>', key: 'limits.commandPayloadBytes', description: "largest command payload (at most the installation's)", parse: 'int' },
+  { flags: '--rate-limit <n>', key: 'limits.rateLimit.requestsPerSecond', description: 'API requests per second (with --rate-burst)', parse: 'number' },
+  { flags: '--rate-burst <n>', key: 'limits.rateLimit.burst', description: 'API requests allowed at once (with --rate-limit)', parse: 'int' },
 ];
 
 const reason: Field = { flags: '--reason <text>', key: 'reason', description: 'why (recorded in the audit trail)' };

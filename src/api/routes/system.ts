@@ -5,6 +5,12 @@ import { changeInstance, getInstance, listInstances, provisionInstance, removeIn
 import { systemRoute } from '../route';
 import { PageQuery, pageOf, words, z } from '../schema';
 
+const RateLimit = z
+  .strictObject({
+    requestsPerSecond: z.number().positive().max(100_000).openapi({ description: 'Tokens added per second.' }),
+    burst: z.number().int().min(1).max(1_000_000).openapi({ description: 'Requests allowed at once (the bucket size).' }),
+  })
+  .openapi('RateLimit');
 const Limits = z
   .strictObject({
     actionQuotaSecondsPerMonth: z
@@ -15,6 +21,13 @@ const Limits = z
       .nullable()
       .openapi({ description: "Action-seconds per calendar month (UTC); 0: no quota; null: the installation's CADENZA_ACTION_QUOTA_SECONDS." }),
     logRetentionDays: z.number().int().min(1).max(3650).openapi({ description: 'How long the logstore keeps request, execution and quota logs; 30 by default.' }),
+    commandPayloadBytes: z
+      .number()
+      .int()
+      .min(1)
+      .nullable()
+      .openapi({ description: "Largest command payload (serialized JSON) of this instance; at most the installation's CADENZA_COMMAND_PAYLOAD_LIMIT_BYTES (more answers 422); null: the installation's." }),
+    rateLimit: RateLimit.nullable().openapi({ description: 'API requests per second of this instance, over all its keys and every API process; null: none.' }),
   })
   .partial()
   .openapi('InstanceLimits');
@@ -22,7 +35,12 @@ const Instance = z
   .object({
     id: z.string(),
     name: z.string(),
-    limits: z.object({ actionQuotaSecondsPerMonth: z.number().int().nullable(), logRetentionDays: z.number().int() }),
+    limits: z.object({
+      actionQuotaSecondsPerMonth: z.number().int().nullable(),
+      logRetentionDays: z.number().int(),
+      commandPayloadBytes: z.number().int().nullable(),
+      rateLimit: RateLimit.nullable(),
+    }),
     createdAt: z.string(),
   })
   .openapi('Instance');
