@@ -55,7 +55,7 @@ module.exports = {
       comment: 'The command bus knows no feature built on it: action flows and targets plug in through its send hooks (context.ts SendHook).',
       severity: 'error',
       from: { path: '^src/commands/' },
-      to: { path: '^src/(flows|targets|dag|actions)/' },
+      to: { path: '^src/(flows|runs|targets|dag|actions)/' },
     },
   ],
   options: {

@@ -45,7 +45,10 @@ const CADENZA_PROCESSES = split ? ['api', 'worker'] : ['cadenza'];
 const PLAN = quick
   ? { closedSeconds: 4, openSeconds: 4, rateFractions: [0.5], concurrency: 32, queryRuns: 40 }
   : { closedSeconds: 20, openSeconds: 20, rateFractions: [0.25, 0.5, 0.75], concurrency: 64, queryRuns: 300 };
-const SEEDED_COMMANDS = 100_000;
+// --seed N: how many commands (each with its three events) the queries run on; 1,000,000 in a full run.
+const SEEDED_COMMANDS = Number(argValue('--seed') ?? (quick ? 100_000 : 1_000_000));
+/** The audit read: one command with this many events, read whole through the API. */
+const AUDIT_EVENTS = 1000;
 const CLK_TCK = 100;
 
 const log = (...a) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...a);
@@ -273,19 +276,46 @@ async function bootstrapTenant(services) {
 
 async function seedCommands(db, instanceId, n) {
   // Statuses and domains spread as a busy system's would be: most completed, a few in the TSQ.
+  // Each command has the three events a completed one writes (sent, attempt started, completed),
+  // inserted in chunks so no single statement holds millions of rows.
+  const CHUNK = 200_000;
+  for (let from = 1; from <= n; from += CHUNK) {
+    const to = Math.min(n, from + CHUNK - 1);
+    await db.query(
+      `INSERT INTO commands (instance_id, domain, command_id, type, status, correlation_id, payload, request_hash, policy, max_attempts,
+                             attempts, total_attempts, tsq_reason, created_at, updated_at, dispatched_at)
+       SELECT $1, 'd' || (i % 10), 'seed-' || i, 'Seeded',
+              CASE WHEN i % 20 = 0 THEN 'IN_TROUBLESHOOTING_QUEUE' WHEN i % 20 = 1 THEN 'FAILED' ELSE 'COMPLETED' END,
+              'corr-' || (i % 5000), jsonb_build_object('i', i), 'seed', '{}'::jsonb, 3, 1, 1,
+              CASE WHEN i % 20 = 0 THEN 'EXHAUSTED' END,
+              now() - make_interval(secs => i), now() - make_interval(secs => i), now()
+         FROM generate_series($2::int, $3::int) AS i`,
+      [instanceId, from, to],
+    );
+    await db.query(
+      `INSERT INTO events (instance_id, aggregate_type, aggregate_id, sequence, type, payload, creator, created_at, event_id)
+       SELECT $1, 'command', 'd' || (i % 10) || '/seed-' || i, s.seq, s.type, jsonb_build_object('i', i), 'seed',
+              now() - make_interval(secs => i), 'seed:' || i || ':' || s.seq
+         FROM generate_series($2::int, $3::int) AS i,
+              (VALUES (1, 'command.sent'), (2, 'command.attempt_started'), (3, 'command.completed')) AS s (seq, type)`,
+      [instanceId, from, to],
+    );
+  }
+  // One command with a long audit trail, for the audit read.
   await db.query(
-    `INSERT INTO commands (instance_id, domain, command_id, type, status, correlation_id, payload, request_hash, policy, max_attempts,
-                           attempts, total_attempts, tsq_reason, created_at, updated_at, dispatched_at)
-     SELECT $1, 'd' || (i % 10), 'seed-' || i, 'Seeded',
-            CASE WHEN i % 20 = 0 THEN 'IN_TROUBLESHOOTING_QUEUE' WHEN i % 20 = 1 THEN 'FAILED' ELSE 'COMPLETED' END,
-            'corr-' || (i % 5000), jsonb_build_object('i', i), 'seed', '{}'::jsonb, 3, 1, 1,
-            CASE WHEN i % 20 = 0 THEN 'EXHAUSTED' END,
-            now() - make_interval(secs => i), now() - make_interval(secs => i), now()
-       FROM generate_series(1, $2) AS i`,
-    [instanceId, n],
+    `INSERT INTO commands (instance_id, domain, command_id, type, status, correlation_id, payload, request_hash, policy, max_attempts, attempts, total_attempts, dispatched_at)
+     VALUES ($1, 'd0', 'audit-long', 'Seeded', 'COMPLETED', 'corr-audit', '{}', 'seed', '{}', $2, $2, $2, now())`,
+    [instanceId, AUDIT_EVENTS],
   );
-  // As autovacuum would have left a table that grew over time: statistics, visibility map, hint bits.
+  await db.query(
+    `INSERT INTO events (instance_id, aggregate_type, aggregate_id, sequence, type, payload, creator, event_id)
+     SELECT $1, 'command', 'd0/audit-long', i, 'command.attempt_failed', jsonb_build_object('attempt', i, 'error', 'transient failure ' || i), 'seed', 'seed:audit-long:' || i
+       FROM generate_series(1, $2::int) AS i`,
+    [instanceId, AUDIT_EVENTS],
+  );
+  // As autovacuum would have left tables that grew over time: statistics, visibility map, hint bits.
   await db.query('VACUUM (ANALYZE) commands');
+  await db.query('VACUUM (ANALYZE) events');
 }
 
 // ---- scenarios --------------------------------------------------------------------------------
@@ -485,23 +515,32 @@ async function settle(pids) {
   log(`queries: settled after ${((Date.now() - began) / 1000).toFixed(1)} s`);
 }
 
+/** One page of a paged route, or with `allPages` every page, as one operation (a whole audit trail). */
+async function read(apiUrl, apiKey, url, allPages) {
+  let cursor = null;
+  do {
+    const res = await fetch(apiUrl + url + (cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''), { headers: { authorization: `Bearer ${apiKey}` } });
+    if (res.status !== 200) throw new Error(`${url} answered ${res.status}`);
+    cursor = (await res.json()).nextCursor;
+  } while (allPages && cursor);
+}
+
 async function runQueries(apiUrl, apiKey, runs) {
   const kinds = {
-    'commands?status=COMPLETED&domain=d3': '/v1/commands?status=COMPLETED&domain=d3&limit=50',
-    'commands?status=IN_TROUBLESHOOTING_QUEUE': '/v1/commands?status=IN_TROUBLESHOOTING_QUEUE&limit=50',
-    'troubleshooting?domain=d3': '/v1/troubleshooting?domain=d3&limit=50',
-    'commands?correlationId=corr-42': '/v1/commands?correlationId=corr-42&limit=50',
+    'commands?status=COMPLETED&domain=d3': { url: '/v1/commands?status=COMPLETED&domain=d3&limit=50' },
+    'commands?status=IN_TROUBLESHOOTING_QUEUE': { url: '/v1/commands?status=IN_TROUBLESHOOTING_QUEUE&limit=50' },
+    'troubleshooting?domain=d3': { url: '/v1/troubleshooting?domain=d3&limit=50' },
+    'commands?correlationId=corr-42': { url: '/v1/commands?correlationId=corr-42&limit=50' },
+    [`commands/d0/audit-long/audit (all ${AUDIT_EVENTS} events, pages of 500)`]: { url: '/v1/commands/d0/audit-long/audit?limit=500', allPages: true },
   };
   const out = {};
-  for (const [name, url] of Object.entries(kinds)) {
+  for (const [name, { url, allPages }] of Object.entries(kinds)) {
     // Not counted: the first requests of a kind warm the API's and PostgreSQL's caches.
-    for (let i = 0; i < 5; i++) await (await fetch(apiUrl + url, { headers: { authorization: `Bearer ${apiKey}` } })).arrayBuffer();
+    for (let i = 0; i < 5; i++) await read(apiUrl, apiKey, url, allPages);
     const latencies = [];
     for (let i = 0; i < runs; i++) {
       const t = performance.now();
-      const res = await fetch(apiUrl + url, { headers: { authorization: `Bearer ${apiKey}` } });
-      await res.arrayBuffer();
-      if (res.status !== 200) throw new Error(`${url} answered ${res.status}`);
+      await read(apiUrl, apiKey, url, allPages);
       latencies.push(performance.now() - t);
     }
     const sorted = latencies.sort((a, b) => a - b);
@@ -546,7 +585,7 @@ function markdown(result) {
     lines.push('', '## Saturation (closed loop at two in-flight levels)', '', '| scenario | in flight | throughput/s | p50 ms | p99 ms |', '|---|---|---|---|---|');
     for (const [name, s] of saturated) for (const l of s.saturation) lines.push(`| ${name} | ${l.inFlight} | ${l.throughput} | ${l.p50} | ${l.p99} |`);
   }
-  lines.push('', '## Queries on 100,000 stored commands', '', '| query | runs | p50 ms | p99 ms |', '|---|---|---|---|');
+  lines.push('', `## Queries on ${result.seededCommands.toLocaleString('en')} stored commands (and ${(result.seededCommands * 3).toLocaleString('en')} events)`, '', '| query | runs | p50 ms | p99 ms |', '|---|---|---|---|');
   for (const [name, q] of Object.entries(result.queries)) lines.push(`| GET /v1/${name} | ${q.runs} | ${q.p50} | ${q.p99} |`);
   lines.push('', `Chart: ${path.basename(result.files.svg)}`);
   return lines.join('\n') + '\n';
@@ -700,8 +739,11 @@ async function main() {
       };
     }
 
-    log(`queries: seeding ${SEEDED_COMMANDS} commands`);
+    log(`queries: seeding ${SEEDED_COMMANDS} commands and their events`);
+    const seeding = Date.now();
     await seedCommands(db, instanceId, SEEDED_COMMANDS);
+    log(`queries: seeded in ${((Date.now() - seeding) / 1000).toFixed(0)} s`);
+    result.seededCommands = SEEDED_COMMANDS;
     await settle(pids);
     result.queries = await runQueries(apiUrl, apiKey, PLAN.queryRuns);
 

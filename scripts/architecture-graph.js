@@ -18,7 +18,7 @@ const LAYERS = [
   ['api', 'HTTP API', /^src\/api\//],
   ['activities', 'Temporal activities', /^src\/activities\//],
   ['workflows', 'workflow code (deterministic)', /^src\/workflows\/(?!.*contract)/],
-  ['domain', 'domain', /^src\/(commands|actions|flows|targets|alerts|dag|credentials|tenancy|logstore)\//],
+  ['domain', 'domain', /^src\/(commands|actions|flows|runs|targets|alerts|dag|credentials|tenancy|logstore)\//],
   ['interpreter', 'n8n interpreter and script sandbox', /^src\/(dsl|sandbox)\//],
   ['platform', 'platform', /^src\/(db|eventstore|temporal|telemetry|metrics|net|crypto|config)\/|^src\/(context|log)\.ts$/],
   ['contracts', 'workflow contracts', /^src\/workflows\/.*contracts?\.ts$|^src\/commands\/(messages|model)\.ts$/],

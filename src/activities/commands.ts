@@ -11,7 +11,7 @@ import { recordStarted, recordTransition, type TransitionInput, type TransitionO
 import type { Tx } from '../db/db';
 import { commandFlowContext } from '../flows/command-hooks';
 import { planRunSteps, type RunStepPlan } from '../flows/flows';
-import { startFlowTrigger } from '../flows/runs';
+import { startFlowTrigger } from '../flows/flow-runs';
 import { postReply, replySigningKey } from '../commands/replies';
 import type { Metrics } from '../metrics/metrics';
 import { activeSpan } from '../telemetry/tracing';

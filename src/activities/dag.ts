@@ -12,7 +12,7 @@ import { TEMPORAL_REPLY_PREFIX, type CommandReply } from '../commands/model';
 import type { CommandView } from '../commands/queries';
 import { sendCommand } from '../commands/send';
 import type { SendCommandParams } from '../dsl/nodes/commands';
-import { recordRunFinished, recordRunStarted, upsertNode, type NodeRecord, type RunStatus } from '../dag/run-store';
+import { recordRunFinished, recordRunStarted, upsertNode, type NodeRecord, type RunStatus } from '../dag/workflow-run-store';
 import { ExpressionError, referencedNodes } from '../dsl/expressions';
 import { CodeError, ParameterError, prepareNodeRun, runNode, type NodeRunDeps } from '../dsl/node-runner';
 import type { Plan } from '../dsl/plan';

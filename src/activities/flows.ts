@@ -5,7 +5,7 @@ import { transaction } from '../db/db';
 import { loadVersion } from '../actions/actions';
 import type { ScriptThreadPool } from '../actions/script';
 import type { RunStepPlan } from '../flows/flows';
-import { recordRunEnded, recordStep, type StepRecord } from '../flows/run-records';
+import { recordRunEnded, recordStep, type StepRecord } from '../runs/records';
 import { FLOW_RUN_LIMITS } from '../workflows/flow-run-contract';
 import type { SandboxError } from '../sandbox/sandbox';
 import { persist } from './persist';

@@ -67,6 +67,7 @@ const INSTANCE = ['id', 'name', 'limits', 'createdAt'];
 const instanceLimits: Field[] = [
   { flags: '--action-quota-seconds <n>', key: 'limits.actionQuotaSecondsPerMonth', description: 'action-seconds per month (0: none)', parse: 'int' },
   { flags: '--log-retention-days <n>', key: 'limits.logRetentionDays', description: 'days the logstore keeps logs', parse: 'int' },
+  { flags: '--command-retention-days <n>', key: 'limits.commandRetentionDays', description: 'days finished commands and their events are kept', parse: 'int' },
   { flags: '--payload-limit-bytes <n>', key: 'limits.commandPayloadBytes', description: "largest command payload (at most the installation's)", parse: 'int' },
   { flags: '--rate-limit <n>', key: 'limits.rateLimit.requestsPerSecond', description: 'API requests per second (with --rate-burst)', parse: 'number' },
   { flags: '--rate-burst <n>', key: 'limits.rateLimit.burst', description: 'API requests allowed at once (with --rate-limit)', parse: 'int' },

@@ -15,8 +15,8 @@ import { push } from '../eventstore/eventstore';
 import { CadenzaInstance, CadenzaKind, CadenzaOrg } from '../temporal/search-attributes';
 import type { N8nRunResult, ScheduledRunInput } from '../workflows/n8n-contract';
 import { deleteWorkflow, findDefinition, findVersion, getWorkflow, updateWorkflow, type SaveInput, type Workflow } from './definitions';
-import { readNodeRun } from './run-store';
-import { latestVersion, startTriggeredRun, type Run } from './runs';
+import { readNodeRun } from './workflow-run-store';
+import { latestVersion, startTriggeredRun, type WorkflowRun } from './workflow-runs';
 import { credentialData } from '../credentials/credentials';
 
 const WEBHOOK_TYPE = 'n8n-nodes-base.webhook';
@@ -330,7 +330,7 @@ async function refusedCaller(ctx: TenantCtx, node: DagNode, p: WebhookParams, he
 
 const workflowError = (): WebhookAnswer => ({ status: 500, headers: {}, body: { message: 'Error in workflow' } });
 
-async function lastNodeAnswer(ctx: TenantCtx, run: Run, startNode: string, p: WebhookParams, headers: Record<string, string>): Promise<WebhookAnswer> {
+async function lastNodeAnswer(ctx: TenantCtx, run: WorkflowRun, startNode: string, p: WebhookParams, headers: Record<string, string>): Promise<WebhookAnswer> {
   let result: N8nRunResult;
   try {
     result = await ctx.temporal.client.connection.withDeadline(Date.now() + WEBHOOK_WAIT_MS, () => ctx.temporal.client.workflow.getHandle(run.temporalWorkflowId).result());
@@ -348,7 +348,7 @@ async function lastNodeAnswer(ctx: TenantCtx, run: Run, startNode: string, p: We
 }
 
 /** Waits for the first Respond to Webhook node run of the run, or for the run to end without one. */
-async function respondNodeAnswer(ctx: TenantCtx, run: Run, responders: string[]): Promise<WebhookAnswer> {
+async function respondNodeAnswer(ctx: TenantCtx, run: WorkflowRun, responders: string[]): Promise<WebhookAnswer> {
   const deadline = Date.now() + WEBHOOK_WAIT_MS;
   for (;;) {
     const state = await transaction(ctx.db, ctx.tenant, async (tx) => {

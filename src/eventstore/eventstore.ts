@@ -16,6 +16,9 @@ export const INTERNAL_AGGREGATE_TYPES: readonly string[] = [
 ];
 export const EXTERNAL_AGGREGATE_PREFIX = 'external.';
 
+/** The event dispatcher's checkpoint over the log: one per deployment (task queue). */
+export const dispatcherCheckpoint = (taskQueue: string) => `executions:${taskQueue}`;
+
 export interface StoredEvent<P = Record<string, unknown>> {
   position: string;
   instanceId: string;

@@ -3,7 +3,7 @@
 // naming the action) before anything is stored or started.
 import type { HookedSend, SendHook } from '../context';
 import { planRunSteps } from './flows';
-import { runFlowTrigger } from './runs';
+import { runFlowTrigger } from './flow-runs';
 
 /** The context a command flow's actions see: `ctx.command.payload` is theirs to change. */
 export function commandFlowContext(c: HookedSend) {

@@ -1,9 +1,9 @@
 // Log retention: rows older than their instance's log_retention_days (30 by default) are deleted
 // in batches, so no delete holds long locks or a long transaction. The current month's quota
 // rows stay whatever the retention, because the month's usage is summed from them.
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { AppCtx } from '../context';
 import { SYSTEM, transaction, type Db } from '../db/db';
+import { ensureHourlySchedule } from '../temporal/schedules';
 
 const DEFAULT_RETENTION_DAYS = 30;
 
@@ -46,21 +46,10 @@ export async function deleteExpiredLogs(db: Db, batchSize: number): Promise<Rete
   return { deleted, more };
 }
 
-/** The hourly schedule of each deployment (task queue) that runs the retention workflow. */
+/** The hourly schedule of each deployment (task queue) that runs the log retention workflow. */
 export const retentionScheduleId = (taskQueue: string) => `logstore-retention:${taskQueue}`;
 export const RETENTION_BATCH_SIZE = 5000;
 
-/** Creates the schedule once; a worker starting later finds it and leaves it as it is. */
 export async function ensureRetentionSchedule(ctx: AppCtx): Promise<void> {
-  const { client, taskQueue } = ctx.temporal;
-  try {
-    await client.schedule.create({
-      scheduleId: retentionScheduleId(taskQueue),
-      spec: { intervals: [{ every: '1h' }] },
-      action: { type: 'startWorkflow', workflowType: 'logRetentionWorkflow', workflowId: retentionScheduleId(taskQueue), taskQueue, args: [{ batchSize: RETENTION_BATCH_SIZE }] },
-      policies: { overlap: ScheduleOverlapPolicy.SKIP },
-    });
-  } catch (err) {
-    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-  }
+  await ensureHourlySchedule(ctx, retentionScheduleId(ctx.temporal.taskQueue), 'logRetentionWorkflow', [{ batchSize: RETENTION_BATCH_SIZE }]);
 }

@@ -14,6 +14,8 @@ export interface InstanceLimits extends InstanceRequestLimits {
   /** Action-seconds per calendar month (UTC); null: the installation's CADENZA_ACTION_QUOTA_SECONDS; 0: no quota. */
   actionQuotaSecondsPerMonth: number | null;
   logRetentionDays: number;
+  /** Days finished commands and their events are kept (src/commands/retention.ts). */
+  commandRetentionDays: number;
 }
 
 export interface ProvisionedInstance {
@@ -28,6 +30,7 @@ interface InstanceRow {
   name: string;
   action_quota_seconds: number | null;
   log_retention_days: number;
+  command_retention_days: number;
   command_payload_bytes: number | null;
   rate_limit_per_second: number | null;
   rate_limit_burst: number | null;
@@ -40,6 +43,7 @@ const toInstance = (r: InstanceRow): ProvisionedInstance => ({
   limits: {
     actionQuotaSecondsPerMonth: r.action_quota_seconds,
     logRetentionDays: r.log_retention_days,
+    commandRetentionDays: r.command_retention_days,
     commandPayloadBytes: r.command_payload_bytes,
     rateLimit: r.rate_limit_per_second === null || r.rate_limit_burst === null ? null : { requestsPerSecond: r.rate_limit_per_second, burst: r.rate_limit_burst },
   },
@@ -84,15 +88,17 @@ async function setLimits(tx: Tx, ctx: SystemCtx, id: string, limits: Partial<Ins
         await ptx.query(
           `UPDATE instances SET action_quota_seconds = CASE WHEN $2 THEN $3::integer ELSE action_quota_seconds END,
                                 log_retention_days = COALESCE($4, log_retention_days),
-                                command_payload_bytes = CASE WHEN $5 THEN $6::integer ELSE command_payload_bytes END,
-                                rate_limit_per_second = CASE WHEN $7 THEN $8::float8 ELSE rate_limit_per_second END,
-                                rate_limit_burst = CASE WHEN $7 THEN $9::integer ELSE rate_limit_burst END
+                                command_retention_days = COALESCE($5, command_retention_days),
+                                command_payload_bytes = CASE WHEN $6 THEN $7::integer ELSE command_payload_bytes END,
+                                rate_limit_per_second = CASE WHEN $8 THEN $9::float8 ELSE rate_limit_per_second END,
+                                rate_limit_burst = CASE WHEN $8 THEN $10::integer ELSE rate_limit_burst END
             WHERE id = $1`,
           [
             id,
             limits.actionQuotaSecondsPerMonth !== undefined,
             limits.actionQuotaSecondsPerMonth ?? null,
             limits.logRetentionDays ?? null,
+            limits.commandRetentionDays ?? null,
             limits.commandPayloadBytes !== undefined,
             limits.commandPayloadBytes ?? null,
             limits.rateLimit !== undefined,

@@ -8,7 +8,7 @@ import { flowActivities } from '../activities/flows';
 import { n8nActivities } from '../activities/n8n';
 import { targetActivities } from '../activities/targets';
 import { alertActivities } from '../activities/alerts';
-import { logstoreActivities } from '../activities/logstore';
+import { retentionActivities } from '../activities/retention';
 import type { AppCtx } from '../context';
 
 export type ActivityMap = Record<string, (...args: any[]) => Promise<unknown>>;
@@ -22,6 +22,6 @@ export function createActivities(ctx: AppCtx): ActivityMap {
     ...n8nActivities(ctx, scripts),
     ...targetActivities(ctx),
     ...alertActivities(ctx),
-    ...logstoreActivities(ctx),
+    ...retentionActivities(ctx),
   };
 }

@@ -5,6 +5,7 @@
 // older than every in-flight one are read (tx_id < xmin), so no event is skipped; the
 // checkpoint moves after the starts, and a start repeated after a crash reuses the workflow.
 import type { AppCtx } from '../context';
+import { dispatcherCheckpoint } from '../eventstore/eventstore';
 import { SYSTEM, transaction, type Tx } from '../db/db';
 import { candidateConditions, matchExecutions, type MatchedExecution } from '../targets/executions';
 import { eventRunId, startExecutionRun } from '../targets/execute';
@@ -13,7 +14,6 @@ import { runAsLeader, type Leader } from './leader';
 
 // One leader and one checkpoint per task queue: the deployment whose workers run the started workflows.
 const lockName = (taskQueue: string) => `cadenza event dispatcher:${taskQueue}`;
-const checkpointName = (taskQueue: string) => `executions:${taskQueue}`;
 /** The poll, a fallback: committed events NOTIFY the leader (migration event_notify), which then ticks within WAKE.minGapMs. */
 const INTERVAL_MS = 500;
 const WAKE = { channel: 'cadenza_events', minGapMs: 20 };
@@ -35,7 +35,7 @@ interface EventRow {
 }
 
 export function startEventDispatcher(ctx: AppCtx): Leader {
-  ctx.metrics.watchDispatcherLag(ctx.db, checkpointName(ctx.temporal.taskQueue));
+  ctx.metrics.watchDispatcherLag(ctx.db, dispatcherCheckpoint(ctx.temporal.taskQueue));
   // A full batch means more is waiting: keep going until caught up or stopped.
   return runAsLeader(
     ctx,
@@ -62,7 +62,7 @@ async function readCheckpoint(tx: Tx, name: string): Promise<{ txId: string; pos
 
 /** Delivers the next batch of committed events; returns how many it read. */
 export async function dispatchEventsOnce(ctx: AppCtx): Promise<number> {
-  const checkpoint = checkpointName(ctx.temporal.taskQueue);
+  const checkpoint = dispatcherCheckpoint(ctx.temporal.taskQueue);
   // Every instance's events: the system path.
   const { rows, listening } = await transaction(ctx.db, SYSTEM, async (tx) => {
     const cp = await readCheckpoint(tx, checkpoint);

@@ -7,6 +7,7 @@ import { HandlerRegistry, loadHandlersDir } from '../commands/handlers';
 import { handlerTaskQueue } from '../commands/model';
 import type { AppCtx } from '../context';
 import { ensureRetentionSchedule } from '../logstore/retention';
+import { ensureCommandRetentionSchedule } from '../commands/retention';
 import { connectionSettings } from '../temporal/connection';
 import { installRuntime } from '../temporal/runtime';
 import { logContextActivityInterceptor } from '../telemetry/log-context';
@@ -78,6 +79,7 @@ export async function startWorker(ctx: AppCtx): Promise<RunningWorker> {
   );
   const workers = [core, ...handlers];
   await ensureRetentionSchedule(ctx);
+  await ensureCommandRetentionSchedule(ctx);
   const dispatcher = startDispatcher(ctx);
   const eventDispatcher = config.worker.eventDispatcher ? startEventDispatcher(ctx) : undefined;
   const done = Promise.all(workers.map((w) => w.run())).finally(async () => {

@@ -8,4 +8,4 @@ export { n8nWorkflow } from './n8n';
 export { executionWorkflow } from './execution';
 export { alertWorkflow } from './alert';
 export { n8nScheduledRun } from './n8n-schedule';
-export { logRetentionWorkflow } from './log-retention';
+export { logRetentionWorkflow, commandRetentionWorkflow } from './retention';

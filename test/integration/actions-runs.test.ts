@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TenantCtx } from '../../src/context';
 import { SYSTEM, transaction } from '../../src/db/db';
-import { FlowRunFailedError, runFlowTrigger, startFlowTrigger } from '../../src/flows/runs';
+import { FlowRunFailedError, runFlowTrigger, startFlowTrigger } from '../../src/flows/flow-runs';
 import { FLOW_RUN_LIMITS } from '../../src/workflows/flow-run-contract';
 import { call, newTenant, startHarness, startWorkerProcess, waitFor, type Harness, type TestTenant, type WorkerProcess } from '../helpers/harness';
 

@@ -6,8 +6,8 @@ import crypto from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { addAlert, getAlert } from '../../src/alerts/alerts';
 import type { TenantCtx } from '../../src/context';
-import { cancelRun, executeWorkflow as executeRun, getRun, signalRun } from '../../src/dag/runs';
-import { startFlowTrigger } from '../../src/flows/runs';
+import { cancelWorkflowRun, executeWorkflow as executeRun, getWorkflowRun, signalWorkflowRun } from '../../src/dag/workflow-runs';
+import { startFlowTrigger } from '../../src/flows/flow-runs';
 import { dispatchWorkflowStarts } from '../../src/temporal/workflow-starts';
 import { connect, createWorkflow, finishedRun, setNode, trigger, workflow } from '../helpers/dag';
 import { call, freePort, newTenant, startHarness, startWorkerProcess, systemQuery, waitFor, type Harness, type TestTenant, type WorkerProcess } from '../helpers/harness';
@@ -118,8 +118,8 @@ describe('a start Temporal could not take', () => {
     const pending = await executeRun(ctx, workflowId, {});
     // Temporal is back for the operator; the run's start is still to be made.
     const back: TenantCtx = { ...h.ctx, tenant: ctx.tenant };
-    await expect(cancelRun(back, pending.id)).rejects.toMatchObject({ kind: 'conflict', message: expect.stringContaining('has not started yet') });
-    await expect(signalRun(back, pending.id, 'go', {})).rejects.toMatchObject({ kind: 'conflict' });
+    await expect(cancelWorkflowRun(back, pending.id)).rejects.toMatchObject({ kind: 'conflict', message: expect.stringContaining('has not started yet') });
+    await expect(signalWorkflowRun(back, pending.id, 'go', {})).rejects.toMatchObject({ kind: 'conflict' });
     const cancel = await call(h, 'POST', `/v1/workflow-runs/${pending.id}/cancel`, { key: t.adminKey });
     expect(cancel.status).toBe(409);
 
@@ -127,7 +127,7 @@ describe('a start Temporal could not take', () => {
     const lost = await executeRun(ctx, workflowId, {});
     await systemQuery(h, 'DELETE FROM workflow_starts WHERE instance_id = $1 AND workflow_id = $2', [t.instanceId, lost.temporalWorkflowId]);
     expect((await call(h, 'POST', `/v1/workflow-runs/${lost.id}/cancel`, { key: t.adminKey })).status).toBe(202);
-    expect(await getRun(back, lost.id)).toMatchObject({ status: 'cancelled', error: { message: expect.stringContaining('never started') } });
+    expect(await getWorkflowRun(back, lost.id)).toMatchObject({ status: 'cancelled', error: { message: expect.stringContaining('never started') } });
 
     await waitFor(async () => (await dispatchNow()) === 0, { what: 'the pending start to be made' });
     expect((await finishedRun(h, t, pending.id)).status).toBe('completed');

@@ -1,6 +1,6 @@
 import { ValidationError } from '../../src/errors';
 import { checkTrigger, FLOW_CATALOGUE } from '../../src/flows/catalogue';
-import { runBoundMs } from '../../src/flows/runs';
+import { runBoundMs } from '../../src/flows/flow-runs';
 import { FLOW_RUN_LIMITS } from '../../src/workflows/flow-run-contract';
 
 describe('flow catalogue', () => {

@@ -66,7 +66,8 @@ describe('sandbox', () => {
     const r = await runScript({
       source: 'function main() { const a = []; for (;;) a.push({ i: a.length, s: "abc" + a.length }) }',
       entry: 'main',
-      timeoutMs: 5000,
+      // Generous: on a loaded machine the bomb must reach its cap before the clock stops it.
+      timeoutMs: 60_000,
       memoryBytes: 8 * 1024 * 1024,
     });
     expect(r).toMatchObject({ ok: false, error: { kind: 'memory' } });

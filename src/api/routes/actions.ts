@@ -17,7 +17,7 @@ import { instanceOwner, orgOwner, type Owner } from '../../actions/owner';
 import type { TenantCtx } from '../../context';
 import { FLOW_CATALOGUE } from '../../flows/catalogue';
 import { clearFlow, getFlow, listFlows, removeTriggerAction, setTriggerActions } from '../../flows/flows';
-import { runFlowTrigger } from '../../flows/runs';
+import { runFlowTrigger } from '../../flows/flow-runs';
 import { FLOW_RUN_LIMITS } from '../../workflows/flow-run-contract';
 import { route, type AnyRoute } from '../route';
 import { PageQuery, pageOf, z } from '../schema';

@@ -1,5 +1,5 @@
 import { callWebhook, WEBHOOK_WAIT_MS } from '../../dag/triggers';
-import { RUN_INPUT_LIMIT_BYTES } from '../../dag/runs';
+import { RUN_INPUT_LIMIT_BYTES } from '../../dag/workflow-runs';
 import { publicRoute, type AnyRoute, type Method } from '../route';
 import { z } from '../schema';
 

@@ -21,6 +21,12 @@ const Limits = z
       .nullable()
       .openapi({ description: "Action-seconds per calendar month (UTC); 0: no quota; null: the installation's CADENZA_ACTION_QUOTA_SECONDS." }),
     logRetentionDays: z.number().int().min(1).max(3650).openapi({ description: 'How long the logstore keeps request, execution and quota logs; 30 by default.' }),
+    commandRetentionDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(36500)
+      .openapi({ description: 'How long finished commands (COMPLETED, FAILED, CANCELED) and their audit events are kept; 90 by default. A command id can be sent again once its command expired.' }),
     commandPayloadBytes: z
       .number()
       .int()
@@ -38,6 +44,7 @@ const Instance = z
     limits: z.object({
       actionQuotaSecondsPerMonth: z.number().int().nullable(),
       logRetentionDays: z.number().int(),
+      commandRetentionDays: z.number().int(),
       commandPayloadBytes: z.number().int().nullable(),
       rateLimit: RateLimit.nullable(),
     }),

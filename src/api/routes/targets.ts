@@ -1,7 +1,7 @@
 // Targets, executions, functions, external events and run retry (Actions v2 model). Targets
 // and executions belong to the org the call acts in, or to the instance for an instance-wide
 // key without X-Cadenza-Org (see tenancy/scope.ts).
-import { callFunction, pushExternalEvent, retryRun } from '../../targets/execute';
+import { callFunction, pushExternalEvent } from '../../targets/execute';
 import { getExecution, listExecutions, removeExecution, setExecution } from '../../targets/executions';
 import { addTarget, changeTarget, getTarget, listTargets, removeTarget, rotateSigningKey, TARGET_LIMITS } from '../../targets/targets';
 import { route } from '../route';
@@ -68,8 +68,6 @@ const CONDITION = /^(request|response|event)$|^(request|response)\/(SendCommand|
 const Condition = z.string().max(300).regex(CONDITION, 'must be request[/<operation>], response[/<operation>], function/<name>, event, event/<type> or event/<group>.*');
 const SetExecution = z.strictObject({ condition: Condition, targets: z.array(Entry).max(20) }).openapi('SetExecution');
 const ConditionQuery = z.object({ condition: Condition });
-
-const IdempotencyKey = z.string().min(1).max(200);
 
 export const targetRoutes = [
   route({
@@ -218,22 +216,5 @@ export const targetRoutes = [
       424: { description: 'A PushEvent target with interruptOnError refused it' },
     },
     handler: async (ctx, { body }) => ({ status: 202, body: await pushExternalEvent(ctx, body) }),
-  }),
-  route({
-    method: 'post',
-    path: '/v1/runs/{runId}/retry',
-    summary: 'Retry a run',
-    description: 'Starts a new run from the stored input, linked to the original (retryOf). The same idempotency key answers with the same new run.',
-    tags: ['runs'],
-    auth: 'operator',
-    params: z.object({ runId: z.string().min(1).max(100) }),
-    body: z.strictObject({ idempotencyKey: IdempotencyKey }).openapi('RetryRun'),
-    responses: {
-      202: { description: 'The new run', schema: z.object({ runId: z.string(), retryOf: z.string(), created: z.boolean() }) },
-      404: { description: 'No such run' },
-      422: { description: 'The run is still running, or its trigger or execution is gone' },
-      429: { description: 'The monthly action-seconds quota is used up' },
-    },
-    handler: async (ctx, { params, body }) => ({ status: 202, body: await retryRun(ctx, params.runId, body.idempotencyKey) }),
   }),
 ];

@@ -1,5 +1,5 @@
 import { createWorkflow, getVersion, getWorkflow, listVersions, listWorkflows, validateOnly } from '../../dag/definitions';
-import { cancelRun, executeWorkflow, getNodeRuns, getRun, listRuns, NODE_RUNS_PAGE, retryRun, signalRun } from '../../dag/runs';
+import { cancelWorkflowRun, executeWorkflow, getNodeRuns, getWorkflowRun, listWorkflowRuns, NODE_RUNS_PAGE, retryWorkflowRun, signalWorkflowRun } from '../../dag/workflow-runs';
 import { activateWorkflow, deactivateWorkflow, removeWorkflow, saveVersion } from '../../dag/triggers';
 import { LIMITS } from '../../dsl/validate';
 import { ValidationError } from '../../errors';
@@ -34,7 +34,7 @@ const Workflow = Summary.extend({ definition: Definition }).openapi('Workflow');
 const VersionSummary = z.object({ workflowId: z.string(), version: z.number(), label: z.string().nullable(), createdAt: z.string(), createdBy: z.string() }).openapi('WorkflowVersionSummary');
 const Version = VersionSummary.extend({ definition: Definition }).openapi('WorkflowVersion');
 const RunStatus = z.enum(['running', 'completed', 'failed', 'cancelled', 'timed_out']);
-const RunNode = z
+const WorkflowRunNode = z
   .object({
     name: z.string(),
     status: z.string(),
@@ -49,7 +49,7 @@ const RunNode = z
     finishedAt: z.string().nullable(),
   })
   .openapi('WorkflowRunNode');
-const Run = z
+const WorkflowRun = z
   .object({
     id: z.string(),
     workflowId: z.string(),
@@ -64,7 +64,7 @@ const Run = z
     createdBy: z.string(),
     startedAt: z.string(),
     finishedAt: z.string().nullable(),
-    nodes: z.array(RunNode).optional(),
+    nodes: z.array(WorkflowRunNode).optional(),
   })
   .openapi('WorkflowRun');
 
@@ -202,7 +202,7 @@ export const workflowRoutes = [
       ignorePinData: z.boolean().optional().openapi({ description: "Run every node, also those with items in the definition's pinData." }),
     }),
     bodyLimitBytes: 512 * 1024,
-    responses: { 202: { description: 'The run, started', schema: Run }, 404: { description: 'No such workflow' }, 422: { description: 'Bad input, or the version is not valid any more' } },
+    responses: { 202: { description: 'The run, started', schema: WorkflowRun }, 404: { description: 'No such workflow' }, 422: { description: 'Bad input, or the version is not valid any more' } },
     handler: async (ctx, { params, body }) => ({ status: 202, body: await executeWorkflow(ctx, params.workflowId, body) }),
   }),
   route({
@@ -239,8 +239,8 @@ export const workflowRoutes = [
     auth: 'viewer',
     params: WorkflowParams,
     query: RunsQuery,
-    responses: { 200: { description: 'A page of runs', schema: pageOf(Run, 'WorkflowRunPage') } },
-    handler: async (ctx, { params, query }) => ({ status: 200, body: await listRuns(ctx, params.workflowId, query) }),
+    responses: { 200: { description: 'A page of runs', schema: pageOf(WorkflowRun, 'WorkflowRunPage') } },
+    handler: async (ctx, { params, query }) => ({ status: 200, body: await listWorkflowRuns(ctx, params.workflowId, query) }),
   }),
   route({
     method: 'get',
@@ -250,8 +250,8 @@ export const workflowRoutes = [
     tags: ['workflows'],
     auth: 'viewer',
     query: RunsQuery,
-    responses: { 200: { description: 'A page of runs', schema: pageOf(Run, 'WorkflowRunPage') } },
-    handler: async (ctx, { query }) => ({ status: 200, body: await listRuns(ctx, null, query) }),
+    responses: { 200: { description: 'A page of runs', schema: pageOf(WorkflowRun, 'WorkflowRunPage') } },
+    handler: async (ctx, { query }) => ({ status: 200, body: await listWorkflowRuns(ctx, null, query) }),
   }),
   route({
     method: 'get',
@@ -260,8 +260,8 @@ export const workflowRoutes = [
     tags: ['workflows'],
     auth: 'viewer',
     params: RunParams,
-    responses: { 200: { description: 'The run', schema: Run }, 404: { description: 'No such run' } },
-    handler: async (ctx, { params }) => ({ status: 200, body: await getRun(ctx, params.runId) }),
+    responses: { 200: { description: 'The run', schema: WorkflowRun }, 404: { description: 'No such run' } },
+    handler: async (ctx, { params }) => ({ status: 200, body: await getWorkflowRun(ctx, params.runId) }),
   }),
   route({
     method: 'get',
@@ -283,7 +283,7 @@ export const workflowRoutes = [
     params: RunParams,
     responses: { 202: { description: 'Cancellation requested' }, 409: { description: 'The run is not running' } },
     handler: async (ctx, { params }) => {
-      await cancelRun(ctx, params.runId);
+      await cancelWorkflowRun(ctx, params.runId);
       return { status: 202 };
     },
   }),
@@ -295,8 +295,8 @@ export const workflowRoutes = [
     auth: 'operator',
     params: RunParams,
     body: z.strictObject({ fromNode: z.string().min(1).max(200).optional(), version: z.number().int().min(1).optional() }),
-    responses: { 202: { description: 'The new run', schema: Run }, 409: { description: 'The run is still running or has no failed node' } },
-    handler: async (ctx, { params, body }) => ({ status: 202, body: await retryRun(ctx, params.runId, body) }),
+    responses: { 202: { description: 'The new run', schema: WorkflowRun }, 409: { description: 'The run is still running or has no failed node' } },
+    handler: async (ctx, { params, body }) => ({ status: 202, body: await retryWorkflowRun(ctx, params.runId, body) }),
   }),
   route({
     method: 'post',
@@ -308,7 +308,7 @@ export const workflowRoutes = [
     body: z.record(z.string(), z.unknown()).optional(),
     responses: { 202: { description: 'Delivered' }, 404: { description: 'No such run' }, 409: { description: 'The run is not running' }, 422: { description: 'A reserved signal name (__proto__, constructor, prototype)' } },
     handler: async (ctx, { params, body }) => {
-      await signalRun(ctx, params.runId, params.name, body ?? {});
+      await signalWorkflowRun(ctx, params.runId, params.name, body ?? {});
       return { status: 202 };
     },
   }),

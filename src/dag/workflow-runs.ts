@@ -16,7 +16,7 @@ import { forgetWorkflowStart, recordWorkflowStart, startPending, startRecorded, 
 import { dagSignal, dagWorkflowId } from '../workflows/dag-contract';
 import type { N8nRunInput, RunMode } from '../workflows/n8n-contract';
 import { checkDefinition, findDefinition, findVersion, type DefinitionRow } from './definitions';
-import { pinnedItems, startNodeOf } from './run-start';
+import { pinnedItems, startNodeOf } from './workflow-run-start';
 import {
   findRun,
   inputItems,
@@ -32,13 +32,13 @@ import {
   type NodeRow,
   type NodeRunRow,
   type RunRow,
-} from './run-store';
+} from './workflow-run-store';
 import { preview } from '../preview';
 
 /** Largest run input (serialized JSON). */
 export const RUN_INPUT_LIMIT_BYTES = 256 * 1024;
 
-export interface RunNode {
+export interface WorkflowRunNode {
   name: string;
   status: string;
   /** How many times the node ran (loops and nodes fed by several branches run more than once). */
@@ -53,7 +53,7 @@ export interface RunNode {
   finishedAt: string | null;
 }
 
-export interface Run {
+export interface WorkflowRun {
   id: string;
   workflowId: string;
   workflowName: string;
@@ -67,10 +67,10 @@ export interface Run {
   createdBy: string;
   startedAt: string;
   finishedAt: string | null;
-  nodes?: RunNode[];
+  nodes?: WorkflowRunNode[];
 }
 
-const toRun = (r: RunRow): Run => ({
+const toRun = (r: RunRow): WorkflowRun => ({
   id: r.id,
   workflowId: r.workflow_id,
   workflowName: r.workflow_name,
@@ -86,7 +86,7 @@ const toRun = (r: RunRow): Run => ({
   finishedAt: r.finished_at?.toISOString() ?? null,
 });
 
-const toNode = (n: NodeRow): RunNode => ({
+const toNode = (n: NodeRow): WorkflowRunNode => ({
   name: n.node_name,
   status: n.status,
   runs: n.runs,
@@ -127,7 +127,7 @@ function checkInput(input: unknown): void {
  * starts its workflow: with Temporal away the dispatcher starts it later; a start Temporal
  * refuses marks the run failed.
  */
-async function startRun(ctx: TenantCtx, spec: StartSpec): Promise<Run> {
+async function startRun(ctx: TenantCtx, spec: StartSpec): Promise<WorkflowRun> {
   const { instanceId } = ctx.tenant;
   const runId = newId('run');
   const temporalId = dagWorkflowId(instanceId, spec.workflowId, runId);
@@ -200,7 +200,7 @@ async function loadVersion(tx: Tx, ctx: TenantCtx, workflowId: string, version: 
   return { wf, version: v, definition: found.definition };
 }
 
-export async function executeWorkflow(ctx: TenantCtx, workflowId: string, body: { input?: unknown; version?: number; ignorePinData?: boolean }): Promise<Run> {
+export async function executeWorkflow(ctx: TenantCtx, workflowId: string, body: { input?: unknown; version?: number; ignorePinData?: boolean }): Promise<WorkflowRun> {
   checkInput(body.input);
   const { wf, version, definition } = await transaction(ctx.db, ctx.tenant, (tx) => loadVersion(tx, ctx, workflowId, body.version));
   const plan = await checkDefinition(ctx, definition, 'definition');
@@ -213,7 +213,7 @@ export function latestVersion(ctx: TenantCtx, workflowId: string): Promise<Loade
 }
 
 /** A run started by one of the version's trigger nodes; production runs ignore pinData, as n8n's do. */
-export async function startTriggeredRun(ctx: TenantCtx, loaded: LoadedVersion, node: string, mode: RunMode, input: Record<string, unknown>[]): Promise<Run> {
+export async function startTriggeredRun(ctx: TenantCtx, loaded: LoadedVersion, node: string, mode: RunMode, input: Record<string, unknown>[]): Promise<WorkflowRun> {
   checkInput(input);
   const { wf, version, definition } = loaded;
   const plan = await checkDefinition(ctx, definition, 'definition');
@@ -226,21 +226,21 @@ async function visibleRun(tx: Tx, ctx: TenantCtx, runId: string): Promise<RunRow
   return run;
 }
 
-export async function getRun(ctx: TenantCtx, runId: string): Promise<Run> {
+export async function getWorkflowRun(ctx: TenantCtx, runId: string): Promise<WorkflowRun> {
   return transaction(ctx.db, ctx.tenant, async (tx) => {
     const run = await visibleRun(tx, ctx, runId);
     return { ...toRun(run), nodes: (await runNodes(tx, ctx.tenant.instanceId, runId)).map(toNode) };
   });
 }
 
-export interface RunQuery {
+export interface WorkflowRunQuery {
   limit: number;
   cursor?: string;
   status?: string;
 }
 
 /** The runs of one workflow (404 when the caller cannot see it), or of every workflow (workflowId null). */
-export async function listRuns(ctx: TenantCtx, workflowId: string | null, query: RunQuery): Promise<Page<Run>> {
+export async function listWorkflowRuns(ctx: TenantCtx, workflowId: string | null, query: WorkflowRunQuery): Promise<Page<WorkflowRun>> {
   const after = decodeCursor(query.cursor, TIME_ID);
   return transaction(ctx.db, ctx.tenant, async (tx) => {
     // Runs stay readable after a soft delete, so only the org scope is checked here.
@@ -277,7 +277,7 @@ async function notStarted(ctx: TenantCtx, run: RunRow, closeOrphan: boolean): Pr
   });
 }
 
-export async function cancelRun(ctx: TenantCtx, runId: string): Promise<void> {
+export async function cancelWorkflowRun(ctx: TenantCtx, runId: string): Promise<void> {
   const run = await runningRun(ctx, runId);
   try {
     await ctx.temporal.client.workflow.getHandle(run.temporal_workflow_id).cancel();
@@ -291,7 +291,7 @@ export async function cancelRun(ctx: TenantCtx, runId: string): Promise<void> {
 /** Signal names that would be object prototype keys are refused. */
 export const RESERVED_SIGNAL_NAMES = ['__proto__', 'constructor', 'prototype'];
 
-export async function signalRun(ctx: TenantCtx, runId: string, name: string, payload: Record<string, unknown>): Promise<void> {
+export async function signalWorkflowRun(ctx: TenantCtx, runId: string, name: string, payload: Record<string, unknown>): Promise<void> {
   if (RESERVED_SIGNAL_NAMES.includes(name)) throw ValidationError.field('path.name', `must not be ${RESERVED_SIGNAL_NAMES.join(', ')}`);
   const run = await runningRun(ctx, runId);
   try {
@@ -308,7 +308,7 @@ export async function signalRun(ctx: TenantCtx, runId: string, name: string, pay
  * newer version. Completed outputs of every node outside the rerun part are reused and carry
  * the run they first came from.
  */
-export async function retryRun(ctx: TenantCtx, runId: string, body: { fromNode?: string; version?: number }): Promise<Run> {
+export async function retryWorkflowRun(ctx: TenantCtx, runId: string, body: { fromNode?: string; version?: number }): Promise<WorkflowRun> {
   const prepared = await transaction(ctx.db, ctx.tenant, async (tx) => {
     const old = await visibleRun(tx, ctx, runId);
     if (old.status === 'running') throw new ConflictError(`run ${runId} is still running; cancel it first`);

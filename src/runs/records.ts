@@ -1,11 +1,12 @@
-// Writes of a run in flight, shared by the flow activities and the API: a step's record (with
-// its execution logs and quota use) and the run's end. Event ids derive from the run and step,
+// Writes of a flow run: its start (with the API's transaction), a step's record (with its
+// execution logs and quota use) and the end of any run. Event ids derive from the run and step,
 // so a retried activity appends nothing twice.
+import type { TenantCtx } from '../context';
 import { transaction, type Db, type Tx } from '../db/db';
 import { push } from '../eventstore/eventstore';
 import type { LogLine, SandboxError } from '../sandbox/sandbox';
-import { recordActionSeconds } from './quota';
-import type { RunStepPlan } from './flows';
+import { recordActionSeconds } from '../flows/quota';
+import type { RunStepPlan } from '../flows/flows';
 
 export interface StepRecord {
   instanceId: string;
@@ -24,6 +25,31 @@ export interface StepRecord {
 }
 
 const ACTOR = 'flow-run';
+
+/** A flow run's start, in the transaction that also records its workflow start. */
+export async function recordFlowRunStarted(
+  tx: Tx,
+  ctx: TenantCtx,
+  r: { runId: string; workflowId: string; orgId: string | null; flowType: string; trigger: string; context: Record<string, unknown> },
+): Promise<void> {
+  await push(tx, ctx.tenant.instanceId, ctx.tenant.actor, [
+    {
+      aggregateType: 'run',
+      aggregateId: r.runId,
+      orgId: r.orgId,
+      type: 'run.started',
+      payload: { kind: 'flow', flowType: r.flowType, triggerType: r.trigger, workflowId: r.workflowId },
+      expectedSequence: 0,
+      project: async (ptx, e) => {
+        await ptx.query(
+          `INSERT INTO runs (instance_id, id, org_id, kind, flow_type, trigger_type, state, workflow_id, context_in, started_at, created_by)
+           VALUES ($1, $2, $3, 'flow', $4, $5, 'running', $6, $7, $8, $9)`,
+          [e.instanceId, r.runId, e.orgId, r.flowType, r.trigger, r.workflowId, JSON.stringify(r.context), e.createdAt, e.creator],
+        );
+      },
+    },
+  ]);
+}
 
 export async function recordStep(db: Db, r: StepRecord): Promise<void> {
   await transaction(db, { instanceId: r.instanceId }, async (tx) => {

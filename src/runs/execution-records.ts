@@ -1,6 +1,6 @@
 // Writes of an execution run: its start (with the stored input, for retries) and one trace row
 // per target call attempt. Event ids derive from the run, position and attempt, so a retried
-// activity appends nothing twice. The run's end reuses the flow runs' recordRunEnded.
+// activity appends nothing twice. The run's end is recordRunEnded (records.ts).
 import { transaction, type Db } from '../db/db';
 import { push } from '../eventstore/eventstore';
 import { preview } from '../preview';
