@@ -12,7 +12,7 @@ import { installTracing } from './telemetry/tracing';
 import { startMetricsServer } from './metrics/server';
 import { installRuntime } from './temporal/runtime';
 import { preSendActions } from './flows/command-hooks';
-import { sendCommandExecutions } from './targets/command-hooks';
+import { operationExecutions, sendCommandExecutions } from './targets/command-hooks';
 
 export interface OpenedCtx extends AppCtx {
   close(): Promise<void>;
@@ -58,6 +58,7 @@ export async function openAppCtx(config: Config, log: Logger, role: string, opti
     // The command bus's hooks, in order: preSend actions, then request/SendCommand targets.
     sendHooks: [preSendActions, sendCommandExecutions],
     nodes,
+    operationHooks: operationExecutions,
     temporal: { client, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, workerConnection },
     async close() {
       await metricsServer?.close();

@@ -33,6 +33,43 @@ export interface AppCtx {
   sendHooks: readonly SendHook[];
   /** The workflow node types: built-ins plus CADENZA_PLUGINS_DIR, loaded once when the context opens. */
   nodes: NodeRegistry;
+  /** The request/ and response/ executions of Cadenza's other write operations (installed by app-context.ts). */
+  operationHooks: OperationHooks;
+}
+
+/**
+ * Cadenza's own write operations that request/<operation> and response/<operation> executions
+ * hook (README "Conditions" lists the route and the body of each).
+ */
+export const OPERATIONS = [
+  'SendCommand',
+  'RetryCommand',
+  'CancelCommand',
+  'CompleteCommand',
+  'BulkRetryCommands',
+  'PushEvent',
+  'CallFunction',
+  'ExecuteWorkflow',
+  'RetryWorkflowRun',
+  'CancelWorkflowRun',
+  'SignalWorkflowRun',
+] as const;
+export type Operation = (typeof OPERATIONS)[number];
+
+/** A feature's part in Cadenza's write operations (targets): the domains call it and import none of it. */
+export interface OperationHooks {
+  /** In the caller's read transaction: the hooks of `operation` for the caller's tenant; they do nothing when none is configured. */
+  plan(tx: Tx, ctx: TenantCtx, operation: Operation): Promise<PlannedOperation>;
+}
+
+export interface PlannedOperation {
+  /**
+   * Before the operation: `body` with the `changeable` fields the request/ targets returned in
+   * their place (the rest is kept), or a thrown error vetoing the operation.
+   */
+  request<B extends object>(ctx: TenantCtx, body: B, changeable: readonly (keyof B & string)[]): Promise<B>;
+  /** After it: the answer, maybe rewritten by response/ targets. */
+  response<V>(ctx: TenantCtx, view: V): Promise<V>;
 }
 
 /** The part of a command a send hook sees and may change (its payload). */
@@ -68,6 +105,14 @@ export interface Tenant {
   keyId: string | null;
   /** Set when the key itself belongs to one org; such keys never see other orgs. */
   keyOrgId: string | null;
+  /** The instance's own request limits, read with the key (API calls only; elsewhere the installation's apply). */
+  limits?: InstanceRequestLimits;
+}
+
+export interface InstanceRequestLimits {
+  /** Largest command payload, when the instance has one lower than CADENZA_COMMAND_PAYLOAD_LIMIT_BYTES. */
+  commandPayloadBytes: number | null;
+  rateLimit: { requestsPerSecond: number; burst: number } | null;
 }
 
 export interface TenantCtx extends AppCtx {

@@ -46,18 +46,19 @@ const ORG = ['id', 'name', 'createdAt'];
 const KEY = ['id', 'name', 'role', 'orgId', 'createdAt', 'revokedAt'];
 const COMMAND = ['domain', 'commandId', 'type', 'status', 'attempts', 'correlationId', 'createdAt'];
 const TSQ = ['domain', 'commandId', 'type', 'tsqReason', 'attempts', 'lastError', 'updatedAt'];
-const ACTION = ['id', 'name', 'state', 'version', 'timeoutSeconds', 'allowedToFail', 'changedAt'];
+const ACTION = ['id', 'name', 'api', 'state', 'version', 'timeoutSeconds', 'allowedToFail', 'changedAt'];
 const RUN = ['id', 'kind', 'flowType', 'triggerType', 'state', 'startedAt', 'endedAt'];
 const TARGET = ['id', 'name', 'type', 'endpoint', 'timeoutSeconds', 'interruptOnError'];
 const EXECUTION = ['condition', 'orgId', 'targets', 'changedAt'];
-const ALERT = ['id', 'name', 'scope', 'state', 'failureRateThreshold', 'window', 'lastRate', 'lastEvaluatedAt'];
+const ALERT = ['id', 'name', 'scope', 'scopeId', 'state', 'failureRateThreshold', 'depthThreshold', 'window', 'lastRate', 'lastDepth', 'lastEvaluatedAt'];
 const WORKFLOW = ['id', 'name', 'version', 'versionLabel', 'updatedAt'];
 const WORKFLOW_RUN = ['id', 'workflowId', 'version', 'status', 'startedAt', 'finishedAt'];
 const VERSION = ['version', 'versionLabel', 'createdBy', 'createdAt'];
 
 const REQUEST_LOG = ['id', 'createdAt', 'method', 'route', 'status', 'durationMs', 'orgId', 'requestId'];
 const EXECUTION_LOG = ['id', 'loggedAt', 'level', 'runId', 'actionId', 'message'];
-const QUOTA_LOG = ['id', 'createdAt', 'allowed', 'amount', 'runId', 'actionId', 'reason'];
+const QUOTA_LOG = ['id', 'createdAt', 'unit', 'allowed', 'amount', 'runId', 'actionId', 'reason'];
+const MILESTONE = ['milestone', 'reachedAt', 'pushedAt', 'reachedBy'];
 const logRange: Field[] = [
   { flags: '--from <time>', key: 'from', description: 'ISO 8601, inclusive' },
   { flags: '--to <time>', key: 'to', description: 'ISO 8601, exclusive' },
@@ -68,6 +69,9 @@ const instanceLimits: Field[] = [
   { flags: '--action-quota-seconds <n>', key: 'limits.actionQuotaSecondsPerMonth', description: 'action-seconds per month (0: none)', parse: 'int' },
   { flags: '--log-retention-days <n>', key: 'limits.logRetentionDays', description: 'days the logstore keeps logs', parse: 'int' },
   { flags: '--command-retention-days <n>', key: 'limits.commandRetentionDays', description: 'days finished commands and their events are kept', parse: 'int' },
+  { flags: '--payload-limit-bytes <n>', key: 'limits.commandPayloadBytes', description: "largest command payload (at most the installation's)", parse: 'int' },
+  { flags: '--rate-limit <n>', key: 'limits.rateLimit.requestsPerSecond', description: 'API requests per second (with --rate-burst)', parse: 'number' },
+  { flags: '--rate-burst <n>', key: 'limits.rateLimit.burst', description: 'API requests allowed at once (with --rate-limit)', parse: 'int' },
 ];
 
 const reason: Field = { flags: '--reason <text>', key: 'reason', description: 'why (recorded in the audit trail)' };
@@ -202,6 +206,7 @@ export const VERBS: Verb[] = [
     body: [
       { flags: '--name <name>', key: 'name', description: 'the function name the script defines' },
       { flags: '--script-file <path>', key: 'script', description: 'file holding the script', parse: 'file' },
+      { flags: '--api <api>', key: 'api', description: 'the script API: cadenza (default) or zitadel-v1' },
       { flags: '--timeout-seconds <n>', key: 'timeoutSeconds', description: 'timeout', parse: 'int' },
       { flags: '--allowed-to-fail <bool>', key: 'allowedToFail', description: 'a failure does not stop the run', parse: 'bool' },
     ],
@@ -215,6 +220,7 @@ export const VERBS: Verb[] = [
     file: true,
     body: [
       { flags: '--script-file <path>', key: 'script', description: 'file holding the script', parse: 'file' },
+      { flags: '--api <api>', key: 'api', description: 'the script API: cadenza (default) or zitadel-v1' },
       { flags: '--timeout-seconds <n>', key: 'timeoutSeconds', description: 'timeout', parse: 'int' },
       { flags: '--allowed-to-fail <bool>', key: 'allowedToFail', description: 'a failure does not stop the run', parse: 'bool' },
     ],
@@ -317,7 +323,7 @@ export const VERBS: Verb[] = [
 
   { command: 'alerts list', method: 'GET', path: '/v1/alerts', summary: 'List alerts', query: page, columns: ALERT },
   { command: 'alerts get', method: 'GET', path: '/v1/alerts/{alertId}', summary: 'Show an alert and its firings' },
-  { command: 'alerts create', method: 'POST', path: '/v1/alerts', summary: 'Create an alert (-f with {name, scope, failureRateThreshold, window, minRuns, notifyTargetId, …})', file: true },
+  { command: 'alerts create', method: 'POST', path: '/v1/alerts', summary: 'Create an alert (-f with {name, scope, scopeId?, failureRateThreshold and minRuns, or depthThreshold for scope troubleshooting, window, notifyTargetId, …})', file: true },
   { command: 'alerts delete', method: 'DELETE', path: '/v1/alerts/{alertId}', summary: 'Delete an alert' },
 
   { command: 'logs requests', method: 'GET', path: '/v1/logs/requests', summary: 'API requests, newest first', query: [...logRange, { flags: '--status <code>', key: 'status', description: 'HTTP status', parse: 'int' }, { flags: '--route <template>', key: 'route', description: 'route template, e.g. /v1/commands' }, { flags: '--method <method>', key: 'method', description: 'GET, POST, …' }, ...page], columns: REQUEST_LOG },
@@ -340,6 +346,7 @@ export const VERBS: Verb[] = [
   { command: 'instances update', method: 'PATCH', path: '/v1/system/instances/{instanceId}', summary: 'Rename an instance or change its limits (system key)', file: true, body: [{ flags: '--name <name>', key: 'name', description: 'display name' }, ...instanceLimits] },
   { command: 'instances delete', method: 'DELETE', path: '/v1/system/instances/{instanceId}', summary: 'Remove an instance: keys, running workflows, all data (system key)' },
   { command: 'quota show', method: 'GET', path: '/v1/quota', summary: "This month's action-seconds: used and limit" },
+  { command: 'milestones list', method: 'GET', path: '/v1/milestones', summary: "The instance's milestones (--org: an org's), reached or not", columns: MILESTONE },
 
   { command: 'workflows validate', method: 'POST', path: '/v1/workflows/validate', summary: 'Validate a definition (-f: the n8n JSON)', file: 'definition' },
   { command: 'workflows list', method: 'GET', path: '/v1/workflows', summary: 'List workflows', query: [{ flags: '--name <text>', key: 'name', description: 'name contains' }, ...page], columns: WORKFLOW },
