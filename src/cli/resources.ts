@@ -50,7 +50,7 @@ const ACTION = ['id', 'name', 'state', 'version', 'timeoutSeconds', 'allowedToFa
 const RUN = ['id', 'kind', 'flowType', 'triggerType', 'state', 'startedAt', 'endedAt'];
 const TARGET = ['id', 'name', 'type', 'endpoint', 'timeoutSeconds', 'interruptOnError'];
 const EXECUTION = ['condition', 'orgId', 'targets', 'changedAt'];
-const ALERT = ['id', 'name', 'scope', 'state', 'failureRateThreshold', 'window', 'lastRate', 'lastEvaluatedAt'];
+const ALERT = ['id', 'name', 'scope', 'scopeId', 'state', 'failureRateThreshold', 'depthThreshold', 'window', 'lastRate', 'lastDepth', 'lastEvaluatedAt'];
 const WORKFLOW = ['id', 'name', 'version', 'versionLabel', 'updatedAt'];
 const WORKFLOW_RUN = ['id', 'workflowId', 'version', 'status', 'startedAt', 'finishedAt'];
 const VERSION = ['version', 'versionLabel', 'createdBy', 'createdAt'];
@@ -318,7 +318,7 @@ export const VERBS: Verb[] = [
 
   { command: 'alerts list', method: 'GET', path: '/v1/alerts', summary: 'List alerts', query: page, columns: ALERT },
   { command: 'alerts get', method: 'GET', path: '/v1/alerts/{alertId}', summary: 'Show an alert and its firings' },
-  { command: 'alerts create', method: 'POST', path: '/v1/alerts', summary: 'Create an alert (-f with {name, scope, failureRateThreshold, window, minRuns, notifyTargetId, …})', file: true },
+  { command: 'alerts create', method: 'POST', path: '/v1/alerts', summary: 'Create an alert (-f with {name, scope, scopeId?, failureRateThreshold and minRuns, or depthThreshold for scope troubleshooting, window, notifyTargetId, …})', file: true },
   { command: 'alerts delete', method: 'DELETE', path: '/v1/alerts/{alertId}', summary: 'Delete an alert' },
 
   { command: 'logs requests', method: 'GET', path: '/v1/logs/requests', summary: 'API requests, newest first', query: [...logRange, { flags: '--status <code>', key: 'status', description: 'HTTP status', parse: 'int' }, { flags: '--route <template>', key: 'route', description: 'route template, e.g. /v1/commands' }, { flags: '--method <method>', key: 'method', description: 'GET, POST, …' }, ...page], columns: REQUEST_LOG },
