@@ -105,6 +105,14 @@ export interface Tenant {
   keyId: string | null;
   /** Set when the key itself belongs to one org; such keys never see other orgs. */
   keyOrgId: string | null;
+  /** The instance's own request limits, read with the key (API calls only; elsewhere the installation's apply). */
+  limits?: InstanceRequestLimits;
+}
+
+export interface InstanceRequestLimits {
+  /** Largest command payload, when the instance has one lower than CADENZA_COMMAND_PAYLOAD_LIMIT_BYTES. */
+  commandPayloadBytes: number | null;
+  rateLimit: { requestsPerSecond: number; burst: number } | null;
 }
 
 export interface TenantCtx extends AppCtx {

@@ -14,6 +14,7 @@ export type ErrorKind =
   | 'conflict'
   | 'payload_too_large'
   | 'quota_exceeded'
+  | 'rate_limited'
   | 'target_failed'
   | 'unavailable';
 

@@ -14,6 +14,10 @@ import { ownerOrgId, type Owner } from './owner';
 
 export const ACTION_LIMITS = { scriptBytes: 40_000, nameLength: 200, defaultTimeoutSeconds: 10 };
 
+/** The script API an action is written against: Cadenza's own (the default) or Zitadel's Actions v1. */
+export const ACTION_APIS = ['cadenza', 'zitadel-v1'] as const;
+export type ActionApi = (typeof ACTION_APIS)[number];
+
 export type ActionState = 'active' | 'inactive';
 
 export interface Action {
@@ -22,6 +26,7 @@ export interface Action {
   orgId: string | null;
   name: string;
   script: string;
+  api: ActionApi;
   timeoutSeconds: number;
   allowedToFail: boolean;
   state: ActionState;
@@ -37,6 +42,7 @@ export interface ActionVersion {
   version: number;
   name: string;
   script: string;
+  api: ActionApi;
   scriptHash: string;
   timeoutSeconds: number;
   allowedToFail: boolean;
@@ -48,6 +54,7 @@ export interface ActionVersion {
 export interface ActionInput {
   name: string;
   script: string;
+  api?: ActionApi;
   timeoutSeconds?: number;
   allowedToFail?: boolean;
 }
@@ -58,6 +65,7 @@ interface ActionRow {
   org_id: string | null;
   name: string;
   script: string;
+  api: ActionApi;
   timeout_ms: number;
   allowed_to_fail: boolean;
   state: ActionState;
@@ -74,6 +82,7 @@ interface VersionRow {
   version: number;
   name: string;
   script: string;
+  api: ActionApi;
   script_hash: string;
   timeout_ms: number;
   allowed_to_fail: boolean;
@@ -86,6 +95,7 @@ interface VersionRow {
 interface Definition {
   name: string;
   script: string;
+  api: ActionApi;
   timeoutMs: number;
   allowedToFail: boolean;
 }
@@ -96,6 +106,7 @@ const toAction = (r: ActionRow): Action => ({
   orgId: r.org_id,
   name: r.name,
   script: r.script,
+  api: r.api,
   timeoutSeconds: r.timeout_ms / 1000,
   allowedToFail: r.allowed_to_fail,
   state: r.state,
@@ -111,6 +122,7 @@ const toVersion = (r: VersionRow): ActionVersion => ({
   version: r.version,
   name: r.name,
   script: r.script,
+  api: r.api,
   scriptHash: r.script_hash,
   timeoutSeconds: r.timeout_ms / 1000,
   allowedToFail: r.allowed_to_fail,
@@ -128,6 +140,7 @@ export async function validateDefinition(ctx: TenantCtx, d: Definition): Promise
   }
   // The script is called by the action's name, so the name must be a function name.
   if (!IDENTIFIER.test(d.name)) throw ValidationError.field('body.name', 'must be a JavaScript identifier (letters, digits, _ and $)');
+  if (!ACTION_APIS.includes(d.api)) throw ValidationError.field('body.api', `must be one of ${ACTION_APIS.join(', ')}`);
   const bytes = Buffer.byteLength(d.script);
   if (bytes > ACTION_LIMITS.scriptBytes) throw ValidationError.field('body.script', `is ${bytes} bytes; the limit is ${ACTION_LIMITS.scriptBytes} bytes`);
   const max = ctx.config.actions.maxTimeoutSeconds;
@@ -150,9 +163,9 @@ async function findAction(tx: Tx, ctx: TenantCtx, owner: Owner, id: string, lock
 
 async function insertVersion(tx: Tx, e: StoredEvent, actionId: string, version: number, d: Definition, rolledBackFrom: number | null): Promise<void> {
   await tx.query(
-    `INSERT INTO action_versions (instance_id, action_id, org_id, version, name, script, script_hash, timeout_ms, allowed_to_fail, rolled_back_from, created_at, created_by)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-    [e.instanceId, actionId, e.orgId, version, d.name, d.script, sha256Hex(d.script), d.timeoutMs, d.allowedToFail, rolledBackFrom, e.createdAt, e.creator],
+    `INSERT INTO action_versions (instance_id, action_id, org_id, version, name, script, api, script_hash, timeout_ms, allowed_to_fail, rolled_back_from, created_at, created_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+    [e.instanceId, actionId, e.orgId, version, d.name, d.script, d.api, sha256Hex(d.script), d.timeoutMs, d.allowedToFail, rolledBackFrom, e.createdAt, e.creator],
   );
 }
 
@@ -164,6 +177,7 @@ export async function addAction(ctx: TenantCtx, owner: Owner, input: ActionInput
   const d: Definition = {
     name: input.name,
     script: input.script,
+    api: input.api ?? 'cadenza',
     timeoutMs: Math.round((input.timeoutSeconds ?? ACTION_LIMITS.defaultTimeoutSeconds) * 1000),
     allowedToFail: input.allowedToFail ?? false,
   };
@@ -177,13 +191,13 @@ export async function addAction(ctx: TenantCtx, owner: Owner, input: ActionInput
           aggregateId: id,
           orgId: ownerOrgId(owner),
           type: 'action.added',
-          payload: { name: d.name, scriptHash: sha256Hex(d.script), timeoutMs: d.timeoutMs, allowedToFail: d.allowedToFail, version: 1 },
+          payload: { name: d.name, scriptHash: sha256Hex(d.script), api: d.api, timeoutMs: d.timeoutMs, allowedToFail: d.allowedToFail, version: 1 },
           expectedSequence: 0,
           project: async (ptx, e) => {
             await ptx.query(
-              `INSERT INTO actions (instance_id, id, org_id, name, script, timeout_ms, allowed_to_fail, state, version, sequence, created_at, created_by, changed_at, changed_by)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', 1, $8, $9, $10, $9, $10)`,
-              [e.instanceId, id, e.orgId, d.name, d.script, d.timeoutMs, d.allowedToFail, e.sequence, e.createdAt, e.creator],
+              `INSERT INTO actions (instance_id, id, org_id, name, script, api, timeout_ms, allowed_to_fail, state, version, sequence, created_at, created_by, changed_at, changed_by)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', 1, $9, $10, $11, $10, $11)`,
+              [e.instanceId, id, e.orgId, d.name, d.script, d.api, d.timeoutMs, d.allowedToFail, e.sequence, e.createdAt, e.creator],
             );
             await insertVersion(ptx, e, id, 1, d, null);
           },
@@ -212,13 +226,13 @@ async function newVersion(
       aggregateId: row.id,
       orgId: row.org_id,
       type,
-      payload: { name: d.name, scriptHash: sha256Hex(d.script), timeoutMs: d.timeoutMs, allowedToFail: d.allowedToFail, version, ...(rolledBackFrom === null ? {} : { rolledBackFrom }) },
+      payload: { name: d.name, scriptHash: sha256Hex(d.script), api: d.api, timeoutMs: d.timeoutMs, allowedToFail: d.allowedToFail, version, ...(rolledBackFrom === null ? {} : { rolledBackFrom }) },
       expectedSequence: row.sequence,
       project: async (ptx, e) => {
         await ptx.query(
-          `UPDATE actions SET name = $3, script = $4, timeout_ms = $5, allowed_to_fail = $6, version = $7, sequence = $8, changed_at = $9, changed_by = $10
+          `UPDATE actions SET name = $3, script = $4, api = $5, timeout_ms = $6, allowed_to_fail = $7, version = $8, sequence = $9, changed_at = $10, changed_by = $11
             WHERE instance_id = $1 AND id = $2`,
-          [e.instanceId, row.id, d.name, d.script, d.timeoutMs, d.allowedToFail, version, e.sequence, e.createdAt, e.creator],
+          [e.instanceId, row.id, d.name, d.script, d.api, d.timeoutMs, d.allowedToFail, version, e.sequence, e.createdAt, e.creator],
         );
         await insertVersion(ptx, e, row.id, version, d, rolledBackFrom);
       },
@@ -233,6 +247,7 @@ export async function changeAction(ctx: TenantCtx, owner: Owner, id: string, inp
       const d: Definition = {
         name: input.name ?? row.name,
         script: input.script ?? row.script,
+        api: input.api ?? row.api,
         timeoutMs: input.timeoutSeconds === undefined ? row.timeout_ms : Math.round(input.timeoutSeconds * 1000),
         allowedToFail: input.allowedToFail ?? row.allowed_to_fail,
       };
@@ -250,7 +265,7 @@ export async function rollbackAction(ctx: TenantCtx, owner: Owner, id: string, v
     return await transaction(ctx.db, ctx.tenant, async (tx) => {
       const row = await findAction(tx, ctx, owner, id, true);
       const old = await findVersion(tx, ctx, id, version, 'body.version');
-      const d: Definition = { name: old.name, script: old.script, timeoutMs: old.timeout_ms, allowedToFail: old.allowed_to_fail };
+      const d: Definition = { name: old.name, script: old.script, api: old.api, timeoutMs: old.timeout_ms, allowedToFail: old.allowed_to_fail };
       await newVersion(ctx, tx, row, d, 'action.rolled_back', version);
       return toAction(await findAction(tx, ctx, owner, id));
     });

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { NodeScriptJob, NodeScriptResult } from '../dsl/script-job';
+import type { ActionApi } from './actions';
 import type { AddressPolicy } from '../net/address-policy';
 import { fetchHostFunction } from '../sandbox/http';
 import { runScript, type RunScriptInput, type RunScriptResult } from '../sandbox/sandbox';
@@ -12,6 +13,8 @@ import { runScript, type RunScriptInput, type RunScriptResult } from '../sandbox
 export interface ActionRunInput {
   name: string;
   script: string;
+  /** `zitadel-v1` runs through zitadel-v1.ts instead (see runActionJob in script-thread.ts). */
+  api: ActionApi;
   timeoutMs: number;
   memoryBytes: number;
   maxContextBytes: number;

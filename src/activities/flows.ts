@@ -49,6 +49,7 @@ export function flowActivities(ctx: AppCtx, threads: ScriptThreadPool) {
               input: {
                 name: version.name,
                 script: version.script,
+                api: version.api,
                 timeoutMs: input.step.timeoutMs,
                 memoryBytes: ctx.config.actions.memoryBytes,
                 maxContextBytes: FLOW_RUN_LIMITS.contextBytes,

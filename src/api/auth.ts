@@ -38,7 +38,7 @@ export async function resolveTenant(ctx: AppCtx, req: Request, minRole: Role): P
   if (ROLE_RANK[key.role] < ROLE_RANK[minRole]) {
     throw new ForbiddenError(`This needs the ${minRole} role; the key '${key.name}' has ${key.role}`);
   }
-  return { instanceId: key.instanceId, orgId, role: key.role, actor: key.name, keyId: key.id, keyOrgId: key.orgId };
+  return { instanceId: key.instanceId, orgId, role: key.role, actor: key.name, keyId: key.id, keyOrgId: key.orgId, limits: key.limits };
 }
 
 /** System routes (/v1/system/…) take a system key only. */

@@ -25,6 +25,9 @@ const TENANT_ERRORS: Record<number, string> = {
   503: 'PostgreSQL or Temporal is unreachable; resend the same request after Retry-After seconds',
 };
 
+/** What a route called with an instance's key may answer besides: its rate limit. */
+const RATE_LIMITED = { 429: "The instance's API request rate limit is used up; resend after Retry-After seconds" };
+
 /** What a route that reads a JSON body may answer besides. */
 const BODY_ERRORS: Record<number, string> = {
   413: 'The body, or a JSON field of it with a documented size limit, is larger than the route accepts (for a field, `errors` names it)',
@@ -58,8 +61,11 @@ export function buildOpenApi(routes: AnyRoute[], serverUrl: string): unknown {
       if (Number(status) >= 400) responses[status] = { description: spec.description, content: problemContent };
       else responses[status] = spec.schema ? { description: spec.description, content: { [spec.contentType ?? 'application/json']: { schema: spec.schema } } } : { description: spec.description };
     }
-    const errors = { ...(r.auth === 'public' ? {} : TENANT_ERRORS), ...(r.body === undefined ? {} : BODY_ERRORS) };
-    for (const [status, description] of Object.entries(errors)) responses[status] ??= { description, ...(status === '503' ? { headers: RETRY_AFTER } : {}), content: problemContent };
+    const keyed = r.auth !== 'public' && r.auth !== 'system';
+    const errors = { ...(r.auth === 'public' ? {} : TENANT_ERRORS), ...(keyed ? RATE_LIMITED : {}), ...(r.body === undefined ? {} : BODY_ERRORS) };
+    for (const [status, description] of Object.entries(errors)) responses[status] ??= { description, content: problemContent };
+    // Both say when to resend (Retry-After); a route's own 429 may also be the instance's rate limit.
+    for (const status of ['429', '503']) if (responses[status] !== undefined) responses[status] = { headers: RETRY_AFTER, ...(responses[status] as object) };
     registry.registerPath({
       method: r.method,
       path: r.path,

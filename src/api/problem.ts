@@ -18,6 +18,7 @@ const STATUS: Record<ErrorKind, number> = {
   conflict: 409,
   payload_too_large: 413,
   quota_exceeded: 429,
+  rate_limited: 429,
   target_failed: 424,
   unavailable: 503,
 };
@@ -86,6 +87,7 @@ export function problemFromError(err: unknown): Problem {
 export function sendProblem(res: Response, p: Problem): void {
   const requestId = res.getHeader('x-request-id');
   if (p.status === 503) res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+  if (p.status === 429 && typeof p.retryAfterSeconds === 'number') res.setHeader('Retry-After', String(p.retryAfterSeconds));
   res
     .status(p.status)
     .type(PROBLEM_CONTENT_TYPE)

@@ -3,6 +3,7 @@
 import express, { type Request, type RequestHandler, type Router } from 'express';
 import type { AppCtx, Role, SystemCtx, Tenant, TenantCtx } from '../context';
 import { BadRequestError, CadenzaError, ValidationError } from '../errors';
+import { takeRequestToken } from '../tenancy/rate-limit';
 import { resolveSystem, resolveTenant } from './auth';
 import { problem, sendProblem } from './problem';
 import { z, zodIssues } from './schema';
@@ -140,7 +141,9 @@ export function mountRoute(router: Router, app: AppCtx, spec: AnyRoute): void {
     const minRole = spec.auth;
     // Authenticate before reading the body, so a caller without a key learns nothing else.
     handlers.push(async (req, res, next) => {
-      res.locals.tenant = await resolveTenant({ ...app, log: req.log ?? app.log }, req, minRole);
+      const tenant = await resolveTenant({ ...app, log: req.log ?? app.log }, req, minRole);
+      res.locals.tenant = tenant;
+      if (tenant.limits?.rateLimit) await takeRequestToken(app.db, tenant, tenant.limits.rateLimit, `${spec.method.toUpperCase()} ${spec.path}`);
       next();
     });
   }

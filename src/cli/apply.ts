@@ -133,7 +133,7 @@ function alertBody(spec: Item, state: State): Item {
 }
 
 const TARGET_FIELDS = ['type', 'endpoint', 'timeoutSeconds', 'interruptOnError', 'retryPolicy'];
-const ACTION_FIELDS = ['script', 'timeoutSeconds', 'allowedToFail'];
+const ACTION_FIELDS = ['script', 'api', 'timeoutSeconds', 'allowedToFail'];
 const ALERT_FIELDS = ['scope', 'scopeId', 'failureRateThreshold', 'window', 'minRuns', 'depthThreshold', 'notifyTargetId', 'evaluateEverySeconds'];
 
 async function compare(client: CadenzaClient, d: Definition, state: State): Promise<Change> {

@@ -46,7 +46,7 @@ const ORG = ['id', 'name', 'createdAt'];
 const KEY = ['id', 'name', 'role', 'orgId', 'createdAt', 'revokedAt'];
 const COMMAND = ['domain', 'commandId', 'type', 'status', 'attempts', 'correlationId', 'createdAt'];
 const TSQ = ['domain', 'commandId', 'type', 'tsqReason', 'attempts', 'lastError', 'updatedAt'];
-const ACTION = ['id', 'name', 'state', 'version', 'timeoutSeconds', 'allowedToFail', 'changedAt'];
+const ACTION = ['id', 'name', 'api', 'state', 'version', 'timeoutSeconds', 'allowedToFail', 'changedAt'];
 const RUN = ['id', 'kind', 'flowType', 'triggerType', 'state', 'startedAt', 'endedAt'];
 const TARGET = ['id', 'name', 'type', 'endpoint', 'timeoutSeconds', 'interruptOnError'];
 const EXECUTION = ['condition', 'orgId', 'targets', 'changedAt'];
@@ -57,7 +57,7 @@ const VERSION = ['version', 'versionLabel', 'createdBy', 'createdAt'];
 
 const REQUEST_LOG = ['id', 'createdAt', 'method', 'route', 'status', 'durationMs', 'orgId', 'requestId'];
 const EXECUTION_LOG = ['id', 'loggedAt', 'level', 'runId', 'actionId', 'message'];
-const QUOTA_LOG = ['id', 'createdAt', 'allowed', 'amount', 'runId', 'actionId', 'reason'];
+const QUOTA_LOG = ['id', 'createdAt', 'unit', 'allowed', 'amount', 'runId', 'actionId', 'reason'];
 const MILESTONE = ['milestone', 'reachedAt', 'pushedAt', 'reachedBy'];
 const logRange: Field[] = [
   { flags: '--from <time>', key: 'from', description: 'ISO 8601, inclusive' },
@@ -69,6 +69,9 @@ const instanceLimits: Field[] = [
   { flags: '--action-quota-seconds <n>', key: 'limits.actionQuotaSecondsPerMonth', description: 'action-seconds per month (0: none)', parse: 'int' },
   { flags: '--log-retention-days <n>', key: 'limits.logRetentionDays', description: 'days the logstore keeps logs', parse: 'int' },
   { flags: '--command-retention-days <n>', key: 'limits.commandRetentionDays', description: 'days finished commands and their events are kept', parse: 'int' },
+  { flags: '--payload-limit-bytes <n>', key: 'limits.commandPayloadBytes', description: "largest command payload (at most the installation's)", parse: 'int' },
+  { flags: '--rate-limit <n>', key: 'limits.rateLimit.requestsPerSecond', description: 'API requests per second (with --rate-burst)', parse: 'number' },
+  { flags: '--rate-burst <n>', key: 'limits.rateLimit.burst', description: 'API requests allowed at once (with --rate-limit)', parse: 'int' },
 ];
 
 const reason: Field = { flags: '--reason <text>', key: 'reason', description: 'why (recorded in the audit trail)' };
@@ -203,6 +206,7 @@ export const VERBS: Verb[] = [
     body: [
       { flags: '--name <name>', key: 'name', description: 'the function name the script defines' },
       { flags: '--script-file <path>', key: 'script', description: 'file holding the script', parse: 'file' },
+      { flags: '--api <api>', key: 'api', description: 'the script API: cadenza (default) or zitadel-v1' },
       { flags: '--timeout-seconds <n>', key: 'timeoutSeconds', description: 'timeout', parse: 'int' },
       { flags: '--allowed-to-fail <bool>', key: 'allowedToFail', description: 'a failure does not stop the run', parse: 'bool' },
     ],
@@ -216,6 +220,7 @@ export const VERBS: Verb[] = [
     file: true,
     body: [
       { flags: '--script-file <path>', key: 'script', description: 'file holding the script', parse: 'file' },
+      { flags: '--api <api>', key: 'api', description: 'the script API: cadenza (default) or zitadel-v1' },
       { flags: '--timeout-seconds <n>', key: 'timeoutSeconds', description: 'timeout', parse: 'int' },
       { flags: '--allowed-to-fail <bool>', key: 'allowedToFail', description: 'a failure does not stop the run', parse: 'bool' },
     ],

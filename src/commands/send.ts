@@ -126,7 +126,7 @@ export async function insertCommand(
 }
 
 export function validateSend(ctx: TenantCtx, input: SendInput, prefix = 'body'): void {
-  checkJsonSize(input.payload, `${prefix}.payload`, ctx.config.limits.commandPayloadBytes);
+  checkJsonSize(input.payload, `${prefix}.payload`, Math.min(ctx.config.limits.commandPayloadBytes, ctx.tenant.limits?.commandPayloadBytes ?? Infinity));
   checkReplyTo(input.replyTo, `${prefix}.replyTo`);
 }
 

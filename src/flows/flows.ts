@@ -6,6 +6,7 @@ import { NotFoundError, ValidationError } from '../errors';
 import { transaction, type Tx } from '../db/db';
 import { push } from '../eventstore/eventstore';
 import { ownerOrgId, type Owner } from '../actions/owner';
+import { ZITADEL_SURFACES } from '../actions/zitadel-v1';
 import { checkTrigger, FLOW_CATALOGUE, flowTypeOf } from './catalogue';
 
 export const FLOW_LIMITS = { actionsPerTrigger: 50 };
@@ -60,20 +61,25 @@ async function triggerList(tx: Tx, instanceId: string, orgId: string | null, flo
   return rows.map((r) => r.action_id);
 }
 
-async function checkActionIds(tx: Tx, ctx: TenantCtx, owner: Owner, actionIds: string[]): Promise<void> {
+async function checkActionIds(tx: Tx, ctx: TenantCtx, owner: Owner, flowType: string, actionIds: string[]): Promise<void> {
   if (actionIds.length > FLOW_LIMITS.actionsPerTrigger) {
     throw ValidationError.field('body.actionIds', `may hold at most ${FLOW_LIMITS.actionsPerTrigger} actions`);
   }
   const dup = actionIds.findIndex((id, i) => actionIds.indexOf(id) !== i);
   if (dup >= 0) throw ValidationError.field(`body.actionIds[${dup}]`, `repeats action '${actionIds[dup]}'`);
-  const { rows } = await tx.query<{ id: string }>(
-    'SELECT id FROM actions WHERE instance_id = $1 AND org_id IS NOT DISTINCT FROM $2 AND id = ANY($3::text[])',
+  const { rows } = await tx.query<{ id: string; api: string }>(
+    'SELECT id, api FROM actions WHERE instance_id = $1 AND org_id IS NOT DISTINCT FROM $2 AND id = ANY($3::text[])',
     [ctx.tenant.instanceId, ownerOrgId(owner), actionIds],
   );
-  const known = new Set(rows.map((r) => r.id));
+  const known = new Map(rows.map((r) => [r.id, r.api]));
   const missing = actionIds.findIndex((id) => !known.has(id));
   if (missing >= 0) {
     throw ValidationError.field(`body.actionIds[${missing}]`, `there is no ${owner.level} action '${actionIds[missing]}' to bind`);
+  }
+  // Zitadel's script API exists for Zitadel's flows only; such an action in another flow could never run.
+  const foreign = ZITADEL_SURFACES[flowType] === undefined ? actionIds.findIndex((id) => known.get(id) === 'zitadel-v1') : -1;
+  if (foreign >= 0) {
+    throw ValidationError.field(`body.actionIds[${foreign}]`, `action '${actionIds[foreign]}' uses the zitadel-v1 script API, which the ${flowType} flow does not offer`);
   }
 }
 
@@ -93,7 +99,7 @@ async function pushTriggerList(ctx: TenantCtx, tx: Tx, owner: Owner, flowType: s
 export async function setTriggerActions(ctx: TenantCtx, owner: Owner, flowType: string, triggerType: string, actionIds: string[]): Promise<Flow> {
   checkTrigger(flowType, triggerType);
   return transaction(ctx.db, ctx.tenant, async (tx) => {
-    await checkActionIds(tx, ctx, owner, actionIds);
+    await checkActionIds(tx, ctx, owner, flowType, actionIds);
     await pushTriggerList(ctx, tx, owner, flowType, triggerType, actionIds);
     return readFlow(tx, ctx, owner, flowType);
   });

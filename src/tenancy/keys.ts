@@ -1,7 +1,7 @@
 // API keys: `cdz_` plus 32 random base64url characters. Only the SHA-256 of a key is stored;
 // keys are high-entropy, so a fast hash is enough and lookups stay one indexed read.
 import crypto from 'node:crypto';
-import type { Role, TenantCtx } from '../context';
+import type { InstanceRequestLimits, Role, TenantCtx } from '../context';
 import { ForbiddenError, NotFoundError } from '../errors';
 import { SYSTEM, transaction, type Db, type Tx } from '../db/db';
 import { rethrowUniqueViolation } from '../db/unique';
@@ -146,12 +146,22 @@ export interface AuthenticatedKey {
   name: string;
   role: Role;
   orgId: string | null;
+  limits: InstanceRequestLimits;
 }
 
 /** Looks a secret up across tenants, on the system path (the one place the API reads without a tenant). */
 export async function authenticate(db: Db, secret: string): Promise<AuthenticatedKey | undefined> {
   if (!secret.startsWith('cdz_') || secret.length > 100) return undefined;
-  const { rows } = await transaction(db, SYSTEM, (tx) => tx.query<KeyRow>('SELECT * FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL', [hashSecret(secret)]));
+  // The instance's request limits come with the key: no second query per request.
+  const { rows } = await transaction(db, SYSTEM, (tx) =>
+    tx.query<KeyRow & { command_payload_bytes: number | null; rate_limit_per_second: number | null; rate_limit_burst: number | null }>(
+      `SELECT k.*, i.command_payload_bytes, i.rate_limit_per_second, i.rate_limit_burst
+         FROM api_keys k JOIN instances i ON i.id = k.instance_id WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
+      [hashSecret(secret)],
+    ),
+  );
   const r = rows[0];
-  return r === undefined ? undefined : { instanceId: r.instance_id, id: r.id, name: r.name, role: r.role, orgId: r.org_id };
+  if (r === undefined) return undefined;
+  const rateLimit = r.rate_limit_per_second === null || r.rate_limit_burst === null ? null : { requestsPerSecond: r.rate_limit_per_second, burst: r.rate_limit_burst };
+  return { instanceId: r.instance_id, id: r.id, name: r.name, role: r.role, orgId: r.org_id, limits: { commandPayloadBytes: r.command_payload_bytes, rateLimit } };
 }

@@ -2,15 +2,15 @@
 // change limits, remove. Removing an instance revokes its keys, terminates its running
 // workflows and deletes every row it owns, in every table with an instance_id; a repeated
 // DELETE finishes one that was interrupted.
-import type { SystemCtx } from '../context';
+import type { InstanceRequestLimits, SystemCtx } from '../context';
 import { SYSTEM, transaction, type Tx } from '../db/db';
-import { NotFoundError } from '../errors';
+import { NotFoundError, ValidationError } from '../errors';
 import { push } from '../eventstore/eventstore';
 import { decodeCursor, toPage, type Page } from '../pagination';
 import { createInstance } from './instances';
 import { insertKey } from './keys';
 
-export interface InstanceLimits {
+export interface InstanceLimits extends InstanceRequestLimits {
   /** Action-seconds per calendar month (UTC); null: the installation's CADENZA_ACTION_QUOTA_SECONDS; 0: no quota. */
   actionQuotaSecondsPerMonth: number | null;
   logRetentionDays: number;
@@ -31,13 +31,22 @@ interface InstanceRow {
   action_quota_seconds: number | null;
   log_retention_days: number;
   command_retention_days: number;
+  command_payload_bytes: number | null;
+  rate_limit_per_second: number | null;
+  rate_limit_burst: number | null;
   created_at: Date;
 }
 
 const toInstance = (r: InstanceRow): ProvisionedInstance => ({
   id: r.id,
   name: r.name,
-  limits: { actionQuotaSecondsPerMonth: r.action_quota_seconds, logRetentionDays: r.log_retention_days, commandRetentionDays: r.command_retention_days },
+  limits: {
+    actionQuotaSecondsPerMonth: r.action_quota_seconds,
+    logRetentionDays: r.log_retention_days,
+    commandRetentionDays: r.command_retention_days,
+    commandPayloadBytes: r.command_payload_bytes,
+    rateLimit: r.rate_limit_per_second === null || r.rate_limit_burst === null ? null : { requestsPerSecond: r.rate_limit_per_second, burst: r.rate_limit_burst },
+  },
   createdAt: r.created_at.toISOString(),
 });
 
@@ -51,12 +60,21 @@ export async function provisionInstance(
   ctx: SystemCtx,
   input: { id: string; name: string; limits?: Partial<InstanceLimits> },
 ): Promise<{ instance: ProvisionedInstance; adminKey: string }> {
+  checkLimits(ctx, input.limits);
   await createInstance(ctx.db, { id: input.id, name: input.name }, ctx.system.actor);
   return transaction(ctx.db, SYSTEM, async (tx) => {
     if (input.limits !== undefined) await setLimits(tx, ctx, input.id, input.limits);
     const { secret } = await insertKey(tx, input.id, ctx.system.actor, { name: 'admin', role: 'admin', orgId: null });
     return { instance: toInstance(await load(tx, input.id)), adminKey: secret };
   });
+}
+
+/** An instance's payload limit may only lower the installation's. */
+function checkLimits(ctx: SystemCtx, limits: Partial<InstanceLimits> | undefined): void {
+  const installation = ctx.config.limits.commandPayloadBytes;
+  if (limits?.commandPayloadBytes != null && limits.commandPayloadBytes > installation) {
+    throw ValidationError.field('body.limits.commandPayloadBytes', `may only lower the installation's limit of ${installation} bytes (CADENZA_COMMAND_PAYLOAD_LIMIT_BYTES)`);
+  }
 }
 
 async function setLimits(tx: Tx, ctx: SystemCtx, id: string, limits: Partial<InstanceLimits>): Promise<void> {
@@ -70,9 +88,23 @@ async function setLimits(tx: Tx, ctx: SystemCtx, id: string, limits: Partial<Ins
         await ptx.query(
           `UPDATE instances SET action_quota_seconds = CASE WHEN $2 THEN $3::integer ELSE action_quota_seconds END,
                                 log_retention_days = COALESCE($4, log_retention_days),
-                                command_retention_days = COALESCE($5, command_retention_days)
+                                command_retention_days = COALESCE($5, command_retention_days),
+                                command_payload_bytes = CASE WHEN $6 THEN $7::integer ELSE command_payload_bytes END,
+                                rate_limit_per_second = CASE WHEN $8 THEN $9::float8 ELSE rate_limit_per_second END,
+                                rate_limit_burst = CASE WHEN $8 THEN $10::integer ELSE rate_limit_burst END
             WHERE id = $1`,
-          [id, limits.actionQuotaSecondsPerMonth !== undefined, limits.actionQuotaSecondsPerMonth ?? null, limits.logRetentionDays ?? null, limits.commandRetentionDays ?? null],
+          [
+            id,
+            limits.actionQuotaSecondsPerMonth !== undefined,
+            limits.actionQuotaSecondsPerMonth ?? null,
+            limits.logRetentionDays ?? null,
+            limits.commandRetentionDays ?? null,
+            limits.commandPayloadBytes !== undefined,
+            limits.commandPayloadBytes ?? null,
+            limits.rateLimit !== undefined,
+            limits.rateLimit?.requestsPerSecond ?? null,
+            limits.rateLimit?.burst ?? null,
+          ],
         );
       },
     },
@@ -80,6 +112,7 @@ async function setLimits(tx: Tx, ctx: SystemCtx, id: string, limits: Partial<Ins
 }
 
 export async function changeInstance(ctx: SystemCtx, id: string, input: { name?: string; limits?: Partial<InstanceLimits> }): Promise<ProvisionedInstance> {
+  checkLimits(ctx, input.limits);
   return transaction(ctx.db, SYSTEM, async (tx) => {
     await load(tx, id);
     if (input.name !== undefined) {

@@ -75,7 +75,7 @@ describe('instances', () => {
     // Limited: a quota of one second is used up by the first run; the next is refused and logged.
     const limited = await system('PATCH', `/v1/system/instances/${id}`, { limits: { actionQuotaSecondsPerMonth: 1, commandRetentionDays: 400 } });
     expect(limited.status).toBe(200);
-    expect(limited.body.limits).toEqual({ actionQuotaSecondsPerMonth: 1, logRetentionDays: 7, commandRetentionDays: 400 });
+    expect(limited.body.limits).toEqual({ actionQuotaSecondsPerMonth: 1, logRetentionDays: 7, commandRetentionDays: 400, commandPayloadBytes: null, rateLimit: null });
     const refused = await orgCall('POST', '/v1/flows/command/triggers/postCompletion/run', { context: {} });
     expect(refused.status).toBe(429);
     expect((await orgCall('GET', '/v1/logs/quota?allowed=false')).body.items).toEqual([expect.objectContaining({ allowed: false, reason: refused.body.detail })]);

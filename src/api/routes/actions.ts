@@ -1,6 +1,7 @@
 // Actions and flows, at org level (/v1/actions, /v1/flows) and at instance level
 // (/v1/instance/actions, /v1/instance/flows, instance-wide keys only). One route table per level.
 import {
+  ACTION_APIS,
   addAction,
   changeAction,
   deactivateAction,
@@ -22,6 +23,10 @@ import { route, type AnyRoute } from '../route';
 import { PageQuery, pageOf, z } from '../schema';
 import { RunStep } from './runs';
 
+const ActionApiField = z.enum(ACTION_APIS).openapi({
+  description:
+    "The script API: `cadenza` (the default: `api.getContext`, `api.setContext`, `api.http.fetch`) or `zitadel-v1` (Zitadel's Actions v1 API for the flow the action runs in: `ctx.v1`, `api.v1`, `require('zitadel/http')`, `require('zitadel/log')`, `require('zitadel/uuid')`; see the README).",
+});
 const Action = z
   .object({
     id: z.string(),
@@ -29,6 +34,7 @@ const Action = z
     orgId: z.string().nullable(),
     name: z.string(),
     script: z.string(),
+    api: ActionApiField,
     timeoutSeconds: z.number(),
     allowedToFail: z.boolean(),
     state: z.enum(['active', 'inactive']),
@@ -45,6 +51,7 @@ const ActionVersion = z
     version: z.number().int(),
     name: z.string(),
     script: z.string(),
+    api: ActionApiField,
     scriptHash: z.string(),
     timeoutSeconds: z.number(),
     allowedToFail: z.boolean(),
@@ -60,9 +67,9 @@ const name = z
   .openapi({ description: 'Unique per owner; the script defines a function of this name.' });
 const script = z.string().min(1).openapi({ description: 'JavaScript defining `function <name>(ctx, api)`; at most 40,000 bytes.' });
 const timeoutSeconds = z.number().positive().openapi({ description: 'Run time limit, 10 s by default, at most CADENZA_ACTION_MAX_TIMEOUT_SECONDS.' });
-const CreateAction = z.strictObject({ name, script, timeoutSeconds: timeoutSeconds.optional(), allowedToFail: z.boolean().optional() }).openapi('CreateAction');
+const CreateAction = z.strictObject({ name, script, api: ActionApiField.optional(), timeoutSeconds: timeoutSeconds.optional(), allowedToFail: z.boolean().optional() }).openapi('CreateAction');
 const ChangeAction = z
-  .strictObject({ name: name.optional(), script: script.optional(), timeoutSeconds: timeoutSeconds.optional(), allowedToFail: z.boolean().optional() })
+  .strictObject({ name: name.optional(), script: script.optional(), api: ActionApiField.optional(), timeoutSeconds: timeoutSeconds.optional(), allowedToFail: z.boolean().optional() })
   .openapi('ChangeAction');
 const Rollback = z.strictObject({ version: z.number().int().positive() }).openapi('RollbackAction');
 const ActionParams = z.object({ actionId: z.string().min(1).max(100) });

@@ -43,9 +43,9 @@ const QuotaLog = z
   .object({
     id: Id,
     orgId: z.string().nullable(),
-    unit: z.literal('action_seconds'),
+    unit: z.enum(['action_seconds', 'api_requests']).openapi({ description: "action_seconds: an action step's use, or a run refused by the action quota; api_requests: an API request refused by the instance's rate limit." }),
     amount: z.number(),
-    allowed: z.boolean().openapi({ description: 'false: a run refused with 429 because the quota was used up.' }),
+    allowed: z.boolean().openapi({ description: 'false: refused with 429 (the action quota used up, or the rate limit).' }),
     reason: z.string().nullable(),
     runId: z.string().nullable(),
     actionId: z.string().nullable(),

@@ -5,6 +5,12 @@ import { changeInstance, getInstance, listInstances, provisionInstance, removeIn
 import { systemRoute } from '../route';
 import { PageQuery, pageOf, words, z } from '../schema';
 
+const RateLimit = z
+  .strictObject({
+    requestsPerSecond: z.number().positive().max(100_000).openapi({ description: 'Tokens added per second.' }),
+    burst: z.number().int().min(1).max(1_000_000).openapi({ description: 'Requests allowed at once (the bucket size).' }),
+  })
+  .openapi('RateLimit');
 const Limits = z
   .strictObject({
     actionQuotaSecondsPerMonth: z
@@ -21,6 +27,13 @@ const Limits = z
       .min(1)
       .max(36500)
       .openapi({ description: 'How long finished commands (COMPLETED, FAILED, CANCELED) and their audit events are kept; 90 by default. A command id can be sent again once its command expired.' }),
+    commandPayloadBytes: z
+      .number()
+      .int()
+      .min(1)
+      .nullable()
+      .openapi({ description: "Largest command payload (serialized JSON) of this instance; at most the installation's CADENZA_COMMAND_PAYLOAD_LIMIT_BYTES (more answers 422); null: the installation's." }),
+    rateLimit: RateLimit.nullable().openapi({ description: 'API requests per second of this instance, over all its keys and every API process; null: none.' }),
   })
   .partial()
   .openapi('InstanceLimits');
@@ -28,7 +41,13 @@ const Instance = z
   .object({
     id: z.string(),
     name: z.string(),
-    limits: z.object({ actionQuotaSecondsPerMonth: z.number().int().nullable(), logRetentionDays: z.number().int(), commandRetentionDays: z.number().int() }),
+    limits: z.object({
+      actionQuotaSecondsPerMonth: z.number().int().nullable(),
+      logRetentionDays: z.number().int(),
+      commandRetentionDays: z.number().int(),
+      commandPayloadBytes: z.number().int().nullable(),
+      rateLimit: RateLimit.nullable(),
+    }),
     createdAt: z.string(),
   })
   .openapi('Instance');

@@ -35,6 +35,7 @@ export function ActionDetail() {
       <Section title={`Script · version ${a.version}`}>
         <Facts
           items={[
+            ['Script API', a.api],
             ['Timeout', `${a.timeoutSeconds} s`],
             ['Allowed to fail', a.allowedToFail ? 'yes' : 'no'],
             ['Changed', <Ago iso={a.changedAt} />],
