@@ -12,21 +12,19 @@ export interface MilestoneDefinition {
   when?: (payload: Record<string, unknown>) => boolean;
   /** Instance-level only: the event concerns the instance, not one of its orgs. */
   instanceOnly?: boolean;
-  /** What it is in Zitadel, which Cadenza learns from (null: Cadenza's own). */
-  zitadel: string | null;
 }
 
-/** Every milestone, in the order a first use reaches them. */
+/** Every milestone, in the order a first use reaches them (README "Milestones" names their Zitadel counterparts). */
 export const MILESTONES: readonly MilestoneDefinition[] = [
-  { name: 'instance_created', reachedBy: 'instance.added', instanceOnly: true, zitadel: 'instance_created' },
-  { name: 'org_created', reachedBy: 'org.added', zitadel: 'org_created (the Zitadel port)' },
-  { name: 'api_key_created', reachedBy: 'key.added', zitadel: 'application_created (a client that can call the API)' },
-  { name: 'command_sent', reachedBy: 'command.sent', zitadel: null },
-  { name: 'command_completed', reachedBy: 'command.completed', zitadel: null },
-  { name: 'tsq_command_retried', reachedBy: 'command.operator_retry', zitadel: null },
-  { name: 'action_run_started', reachedBy: 'run.started', when: (p) => p.kind === 'flow', zitadel: 'first v1 action run' },
-  { name: 'target_call_succeeded', reachedBy: 'run.call_recorded', when: (p) => p.state === 'succeeded', zitadel: 'first v2 target call' },
-  { name: 'workflow_run_started', reachedBy: 'workflow_run.started', zitadel: null },
+  { name: 'instance_created', reachedBy: 'instance.added', instanceOnly: true },
+  { name: 'org_created', reachedBy: 'org.added' },
+  { name: 'api_key_created', reachedBy: 'key.added' },
+  { name: 'command_sent', reachedBy: 'command.sent' },
+  { name: 'command_completed', reachedBy: 'command.completed' },
+  { name: 'tsq_command_retried', reachedBy: 'command.operator_retry' },
+  { name: 'action_run_started', reachedBy: 'run.started', when: (p) => p.kind === 'flow' },
+  { name: 'target_call_succeeded', reachedBy: 'run.call_recorded', when: (p) => p.state === 'succeeded' },
+  { name: 'workflow_run_started', reachedBy: 'workflow_run.started' },
 ];
 
 export const MILESTONE_REACHED = 'milestone.reached';
@@ -55,21 +53,30 @@ export interface MilestoneReachedEvent {
 }
 
 // Rows seen already reached in this process: once committed, a milestone never goes back, so the
-// hot path (every command.sent) skips the INSERT after the first conflict. Only a conflict caches:
-// a row this transaction inserted could still roll back.
-const KNOWN_REACHED_LIMIT = 100_000;
-const knownReached = new Set<string>();
+// hot path (every command.sent) skips the INSERT after the first conflict. Only a conflict counts:
+// a row this transaction inserted could still roll back. Entries expire, so an instance removed
+// and created again under the same id reaches its milestones anew.
+const KNOWN_REACHED = { limit: 100_000, ttlMs: 10 * 60_000 };
+const knownReached = new Map<string, number>();
 const reachedKey = (instanceId: string, orgId: string | null, milestone: string) => `${instanceId}\u0000${orgId ?? ''}\u0000${milestone}`;
 
+function isKnownReached(key: string): boolean {
+  const until = knownReached.get(key);
+  if (until === undefined) return false;
+  if (until > Date.now()) return true;
+  knownReached.delete(key);
+  return false;
+}
+
 function remember(key: string): void {
-  if (knownReached.size >= KNOWN_REACHED_LIMIT) knownReached.clear();
-  knownReached.add(key);
+  if (knownReached.size >= KNOWN_REACHED.limit) knownReached.clear();
+  knownReached.set(key, Date.now() + KNOWN_REACHED.ttlMs);
 }
 
 /**
  * Writes the milestones `event` reaches for the first time (for the instance, and for the
  * event's org) and returns their milestone.reached events. Costs nothing for other event types,
- * and one Set lookup per milestone once its rows are known reached.
+ * and one Map lookup per milestone while its rows are known reached.
  */
 export async function reachMilestones(tx: Tx, event: ReachingEvent): Promise<MilestoneReachedEvent[]> {
   const definitions = BY_EVENT_TYPE.get(event.type);
@@ -80,7 +87,7 @@ export async function reachMilestones(tx: Tx, event: ReachingEvent): Promise<Mil
     const owners = event.orgId === null || m.instanceOnly ? [null] : [null, event.orgId];
     for (const orgId of owners) {
       const key = reachedKey(event.instanceId, orgId, m.name);
-      if (!knownReached.has(key)) candidates.push({ orgId, milestone: m.name, key });
+      if (!isKnownReached(key)) candidates.push({ orgId, milestone: m.name, key });
     }
   }
   if (candidates.length === 0) return [];
