@@ -207,24 +207,29 @@ describe('external events have their own namespace (finding 4)', () => {
 });
 
 describe('batches run the SendCommand executions of each command (finding 8)', () => {
-  it('lets a vetoing request/SendCommand webhook refuse a batch before anything is stored, and calls response/SendCommand per command', async () => {
+  it('lets a vetoing request/SendCommand webhook refuse one command of a batch, storing the others, and calls response/SendCommand per command', async () => {
     const { a1 } = await twoOrgs();
     const vetoer = await receiver();
     const veto = await target(a1, { endpoint: vetoer.url, interruptOnError: true });
     await call(h, 'PUT', '/v1/executions', { key: a1, body: { condition: 'request/SendCommand', targets: [{ target: veto.id }] } });
     vetoer.respondNext({ status: 200 }, { status: 403, body: { reason: 'not this one' } });
     const ids = [id(), id()];
-    const refused = await call(h, 'POST', '/v1/commands/batch', { key: a1, body: { commands: ids.map((commandId) => ({ domain: 'demo', type: 'noop', commandId })) } });
-    expect(refused).toMatchObject({ status: 424, body: { targetBody: { reason: 'not this one' } } });
-    for (const commandId of ids) expect((await call(h, 'GET', `/v1/commands/demo/${commandId}`, { key: a1 })).status).toBe(404);
+    const answer = await call(h, 'POST', '/v1/commands/batch', { key: a1, body: { commands: ids.map((commandId) => ({ domain: 'demo', type: 'noop', commandId })) } });
+    // Each command asks the webhook on its own: one is vetoed and listed as refused, the other is stored.
+    expect(answer).toMatchObject({ status: 202, body: { total: 1, refused: [{ targetBody: { reason: 'not this one' } }] } });
+    const vetoed = answer.body.refused[0].commandId;
+    expect((await call(h, 'GET', `/v1/commands/demo/${vetoed}`, { key: a1 })).status).toBe(404);
+    const stored = ids.find((commandId) => commandId !== vetoed)!;
+    expect((await call(h, 'GET', `/v1/commands/demo/${stored}`, { key: a1 })).status).toBe(200);
 
     await call(h, 'DELETE', '/v1/executions?condition=request%2FSendCommand', { key: a1 });
     const watcher = await receiver();
     const watch = await target(a1, { endpoint: watcher.url });
     await call(h, 'PUT', '/v1/executions', { key: a1, body: { condition: 'response/SendCommand', targets: [{ target: watch.id }] } });
-    const accepted = await call(h, 'POST', '/v1/commands/batch', { key: a1, body: { commands: ids.map((commandId) => ({ domain: 'demo', type: 'noop', commandId })) } });
+    const fresh = [id(), id()];
+    const accepted = await call(h, 'POST', '/v1/commands/batch', { key: a1, body: { commands: fresh.map((commandId) => ({ domain: 'demo', type: 'noop', commandId })) } });
     expect(accepted.status).toBe(202);
-    expect(watcher.received.map((r) => r.body.commandId).sort()).toEqual([...ids].sort());
+    expect(watcher.received.map((r) => r.body.commandId).sort()).toEqual([...fresh].sort());
   });
 });
 
