@@ -21,6 +21,8 @@ for (const file of process.argv.slice(2)) {
   total += report.numTotalTests;
   lines.push(`  ${path.basename(file, '.json').padEnd(8)} ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${report.numTotalTests} total`);
 }
-console.log(`make test: ${passed} of ${total} tests passed, ${failed} failed`);
+console.log('make test, every suite:');
 console.log(lines.join('\n'));
+// The last line in jest's own words, for anything that reads the end of the log.
+console.log(`Tests:       ${failed > 0 ? `${failed} failed, ` : ''}${passed} passed, ${total} total`);
 if (failed > 0 || total === 0 || passed !== total) process.exit(1);

@@ -3,6 +3,7 @@ import { NativeConnection } from '@temporalio/worker';
 import type { Config } from './config/config';
 import type { AppCtx } from './context';
 import { createDb } from './db/db';
+import { loadNodeRegistry } from './dsl/plugins';
 import { appRoleGuard, UnsafeRoleError } from './db/roles';
 import type { Logger } from './log';
 import { connectClient, connectionSettings, newClient } from './temporal/connection';
@@ -11,7 +12,7 @@ import { installTracing } from './telemetry/tracing';
 import { startMetricsServer } from './metrics/server';
 import { installRuntime } from './temporal/runtime';
 import { preSendActions } from './flows/command-hooks';
-import { sendCommandExecutions } from './targets/command-hooks';
+import { operationExecutions, sendCommandExecutions } from './targets/command-hooks';
 
 export interface OpenedCtx extends AppCtx {
   close(): Promise<void>;
@@ -23,6 +24,8 @@ export interface OpenedCtx extends AppCtx {
  */
 export async function openAppCtx(config: Config, log: Logger, role: string, options: { withWorker?: boolean } = {}): Promise<OpenedCtx> {
   if (config.database.url === undefined) throw new Error('no database URL: set DATABASE_URL or use `cadenza start`');
+  // Workflow node plugins load first, so a bad one stops the process at start (PluginLoadError).
+  const nodes = loadNodeRegistry(config.workflows.pluginsDir);
   const db = createDb(config.database.url, config.database.poolMax, `cadenza-${role}`, appRoleGuard());
   try {
     await db.query('SELECT 1');
@@ -54,6 +57,8 @@ export async function openAppCtx(config: Config, log: Logger, role: string, opti
     metrics,
     // The command bus's hooks, in order: preSend actions, then request/SendCommand targets.
     sendHooks: [preSendActions, sendCommandExecutions],
+    nodes,
+    operationHooks: operationExecutions,
     temporal: { client, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, workerConnection },
     async close() {
       await metricsServer?.close();

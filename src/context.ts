@@ -4,6 +4,7 @@ import type { NativeConnection } from '@temporalio/worker';
 import type { Config } from './config/config';
 import type { Db, Tx } from './db/db';
 import type { Logger } from './log';
+import type { NodeRegistry } from './dsl/registry';
 import type { Metrics } from './metrics/metrics';
 
 export type Role = 'admin' | 'operator' | 'viewer';
@@ -30,6 +31,45 @@ export interface AppCtx {
   metrics: Metrics;
   /** What features built on the command bus do around each send, in order (installed by app-context.ts). */
   sendHooks: readonly SendHook[];
+  /** The workflow node types: built-ins plus CADENZA_PLUGINS_DIR, loaded once when the context opens. */
+  nodes: NodeRegistry;
+  /** The request/ and response/ executions of Cadenza's other write operations (installed by app-context.ts). */
+  operationHooks: OperationHooks;
+}
+
+/**
+ * Cadenza's own write operations that request/<operation> and response/<operation> executions
+ * hook (README "Conditions" lists the route and the body of each).
+ */
+export const OPERATIONS = [
+  'SendCommand',
+  'RetryCommand',
+  'CancelCommand',
+  'CompleteCommand',
+  'BulkRetryCommands',
+  'PushEvent',
+  'CallFunction',
+  'ExecuteWorkflow',
+  'RetryWorkflowRun',
+  'CancelWorkflowRun',
+  'SignalWorkflowRun',
+] as const;
+export type Operation = (typeof OPERATIONS)[number];
+
+/** A feature's part in Cadenza's write operations (targets): the domains call it and import none of it. */
+export interface OperationHooks {
+  /** In the caller's read transaction: the hooks of `operation` for the caller's tenant; they do nothing when none is configured. */
+  plan(tx: Tx, ctx: TenantCtx, operation: Operation): Promise<PlannedOperation>;
+}
+
+export interface PlannedOperation {
+  /**
+   * Before the operation: `body` with the `changeable` fields the request/ targets returned in
+   * their place (the rest is kept), or a thrown error vetoing the operation.
+   */
+  request<B extends object>(ctx: TenantCtx, body: B, changeable: readonly (keyof B & string)[]): Promise<B>;
+  /** After it: the answer, maybe rewritten by response/ targets. */
+  response<V>(ctx: TenantCtx, view: V): Promise<V>;
 }
 
 /** The part of a command a send hook sees and may change (its payload). */

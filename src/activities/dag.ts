@@ -17,7 +17,6 @@ import { ExpressionError, referencedNodes } from '../dsl/expressions';
 import { CodeError, ParameterError, prepareNodeRun, runNode, type NodeRunDeps } from '../dsl/node-runner';
 import type { Plan } from '../dsl/plan';
 import { preview } from '../preview';
-import { nodeRegistry } from '../dsl/plugins';
 import type { RunPlan } from '../dsl/run-plan';
 import type { DagDefinition, DagNode, Item } from '../dsl/types';
 import { LIMITS, validateDefinition } from '../dsl/validate';
@@ -130,7 +129,7 @@ function isPermanentSendError(err: unknown): boolean {
 }
 
 export function dagActivities(ctx: AppCtx, scripts: ScriptThreadPool) {
-  const registry = nodeRegistry(ctx.config.workflows.pluginsDir);
+  const registry = ctx.nodes;
   const outbound = createAddressPolicy(ctx.config.outboundAllowlist);
   const tenant = (instanceId: string) => ({ instanceId });
 

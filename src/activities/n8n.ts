@@ -17,14 +17,13 @@ import type { TaskInput } from '../dsl/engine';
 import { ExpressionError } from '../dsl/expressions';
 import type { SendCommandParams } from '../dsl/nodes/commands';
 import { CodeError, ParameterError, passThrough, prepareNodeRun, runNode, type NodeRunDeps, type RunMeta } from '../dsl/node-runner';
-import { nodeRegistry } from '../dsl/plugins';
 import { schemaOf, withDefaults, type NodeRegistry } from '../dsl/registry';
 import type { RunDataReader, SourceRef, StoredRun } from '../dsl/run-data';
 import type { DagDefinition, DagNode, Item } from '../dsl/types';
 import { LIMITS, validateDefinition } from '../dsl/validate';
 import { createAddressPolicy, OutboundAddressRefused, type AddressPolicy } from '../net/address-policy';
 import { dagWorkflowId } from '../workflows/dag-contract';
-import type { N8nRunInput, NodeTaskMode, RunMode, ScheduledRunInput } from '../workflows/n8n-contract';
+import { N8N_FAILURES, type N8nRunInput, type NodeTaskMode, type RunMode, type ScheduledRunInput } from '../workflows/n8n-contract';
 import { pinnedItems, startNodeOf } from '../dag/workflow-run-start';
 import { dagCommandId, type SentCommand } from './dag';
 import { credentialData } from '../credentials/credentials';
@@ -149,7 +148,7 @@ class DefinitionCache {
       ]);
       return rows[0]?.definition;
     }));
-    if (def === undefined) throw ApplicationFailure.nonRetryable(`workflow ${workflowId} has no version ${version}`, 'WorkflowNotFound');
+    if (def === undefined) throw ApplicationFailure.nonRetryable(`workflow ${workflowId} has no version ${version}`, N8N_FAILURES.workflowNotFound);
     if (this.map.size >= this.max) this.map.delete(this.map.keys().next().value!);
     this.map.set(key, def);
     return def;
@@ -158,7 +157,7 @@ class DefinitionCache {
 
 function nodeOf(def: DagDefinition, name: string): DagNode {
   const node = def.nodes.find((n) => n.name === name);
-  if (node === undefined) throw ApplicationFailure.nonRetryable(`the workflow has no node '${name}'`, 'UnknownNode');
+  if (node === undefined) throw ApplicationFailure.nonRetryable(`the workflow has no node '${name}'`, N8N_FAILURES.unknownNode);
   return node;
 }
 
@@ -166,7 +165,7 @@ const sourceOf = (inputs: (TaskInput | null)[]): (SourceRef | null)[] => inputs.
 const countsOf = (outputs: Item[][]) => outputs.map((o) => o.length);
 
 export function n8nActivities(ctx: AppCtx, scripts: ScriptThreadPool) {
-  const registry: NodeRegistry = nodeRegistry(ctx.config.workflows.pluginsDir);
+  const registry: NodeRegistry = ctx.nodes;
   const outbound: AddressPolicy = createAddressPolicy(ctx.config.outboundAllowlist);
   const definitions = new DefinitionCache();
   /** A write or read of this run's records; it waits for PostgreSQL (heartbeating) rather than failing the attempt. */
@@ -225,7 +224,7 @@ export function n8nActivities(ctx: AppCtx, scripts: ScriptThreadPool) {
   /** Saves a node run and its summary row; returns its counts. */
   async function finish(input: NodeTaskInput, outputs: Item[][], status: NodeTaskResult['status'], extra: { context?: Record<string, unknown>; error?: string; handledBy?: string; attempts?: number } = {}): Promise<NodeTaskResult> {
     const bytes = Buffer.byteLength(JSON.stringify(outputs));
-    if (bytes > NODE_OUTPUT_LIMIT_BYTES) throw ApplicationFailure.nonRetryable(`output is ${bytes} bytes; the limit is ${NODE_OUTPUT_LIMIT_BYTES} bytes`, 'NodeOutputTooLarge');
+    if (bytes > NODE_OUTPUT_LIMIT_BYTES) throw ApplicationFailure.nonRetryable(`output is ${bytes} bytes; the limit is ${NODE_OUTPUT_LIMIT_BYTES} bytes`, N8N_FAILURES.nodeOutputTooLarge);
     await inTx(input.instanceId, async (tx) => {
       await saveNodeRun(tx, input.instanceId, input.runId, { node: input.node, runIndex: input.runIndex, status, source: sourceOf(input.inputs), outputs, ...extra });
       await upsertNode(tx, input.instanceId, input.runId, {
@@ -253,7 +252,7 @@ export function n8nActivities(ctx: AppCtx, scripts: ScriptThreadPool) {
     }
     if (onError === 'skip') return finish(input, [items], 'skipped', { error: message, handledBy: 'skip' });
     await finish(input, [], 'failed', { error: message });
-    throw ApplicationFailure.nonRetryable(message, 'NodeFailed');
+    throw ApplicationFailure.nonRetryable(message, N8N_FAILURES.nodeFailed);
   }
 
   /** An Execute Workflow node's workflowId expression, resolved for its item. */
@@ -264,14 +263,14 @@ export function n8nActivities(ctx: AppCtx, scripts: ScriptThreadPool) {
       [instanceId, workflowId, orgId],
     );
     const wf = rows[0];
-    if (wf === undefined) throw ApplicationFailure.nonRetryable(`workflow '${workflowId}' not found`, 'WorkflowNotFound');
+    if (wf === undefined) throw ApplicationFailure.nonRetryable(`workflow '${workflowId}' not found`, N8N_FAILURES.workflowNotFound);
     const version = wanted ?? wf.latest_version;
     const v = await tx.query<{ definition: DagDefinition }>('SELECT definition FROM workflow_versions WHERE instance_id = $1 AND workflow_id = $2 AND version = $3', [instanceId, workflowId, version]);
     const def = v.rows[0]?.definition;
-    if (def === undefined) throw ApplicationFailure.nonRetryable(`workflow '${workflowId}' has no version ${version}`, 'WorkflowNotFound');
+    if (def === undefined) throw ApplicationFailure.nonRetryable(`workflow '${workflowId}' has no version ${version}`, N8N_FAILURES.workflowNotFound);
     const result = validateDefinition(def, registry);
     if (result.plan === undefined) {
-      throw ApplicationFailure.nonRetryable(`workflow '${workflowId}' v${version} is not valid on this worker: ${result.issues.map((i) => i.message).join('; ')}`, 'InvalidWorkflow');
+      throw ApplicationFailure.nonRetryable(`workflow '${workflowId}' v${version} is not valid on this worker: ${result.issues.map((i) => i.message).join('; ')}`, N8N_FAILURES.invalidWorkflow);
     }
     return { wf, version, def, plan: result.plan };
   }
@@ -288,7 +287,7 @@ export function n8nActivities(ctx: AppCtx, scripts: ScriptThreadPool) {
       if (typeof id !== 'string' && typeof id !== 'number') throw new Error(`workflowId resolved to ${JSON.stringify(id)}, not an id`);
       return String(id);
     } catch (err) {
-      throw ApplicationFailure.nonRetryable(messageOf(err), 'BadWorkflowId');
+      throw ApplicationFailure.nonRetryable(messageOf(err), N8N_FAILURES.badWorkflowId);
     }
   }
 
@@ -309,7 +308,7 @@ export function n8nActivities(ctx: AppCtx, scripts: ScriptThreadPool) {
           await showNodeRun(tx, input.instanceId, input.runId, input.node, input.runIndex);
           return copied;
         });
-        if (counts === undefined) throw ApplicationFailure.nonRetryable(`no stored items for node '${from.node}' (run ${from.runIndex})`, 'NoStoredItems');
+        if (counts === undefined) throw ApplicationFailure.nonRetryable(`no stored items for node '${from.node}' (run ${from.runIndex})`, N8N_FAILURES.noStoredItems);
         return { counts, status: input.handledBy ? 'failed' : 'completed', ...handled };
       };
       switch (input.mode) {
@@ -351,7 +350,7 @@ export function n8nActivities(ctx: AppCtx, scripts: ScriptThreadPool) {
       const inputs = await loadInputs(input);
       await summary(input.instanceId, input.runId, { name: input.node, status: 'running', attempts: input.attempt, inputPreview: preview(inputs), started: true });
       const items = inputs[0]?.length ?? 0;
-      if (items > LIMITS.commandsPerNode) throw ApplicationFailure.nonRetryable(`${items} items would send ${items} commands; the limit is ${LIMITS.commandsPerNode}`, 'TooManyCommands');
+      if (items > LIMITS.commandsPerNode) throw ApplicationFailure.nonRetryable(`${items} items would send ${items} commands; the limit is ${LIMITS.commandsPerNode}`, N8N_FAILURES.tooManyCommands);
       const tenantCtx: TenantCtx = {
         ...ctx,
         tenant: { instanceId: input.instanceId, orgId: input.orgId, role: 'operator', actor: `workflow:${input.runId}`, keyId: null, keyOrgId: null },
@@ -403,7 +402,7 @@ export function n8nActivities(ctx: AppCtx, scripts: ScriptThreadPool) {
         const isError = 'error' in input.items;
         const mode: RunMode = isError ? 'error' : 'subworkflow';
         const startNode = startNodeOf(def, registry, mode);
-        if (startNode === undefined) throw ApplicationFailure.nonRetryable(`workflow '${workflowId}' has no ${isError ? 'error trigger' : 'start node'}`, 'InvalidWorkflow');
+        if (startNode === undefined) throw ApplicationFailure.nonRetryable(`workflow '${workflowId}' has no ${isError ? 'error trigger' : 'start node'}`, N8N_FAILURES.invalidWorkflow);
         let items: Item[];
         if ('error' in input.items) items = [{ json: input.items.error }];
         else {
@@ -449,7 +448,7 @@ export function n8nActivities(ctx: AppCtx, scripts: ScriptThreadPool) {
     async prepareN8nTriggerRun(input: TriggerRunInput): Promise<N8nRunInput> {
       return inTx(input.instanceId, async (tx) => {
         const { wf, version, def, plan } = await loadRunnable(tx, input.instanceId, input.workflowId, input.orgId);
-        if (!def.nodes.some((n) => n.name === input.node && !n.disabled)) throw ApplicationFailure.nonRetryable(`workflow '${input.workflowId}' v${version} has no enabled node '${input.node}'`, 'InvalidWorkflow');
+        if (!def.nodes.some((n) => n.name === input.node && !n.disabled)) throw ApplicationFailure.nonRetryable(`workflow '${input.workflowId}' v${version} has no enabled node '${input.node}'`, N8N_FAILURES.invalidWorkflow);
         const items: Item[] = [{ json: scheduleItem(input.firedAt, plan.timezone ?? 'UTC') }];
         const actor = `schedule:${input.node}`;
         await recordRunStarted(tx, actor, {

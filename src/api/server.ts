@@ -1,6 +1,5 @@
 import type { Server } from 'node:http';
 import type { AppCtx } from '../context';
-import { nodeRegistry } from '../dsl/plugins';
 import { RequestLogWriter } from '../logstore/requests';
 import { createApp } from './app';
 
@@ -12,8 +11,6 @@ export interface RunningApi {
 
 /** Listens on host:port (0 picks a free port) and returns a handle that closes gracefully. */
 export async function startApi(ctx: AppCtx, host: string, port: number, serverUrl?: string): Promise<RunningApi> {
-  // Workflow node plugins load now, so a bad one stops the API at start, as it stops a worker.
-  nodeRegistry(ctx.config.workflows.pluginsDir);
   ctx.metrics.watchTroubleshootingQueue(ctx.db);
   const requestLog = new RequestLogWriter(ctx.db, ctx.log);
   const app = createApp(ctx, { requestLog, serverUrl });

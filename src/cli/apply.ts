@@ -134,7 +134,7 @@ function alertBody(spec: Item, state: State): Item {
 
 const TARGET_FIELDS = ['type', 'endpoint', 'timeoutSeconds', 'interruptOnError', 'retryPolicy'];
 const ACTION_FIELDS = ['script', 'api', 'timeoutSeconds', 'allowedToFail'];
-const ALERT_FIELDS = ['scope', 'scopeId', 'failureRateThreshold', 'window', 'minRuns', 'notifyTargetId', 'evaluateEverySeconds'];
+const ALERT_FIELDS = ['scope', 'scopeId', 'failureRateThreshold', 'window', 'minRuns', 'depthThreshold', 'notifyTargetId', 'evaluateEverySeconds'];
 
 async function compare(client: CadenzaClient, d: Definition, state: State): Promise<Change> {
   const s = d.spec;

@@ -20,8 +20,10 @@ import { addApplyCommand } from './apply';
 import { describeError, EXIT } from './output';
 import { addApiCommands, type ApiOpts } from './verbs';
 
-function configFor(role: ProcessRole) {
-  const config = loadConfig(process.env, role);
+/** The configuration from the environment, with the command line's options over it (the environment is left as it is). */
+function configFor(role: ProcessRole, options: Record<string, string | undefined> = {}) {
+  const set = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  const config = loadConfig({ ...process.env, ...set }, role);
   return { config, log: createLogger(config.logLevel) };
 }
 
@@ -56,11 +58,12 @@ async function runApi(): Promise<void> {
 }
 
 async function runWorker(opts: { domains?: string; handlers?: string; concurrency?: string; metricsPort?: string }): Promise<void> {
-  if (opts.domains !== undefined) process.env.CADENZA_WORKER_DOMAINS = opts.domains;
-  if (opts.metricsPort !== undefined) process.env.CADENZA_METRICS_PORT = opts.metricsPort;
-  if (opts.handlers !== undefined) process.env.CADENZA_HANDLERS_DIR = opts.handlers;
-  if (opts.concurrency !== undefined) process.env.CADENZA_WORKER_CONCURRENCY = opts.concurrency;
-  const { config, log } = configFor('worker');
+  const { config, log } = configFor('worker', {
+    CADENZA_WORKER_DOMAINS: opts.domains,
+    CADENZA_METRICS_PORT: opts.metricsPort,
+    CADENZA_HANDLERS_DIR: opts.handlers,
+    CADENZA_WORKER_CONCURRENCY: opts.concurrency,
+  });
   const ctx = await openAppCtx(config, log, 'worker', { withWorker: true });
   const worker = await startWorker(ctx);
   log.info({ taskQueue: config.temporal.taskQueue }, 'worker running');

@@ -50,7 +50,7 @@ const ACTION = ['id', 'name', 'api', 'state', 'version', 'timeoutSeconds', 'allo
 const RUN = ['id', 'kind', 'flowType', 'triggerType', 'state', 'startedAt', 'endedAt'];
 const TARGET = ['id', 'name', 'type', 'endpoint', 'timeoutSeconds', 'interruptOnError'];
 const EXECUTION = ['condition', 'orgId', 'targets', 'changedAt'];
-const ALERT = ['id', 'name', 'scope', 'state', 'failureRateThreshold', 'window', 'lastRate', 'lastEvaluatedAt'];
+const ALERT = ['id', 'name', 'scope', 'scopeId', 'state', 'failureRateThreshold', 'depthThreshold', 'window', 'lastRate', 'lastDepth', 'lastEvaluatedAt'];
 const WORKFLOW = ['id', 'name', 'version', 'versionLabel', 'updatedAt'];
 const WORKFLOW_RUN = ['id', 'workflowId', 'version', 'status', 'startedAt', 'finishedAt'];
 const VERSION = ['version', 'versionLabel', 'createdBy', 'createdAt'];
@@ -58,6 +58,7 @@ const VERSION = ['version', 'versionLabel', 'createdBy', 'createdAt'];
 const REQUEST_LOG = ['id', 'createdAt', 'method', 'route', 'status', 'durationMs', 'orgId', 'requestId'];
 const EXECUTION_LOG = ['id', 'loggedAt', 'level', 'runId', 'actionId', 'message'];
 const QUOTA_LOG = ['id', 'createdAt', 'unit', 'allowed', 'amount', 'runId', 'actionId', 'reason'];
+const MILESTONE = ['milestone', 'reachedAt', 'pushedAt', 'reachedBy'];
 const logRange: Field[] = [
   { flags: '--from <time>', key: 'from', description: 'ISO 8601, inclusive' },
   { flags: '--to <time>', key: 'to', description: 'ISO 8601, exclusive' },
@@ -322,7 +323,7 @@ export const VERBS: Verb[] = [
 
   { command: 'alerts list', method: 'GET', path: '/v1/alerts', summary: 'List alerts', query: page, columns: ALERT },
   { command: 'alerts get', method: 'GET', path: '/v1/alerts/{alertId}', summary: 'Show an alert and its firings' },
-  { command: 'alerts create', method: 'POST', path: '/v1/alerts', summary: 'Create an alert (-f with {name, scope, failureRateThreshold, window, minRuns, notifyTargetId, …})', file: true },
+  { command: 'alerts create', method: 'POST', path: '/v1/alerts', summary: 'Create an alert (-f with {name, scope, scopeId?, failureRateThreshold and minRuns, or depthThreshold for scope troubleshooting, window, notifyTargetId, …})', file: true },
   { command: 'alerts delete', method: 'DELETE', path: '/v1/alerts/{alertId}', summary: 'Delete an alert' },
 
   { command: 'logs requests', method: 'GET', path: '/v1/logs/requests', summary: 'API requests, newest first', query: [...logRange, { flags: '--status <code>', key: 'status', description: 'HTTP status', parse: 'int' }, { flags: '--route <template>', key: 'route', description: 'route template, e.g. /v1/commands' }, { flags: '--method <method>', key: 'method', description: 'GET, POST, …' }, ...page], columns: REQUEST_LOG },
@@ -345,6 +346,7 @@ export const VERBS: Verb[] = [
   { command: 'instances update', method: 'PATCH', path: '/v1/system/instances/{instanceId}', summary: 'Rename an instance or change its limits (system key)', file: true, body: [{ flags: '--name <name>', key: 'name', description: 'display name' }, ...instanceLimits] },
   { command: 'instances delete', method: 'DELETE', path: '/v1/system/instances/{instanceId}', summary: 'Remove an instance: keys, running workflows, all data (system key)' },
   { command: 'quota show', method: 'GET', path: '/v1/quota', summary: "This month's action-seconds: used and limit" },
+  { command: 'milestones list', method: 'GET', path: '/v1/milestones', summary: "The instance's milestones (--org: an org's), reached or not", columns: MILESTONE },
 
   { command: 'workflows validate', method: 'POST', path: '/v1/workflows/validate', summary: 'Validate a definition (-f: the n8n JSON)', file: 'definition' },
   { command: 'workflows list', method: 'GET', path: '/v1/workflows', summary: 'List workflows', query: [{ flags: '--name <text>', key: 'name', description: 'name contains' }, ...page], columns: WORKFLOW },

@@ -194,7 +194,13 @@ export class CadenzaClient {
     return { ...res.body, created: res.status === 202 };
   }
 
-  sendBatch(input: { batchId?: string; replyTo?: string; commands: SendCommandInput[] }): Promise<{ batchId: string; total: number; commands: { domain: string; commandId: string }[] }> {
+  /** Sends a batch; the commands a request/SendCommand target vetoed are in `refused`, not stored. */
+  sendBatch(input: { batchId?: string; replyTo?: string; commands: SendCommandInput[] }): Promise<{
+    batchId: string;
+    total: number;
+    commands: { domain: string; commandId: string }[];
+    refused: { index: number; domain: string; commandId: string | null; status: 424; detail: string; targetStatus?: number | null; targetBody?: unknown }[];
+  }> {
     return this.request('POST', '/v1/commands/batch', input);
   }
 

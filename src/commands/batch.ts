@@ -1,8 +1,9 @@
-// Batches: all commands of a batch are committed in one transaction, or none are. Completion is
+// Batches: the commands of a batch are committed in one transaction, or none are; only a command
+// a request/SendCommand target vetoes is left out, and reported as refused. Completion is
 // counted in PostgreSQL as each command finishes (see projection.ts), never held in memory.
 import crypto from 'node:crypto';
 import type { PlannedSendHook, TenantCtx } from '../context';
-import { ConcurrencyError, ConflictError, ValidationError } from '../errors';
+import { ConcurrencyError, ConflictError, TargetFailedError, ValidationError } from '../errors';
 import { transaction } from '../db/db';
 import { push } from '../eventstore/eventstore';
 import { mapBounded } from '../bounded';
@@ -20,8 +21,21 @@ export interface BatchInput {
 
 export interface BatchResult {
   batchId: string;
+  /** How many commands were stored. */
   total: number;
   commands: { domain: string; commandId: string }[];
+  /** The commands a request/SendCommand target vetoed, by their index in the request: not stored. */
+  refused: RefusedCommand[];
+}
+
+export interface RefusedCommand {
+  index: number;
+  domain: string;
+  commandId: string | null;
+  /** The veto as `POST /v1/commands` answers it (424): detail, target, targetStatus, targetBody, runId. */
+  status: 424;
+  detail: string;
+  [extra: string]: unknown;
 }
 
 function checkDuplicates(commands: SendInput[]): void {
@@ -38,18 +52,36 @@ function checkDuplicates(commands: SendInput[]): void {
 /** How many commands of a batch run their preSend actions, SendCommand executions or start at once. */
 const BATCH_CONCURRENCY = 16;
 
+/** A command ready to store, with the index of its request. */
+interface Prepared {
+  index: number;
+  input: SendInput;
+  runId: string | null;
+}
+
 /**
  * Each command as `POST /v1/commands` would store it: its preSend actions (planned once for the
  * batch), then the request/SendCommand executions, so a vetoing target cannot be sidestepped by
- * batching; one veto refuses the whole batch before anything is stored.
+ * batching. A veto refuses that command only; any other error refuses the whole batch before
+ * anything is stored, and so does a veto of every command.
  */
-async function prepareAll(ctx: TenantCtx, commands: SendInput[]): Promise<{ prepared: { input: SendInput; runId: string | null }[]; hooks: PlannedSendHook[] }> {
+async function prepareAll(ctx: TenantCtx, commands: SendInput[]): Promise<{ prepared: Prepared[]; refused: RefusedCommand[]; hooks: PlannedSendHook[] }> {
   const hooks = await transaction(ctx.db, ctx.tenant, (tx) => planSendHooks(tx, ctx));
-  const prepared = await mapBounded(commands, BATCH_CONCURRENCY, async (c) => {
-    const { input, preSendRunId } = await beforeSend(ctx, hooks, c);
-    return { input, runId: preSendRunId };
+  const vetoes: TargetFailedError[] = [];
+  const refused: RefusedCommand[] = [];
+  const outcomes = await mapBounded(commands, BATCH_CONCURRENCY, async (c, index): Promise<Prepared | undefined> => {
+    try {
+      const { input, preSendRunId } = await beforeSend(ctx, hooks, c);
+      return { index, input, runId: preSendRunId };
+    } catch (err) {
+      if (!(err instanceof TargetFailedError)) throw err;
+      vetoes.push(err);
+      refused.push({ index, domain: c.domain, commandId: c.commandId ?? null, status: 424, detail: err.message, ...err.extra });
+      return undefined;
+    }
   });
-  return { prepared, hooks };
+  if (refused.length === commands.length) throw vetoes[0]!;
+  return { prepared: outcomes.filter((p) => p !== undefined), refused: refused.sort((a, b) => a.index - b.index), hooks };
 }
 
 export async function sendBatch(ctx: TenantCtx, input: BatchInput): Promise<BatchResult> {
@@ -60,7 +92,7 @@ export async function sendBatch(ctx: TenantCtx, input: BatchInput): Promise<Batc
   checkDuplicates(input.commands);
   await checkReplyTarget(ctx, input.replyTo, 'body.replyTo');
   for (const [i, c] of input.commands.entries()) await checkReplyTarget(ctx, c.replyTo, `body.commands[${i}].replyTo`);
-  const { prepared, hooks } = await prepareAll(ctx, input.commands);
+  const { prepared, refused, hooks } = await prepareAll(ctx, input.commands);
   const batchId = input.batchId ?? crypto.randomUUID();
   const { tenant } = ctx;
   const aggregateId = batchAggregateId(batchId, tenant.orgId);
@@ -75,21 +107,21 @@ export async function sendBatch(ctx: TenantCtx, input: BatchInput): Promise<Batc
           orgId: tenant.orgId,
           type: 'batch.created',
           expectedSequence: 0,
-          payload: { batchId, total: input.commands.length, replyTo: input.replyTo ?? null },
+          payload: { batchId, total: prepared.length, replyTo: input.replyTo ?? null },
           project: async (ptx, e) => {
             await ptx.query(
               `INSERT INTO batches (instance_id, org_id, batch_id, status, total, reply_to, created_at) VALUES ($1, $2, $3, 'IN_PROGRESS', $4, $5, $6)`,
-              [tenant.instanceId, tenant.orgId, batchId, input.commands.length, input.replyTo ?? null, e.createdAt],
+              [tenant.instanceId, tenant.orgId, batchId, prepared.length, input.replyTo ?? null, e.createdAt],
             );
           },
         },
       ]);
       const policies = await domainPolicies(tx, tenant.instanceId, tenant.orgId, prepared.map((c) => c.input.domain));
       const inserted: CommandRow[] = [];
-      for (const [i, c] of prepared.entries()) {
-        const request = input.commands[i]!;
+      for (const c of prepared) {
+        const request = input.commands[c.index]!;
         const row = await insertCommand(tx, ctx, c.input, batchId, resolvePolicy(c.input, policies.get(c.input.domain)), { hashOf: request, preSendRunId: c.runId });
-        if (row === undefined) throw new ConflictError(`body.commands[${i}]: command ${request.domain}/${request.commandId} already exists; nothing of the batch was sent`);
+        if (row === undefined) throw new ConflictError(`body.commands[${c.index}]: command ${request.domain}/${request.commandId} already exists; nothing of the batch was sent`);
         inserted.push(row);
       }
       return inserted;
@@ -105,5 +137,5 @@ export async function sendBatch(ctx: TenantCtx, input: BatchInput): Promise<Batc
   await mapBounded(rows, BATCH_CONCURRENCY, (r) => startOrDefer(ctx, r));
   // The hooks after each stored command (response/SendCommand: a failing target with interruptOnError answers 424).
   await mapBounded(rows, BATCH_CONCURRENCY, (r) => afterSend(ctx, hooks, toCommand(r)));
-  return { batchId, total: rows.length, commands: rows.map((r) => ({ domain: r.domain, commandId: r.command_id })) };
+  return { batchId, total: rows.length, commands: rows.map((r) => ({ domain: r.domain, commandId: r.command_id })), refused };
 }

@@ -2,7 +2,8 @@
 // synchronous and the workflow serialises concurrent operators; its validator refuses a command
 // that is not in the queue (409).
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import type { TenantCtx } from '../context';
+import type { Operation, TenantCtx } from '../context';
+import { transaction } from '../db/db';
 import { ConflictError } from '../errors';
 import { bulkRetryProgressQuery, cancelUpdate, completeUpdate, retryUpdate } from './messages';
 import { newId } from '../ids';
@@ -10,11 +11,12 @@ import { NotFoundError } from '../errors';
 import { CadenzaOrg } from '../temporal/search-attributes';
 import { startWorkflow } from '../temporal/workflow-starts';
 import { bulkRetryWorkflowId, commandWorkflowId, type BulkRetryInput, type BulkRetryProgress, type CommandSnapshot, type OperatorInput } from './model';
-import { findCommandRow, listTroubleshooting, toCommand, type CommandView, type TroubleshootingFilter } from './queries';
+import { findCommandRow, findCommandRowIn, listTroubleshooting, toCommand, type CommandView, type TroubleshootingFilter } from './queries';
 
 export type OperatorAction = 'retry' | 'cancel' | 'complete';
 
 const UPDATES = { retry: retryUpdate, cancel: cancelUpdate, complete: completeUpdate } as const;
+const OPERATIONS: Record<OperatorAction, Operation> = { retry: 'RetryCommand', cancel: 'CancelCommand', complete: 'CompleteCommand' };
 
 export async function operate(
   ctx: TenantCtx,
@@ -23,7 +25,12 @@ export async function operate(
   commandId: string,
   input: { reason?: string; result?: unknown },
 ): Promise<CommandView> {
-  const row = await findCommandRow(ctx, domain, commandId);
+  const { row, hooks } = await transaction(ctx.db, ctx.tenant, async (tx) => ({
+    row: await findCommandRowIn(tx, ctx.tenant, domain, commandId),
+    hooks: await ctx.operationHooks.plan(tx, ctx, OPERATIONS[action]),
+  }));
+  // The request/ targets may veto an operator's action; they change nothing of it.
+  await hooks.request(ctx, { domain, commandId, type: row.type, status: row.status, tsqReason: row.tsq_reason, ...input, operator: ctx.tenant.actor }, []);
   const handle = ctx.temporal.client.workflow.getHandle(commandWorkflowId(ctx.tenant.instanceId, domain, commandId, row.org_id));
   try {
     await handle.executeUpdate<CommandSnapshot, [OperatorInput]>(UPDATES[action], {
@@ -34,13 +41,13 @@ export async function operate(
       const cause = err.cause as Error | undefined;
       throw new ConflictError(`cannot ${action} ${domain}/${commandId}: ${cause?.message ?? err.message}`, { commandStatus: row.status });
     }
-    // A finished workflow accepts no updates: the command left the queue long ago.
-    if (err instanceof WorkflowNotFoundError || /already completed/i.test(String((err as Error).message))) {
+    // A finished workflow accepts no updates (the server answers NOT_FOUND, "already completed"): the command left the queue long ago.
+    if (err instanceof WorkflowNotFoundError) {
       throw new ConflictError(`cannot ${action} ${domain}/${commandId}: it is ${row.status}, not in the troubleshooting queue`, { commandStatus: row.status });
     }
     throw err;
   }
-  return toCommand(await findCommandRow({ ...ctx, tenant: { ...ctx.tenant, orgId: row.org_id } }, domain, commandId));
+  return hooks.response(ctx, toCommand(await findCommandRow({ ...ctx, tenant: { ...ctx.tenant, orgId: row.org_id } }, domain, commandId)));
 }
 
 type BulkRetryPage = { matched: number; retried: number; failed: BulkRetryProgress['failed']; nextCursor: string | null };
@@ -88,6 +95,9 @@ export type BulkRetryRequest = Omit<BulkRetryInput, 'instanceId' | 'orgId' | 'op
 export async function startBulkRetry(ctx: TenantCtx, request: BulkRetryRequest): Promise<BulkRetryView> {
   const id = newId('bulk');
   const f: BulkRetryRequest = request.commands !== undefined ? { commands: request.commands, reason: request.reason, limit: request.commands.length } : request;
+  const hooks = await transaction(ctx.db, ctx.tenant, (tx) => ctx.operationHooks.plan(tx, ctx, 'BulkRetryCommands'));
+  // The request/ targets may veto a bulk retry; each entry it retries then runs the RetryCommand hooks.
+  await hooks.request(ctx, { ...f, operator: ctx.tenant.actor }, []);
   const input: BulkRetryInput = { instanceId: ctx.tenant.instanceId, orgId: ctx.tenant.orgId, operator: ctx.tenant.actor, ...f };
   await startWorkflow(ctx.temporal, {
     workflowType: 'bulkRetryWorkflow',
@@ -98,7 +108,7 @@ export async function startBulkRetry(ctx: TenantCtx, request: BulkRetryRequest):
     args: [input],
     summary: f.commands !== undefined ? `bulk retry of ${f.commands.length} selected` : `bulk retry ${f.domain ?? 'all domains'}${f.type ? `/${f.type}` : ''}`,
   });
-  return { id, filter: { domain: f.domain ?? null, type: f.type ?? null }, state: 'RUNNING', matched: 0, retried: 0, failedCount: 0, failed: [] };
+  return hooks.response(ctx, { id, filter: { domain: f.domain ?? null, type: f.type ?? null }, state: 'RUNNING', matched: 0, retried: 0, failedCount: 0, failed: [] });
 }
 
 export async function getBulkRetry(ctx: TenantCtx, id: string): Promise<BulkRetryView> {

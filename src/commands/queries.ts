@@ -1,8 +1,8 @@
 // The read side of the command bus: commands, counts, the audit trail, the troubleshooting
 // queue and batches. Every query is tenant-scoped; an org-scoped caller sees its org only.
-import type { TenantCtx } from '../context';
+import type { Tenant, TenantCtx } from '../context';
 import { CadenzaError, NotFoundError } from '../errors';
-import { transaction } from '../db/db';
+import { transaction, type Tx } from '../db/db';
 import { readAggregate } from '../eventstore/eventstore';
 import { decodeCursor, toPage, type CursorShape, type Page } from '../pagination';
 import { visibleOrgKey, visibleSql } from '../tenancy/scope';
@@ -90,16 +90,17 @@ export async function getCommand(ctx: TenantCtx, domain: string, commandId: stri
  * X-Cadenza-Org when several orgs use the id.
  */
 export async function findCommandRow(ctx: TenantCtx, domain: string, commandId: string): Promise<CommandRow> {
-  const { tenant } = ctx;
-  const rows = await transaction(ctx.db, tenant, async (tx) => {
-    const res = await tx.query<CommandRow>(`SELECT * FROM commands WHERE instance_id = $1 AND domain = $2 AND command_id = $3 AND ${visibleSql(4)} LIMIT 2`, [
-      tenant.instanceId,
-      domain,
-      commandId,
-      visibleOrgKey(tenant),
-    ]);
-    return res.rows;
-  });
+  return transaction(ctx.db, ctx.tenant, (tx) => findCommandRowIn(tx, ctx.tenant, domain, commandId));
+}
+
+/** findCommandRow in the caller's transaction. */
+export async function findCommandRowIn(tx: Tx, tenant: Tenant, domain: string, commandId: string): Promise<CommandRow> {
+  const { rows } = await tx.query<CommandRow>(`SELECT * FROM commands WHERE instance_id = $1 AND domain = $2 AND command_id = $3 AND ${visibleSql(4)} LIMIT 2`, [
+    tenant.instanceId,
+    domain,
+    commandId,
+    visibleOrgKey(tenant),
+  ]);
   if (rows[0] === undefined) throw new NotFoundError('command', `${domain}/${commandId}`);
   if (rows.length > 1) throw ambiguous('command', `${domain}/${commandId}`);
   return rows[0];

@@ -10,8 +10,8 @@ import type { TenantCtx } from '../context';
 import { decryptSecret, encryptSecret } from '../crypto/secrets';
 import { transaction, type Db, type Tx } from '../db/db';
 import { ValidationError } from '../errors';
-import { createAddressPolicy, OutboundAddressRefused, type AddressPolicy } from '../net/address-policy';
-import { fetchThroughPolicy } from '../sandbox/http';
+import { createAddressPolicy, type AddressPolicy } from '../net/address-policy';
+import { checkOutboundUrlField, fetchThroughPolicy, parseOutboundUrl } from '../net/http';
 import { orgKey, visibleOrgKey, visibleSql } from '../tenancy/scope';
 import { COMMAND_FAILURES, TEMPORAL_REPLY_PREFIX } from './model';
 
@@ -24,13 +24,11 @@ export function checkReplyTo(replyTo: string | undefined, field: string): void {
     if (replyTo.length === TEMPORAL_REPLY_PREFIX.length) throw ValidationError.field(field, TEMPORAL_FORM);
     return;
   }
-  let url: URL;
   try {
-    url = new URL(replyTo);
+    parseOutboundUrl(replyTo);
   } catch {
     throw ValidationError.field(field, TEMPORAL_FORM);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw ValidationError.field(field, TEMPORAL_FORM);
 }
 
 /**
@@ -45,11 +43,7 @@ export async function checkReplyTarget(ctx: TenantCtx, replyTo: string | undefin
     if (!(await isVisibleWorkflowRun(ctx, replyTo.slice(TEMPORAL_REPLY_PREFIX.length)))) throw ValidationError.field(field, TEMPORAL_FORM);
     return;
   }
-  try {
-    await createAddressPolicy(ctx.config.outboundAllowlist).resolve(new URL(replyTo).hostname);
-  } catch (err) {
-    throw ValidationError.field(field, err instanceof OutboundAddressRefused ? err.message : 'cannot be resolved');
-  }
+  await checkOutboundUrlField(createAddressPolicy(ctx.config.outboundAllowlist), replyTo, field);
 }
 
 // dag:<instance>:<workflowId>:<runId>, the id of a workflow run (see workflows/dag-contract.ts).

@@ -2,7 +2,6 @@
 // the workflow_definitions / workflow_versions projections in the same transaction.
 import type { TenantCtx } from '../context';
 import { transaction, type Tx } from '../db/db';
-import { nodeRegistry } from '../dsl/plugins';
 import type { RunPlan } from '../dsl/run-plan';
 import type { DagDefinition } from '../dsl/types';
 import { validateWithScripts } from '../dsl/scripts';
@@ -91,13 +90,13 @@ const toVersion = (r: VersionRow): WorkflowVersion => ({
 
 /** Validates a definition against this process's node registry; throws 422 listing every issue. */
 export async function checkDefinition(ctx: TenantCtx, definition: unknown, prefix = 'body.definition'): Promise<RunPlan> {
-  const result = await validateWithScripts(definition, nodeRegistry(ctx.config.workflows.pluginsDir), prefix);
+  const result = await validateWithScripts(definition, ctx.nodes, prefix);
   if (result.plan === undefined) throw new ValidationError(result.issues, `the workflow definition has ${result.issues.length} error(s)`);
   return result.plan;
 }
 
 export async function validateOnly(ctx: TenantCtx, definition: unknown): Promise<{ valid: boolean; errors: DagIssue[] }> {
-  const result = await validateWithScripts(definition, nodeRegistry(ctx.config.workflows.pluginsDir), 'body.definition');
+  const result = await validateWithScripts(definition, ctx.nodes, 'body.definition');
   return { valid: result.plan !== undefined, errors: result.issues };
 }
 
@@ -132,7 +131,7 @@ async function checkReferences(tx: Tx, ctx: TenantCtx, orgId: string | null, def
     ]);
     if (rows.length === 0) issues.push({ field: ref.field, message: `workflow '${ref.id}' does not exist in this workflow's org` });
   }
-  for (const c of credentialReferences(definition as DagDefinition, nodeRegistry(ctx.config.workflows.pluginsDir), 'body.definition')) {
+  for (const c of credentialReferences(definition as DagDefinition, ctx.nodes, 'body.definition')) {
     if (!(await credentialExists(tx, instanceId, orgId, c.type, c.ref))) {
       issues.push({ field: c.field, message: `credential '${c.ref.name ?? c.ref.id}' (${c.type}) does not exist in this workflow's org; create it with POST /v1/credentials`, node: c.node });
     }

@@ -7,7 +7,6 @@ import { ScheduleNotFoundError, ScheduleOverlapPolicy, WorkflowFailedError, type
 import type { AppCtx, TenantCtx } from '../context';
 import { pgCode, pgConstraint, transaction, type Tx } from '../db/db';
 import { WEBHOOK_AUTH, type WebhookParams, type WebhookResponse, type ScheduleInterval, type ScheduleParams } from '../dsl/nodes/triggers';
-import { nodeRegistry } from '../dsl/plugins';
 import { schemaOf, withDefaults } from '../dsl/registry';
 import type { DagDefinition, DagNode } from '../dsl/types';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
@@ -36,7 +35,7 @@ interface Trigger {
 }
 
 function paramsOf<P>(ctx: AppCtx, node: DagNode): P {
-  const plugin = nodeRegistry(ctx.config.workflows.pluginsDir).get(node.type)!;
+  const plugin = ctx.nodes.get(node.type)!;
   return schemaOf(plugin, node.typeVersion).parse(withDefaults(plugin, node.typeVersion, node.parameters ?? {})) as P;
 }
 

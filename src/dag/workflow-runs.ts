@@ -2,10 +2,9 @@
 // reusing the outputs of nodes that completed. Each run is one n8nWorkflow execution; a run
 // records its start node's items and its pinned items before the workflow starts.
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { TenantCtx } from '../context';
+import type { Operation, PlannedOperation, TenantCtx } from '../context';
 import { transaction, type Tx } from '../db/db';
 import { descendantsOf } from '../dsl/graph';
-import { nodeRegistry } from '../dsl/plugins';
 import type { RunPlan } from '../dsl/run-plan';
 import type { DagDefinition, Item } from '../dsl/types';
 import { checkJsonSize, ConflictError, NotFoundError, ValidationError } from '../errors';
@@ -122,6 +121,9 @@ function checkInput(input: unknown): void {
   checkJsonSize(input, 'body.input', RUN_INPUT_LIMIT_BYTES);
 }
 
+/** The hooks of a workflow operation, planned in the caller's read transaction. */
+const planHooks = (tx: Tx, ctx: TenantCtx, operation: Operation): Promise<PlannedOperation> => ctx.operationHooks.plan(tx, ctx, operation);
+
 /**
  * Records the run with its start items and pinned items, and its start, in one transaction, then
  * starts its workflow: with Temporal away the dispatcher starts it later; a start Temporal
@@ -131,7 +133,7 @@ async function startRun(ctx: TenantCtx, spec: StartSpec): Promise<WorkflowRun> {
   const { instanceId } = ctx.tenant;
   const runId = newId('run');
   const temporalId = dagWorkflowId(instanceId, spec.workflowId, runId);
-  const startNode = spec.startNode ?? startNodeOf(spec.definition, nodeRegistry(ctx.config.workflows.pluginsDir), spec.mode);
+  const startNode = spec.startNode ?? startNodeOf(spec.definition, ctx.nodes, spec.mode);
   if (startNode === undefined) throw ValidationError.field('body.definition', 'has no enabled start node');
   const items: Item[] = inputItems(spec.input);
   const names = spec.plan.nodes.map((n) => n.name);
@@ -200,11 +202,18 @@ async function loadVersion(tx: Tx, ctx: TenantCtx, workflowId: string, version: 
   return { wf, version: v, definition: found.definition };
 }
 
+/** Starts a run (request/ and response/ExecuteWorkflow around it: a request target may replace its input). */
 export async function executeWorkflow(ctx: TenantCtx, workflowId: string, body: { input?: unknown; version?: number; ignorePinData?: boolean }): Promise<WorkflowRun> {
   checkInput(body.input);
-  const { wf, version, definition } = await transaction(ctx.db, ctx.tenant, (tx) => loadVersion(tx, ctx, workflowId, body.version));
+  const { loaded, hooks } = await transaction(ctx.db, ctx.tenant, async (tx) => ({
+    loaded: await loadVersion(tx, ctx, workflowId, body.version),
+    hooks: await planHooks(tx, ctx, 'ExecuteWorkflow'),
+  }));
+  const { wf, version, definition } = loaded;
+  const { input } = await hooks.request(ctx, { workflowId, version, input: body.input ?? {} }, ['input']);
+  checkInput(input);
   const plan = await checkDefinition(ctx, definition, 'definition');
-  return startRun(ctx, { workflowId, workflowName: wf.name, orgId: wf.org_id, version, definition, plan, input: body.input ?? {}, mode: 'manual', usePinData: body.ignorePinData !== true });
+  return hooks.response(ctx, await startRun(ctx, { workflowId, workflowName: wf.name, orgId: wf.org_id, version, definition, plan, input, mode: 'manual', usePinData: body.ignorePinData !== true }));
 }
 
 /** The workflow's latest version, as a trigger runs it. */
@@ -257,10 +266,10 @@ export async function listWorkflowRuns(ctx: TenantCtx, workflowId: string | null
   });
 }
 
-async function runningRun(ctx: TenantCtx, runId: string): Promise<RunRow> {
-  const run = await transaction(ctx.db, ctx.tenant, (tx) => visibleRun(tx, ctx, runId));
-  if (run.status !== 'running') throw new ConflictError(`run ${runId} is ${run.status}, not running`, { runStatus: run.status });
-  return run;
+async function runningRun(ctx: TenantCtx, runId: string, operation: Operation): Promise<{ run: RunRow; hooks: PlannedOperation }> {
+  const found = await transaction(ctx.db, ctx.tenant, async (tx) => ({ run: await visibleRun(tx, ctx, runId), hooks: await planHooks(tx, ctx, operation) }));
+  if (found.run.status !== 'running') throw new ConflictError(`run ${runId} is ${found.run.status}, not running`, { runStatus: found.run.status });
+  return found;
 }
 
 /**
@@ -277,30 +286,40 @@ async function notStarted(ctx: TenantCtx, run: RunRow, closeOrphan: boolean): Pr
   });
 }
 
+/** Cancels a running run (request/ and response/CancelWorkflowRun around it; the answer has no body to rewrite). */
 export async function cancelWorkflowRun(ctx: TenantCtx, runId: string): Promise<void> {
-  const run = await runningRun(ctx, runId);
+  const { run, hooks } = await runningRun(ctx, runId, 'CancelWorkflowRun');
+  const body = { runId, workflowId: run.workflow_id };
+  await hooks.request(ctx, body, []);
   try {
     await ctx.temporal.client.workflow.getHandle(run.temporal_workflow_id).cancel();
+    await transaction(ctx.db, ctx.tenant, (tx) => recordRunOperation(tx, ctx.tenant.instanceId, ctx.tenant.actor, runId, 'workflow_run.cancel_requested', {}));
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw err;
-    return notStarted(ctx, run, true);
+    await notStarted(ctx, run, true);
   }
-  await transaction(ctx.db, ctx.tenant, (tx) => recordRunOperation(tx, ctx.tenant.instanceId, ctx.tenant.actor, runId, 'workflow_run.cancel_requested', {}));
+  await hooks.response(ctx, body);
 }
 
 /** Signal names that would be object prototype keys are refused. */
 export const RESERVED_SIGNAL_NAMES = ['__proto__', 'constructor', 'prototype'];
 
+/** Signals a running run (request/ and response/SignalWorkflowRun around it: a request target may replace the payload). */
 export async function signalWorkflowRun(ctx: TenantCtx, runId: string, name: string, payload: Record<string, unknown>): Promise<void> {
   if (RESERVED_SIGNAL_NAMES.includes(name)) throw ValidationError.field('path.name', `must not be ${RESERVED_SIGNAL_NAMES.join(', ')}`);
-  const run = await runningRun(ctx, runId);
+  const { run, hooks } = await runningRun(ctx, runId, 'SignalWorkflowRun');
+  const signal = await hooks.request(ctx, { runId, workflowId: run.workflow_id, name, payload }, ['payload']);
+  if (typeof signal.payload !== 'object' || signal.payload === null || Array.isArray(signal.payload)) {
+    throw ValidationError.field('body', 'a request/SignalWorkflowRun target returned a payload that is not an object');
+  }
   try {
-    await ctx.temporal.client.workflow.getHandle(run.temporal_workflow_id).signal(dagSignal, { name, payload });
+    await ctx.temporal.client.workflow.getHandle(run.temporal_workflow_id).signal(dagSignal, { name, payload: signal.payload });
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw err;
     return notStarted(ctx, run, false);
   }
   await transaction(ctx.db, ctx.tenant, (tx) => recordRunOperation(tx, ctx.tenant.instanceId, ctx.tenant.actor, runId, 'workflow_run.signalled', { name }));
+  await hooks.response(ctx, { runId, workflowId: run.workflow_id, name });
 }
 
 /**
@@ -309,22 +328,31 @@ export async function signalWorkflowRun(ctx: TenantCtx, runId: string, name: str
  * the run they first came from.
  */
 export async function retryWorkflowRun(ctx: TenantCtx, runId: string, body: { fromNode?: string; version?: number }): Promise<WorkflowRun> {
-  const prepared = await transaction(ctx.db, ctx.tenant, async (tx) => {
-    const old = await visibleRun(tx, ctx, runId);
-    if (old.status === 'running') throw new ConflictError(`run ${runId} is still running; cancel it first`);
-    if (body.version !== undefined && body.version < old.version) {
-      throw ValidationError.field('body.version', `must be ${old.version} or newer (the run used version ${old.version})`);
-    }
-    const loaded = await loadVersion(tx, ctx, old.workflow_id, body.version ?? old.version);
-    return { old, ...loaded, nodes: await runNodes(tx, ctx.tenant.instanceId, runId) };
-  });
+  const { prepared, hooks } = await transaction(ctx.db, ctx.tenant, async (tx) => ({ prepared: await prepareRetry(tx, ctx, runId, body), hooks: await planHooks(tx, ctx, 'RetryWorkflowRun') }));
+  // The request/ targets may veto a retry; they change nothing of it.
+  await hooks.request(ctx, { runId, workflowId: prepared.old.workflow_id, fromNode: body.fromNode ?? null, version: prepared.version }, []);
+  return hooks.response(ctx, await rerun(ctx, runId, prepared, body.fromNode));
+}
+
+/** What a retry reads in one transaction: the finished run, the version it reruns on and its nodes. */
+async function prepareRetry(tx: Tx, ctx: TenantCtx, runId: string, body: { version?: number }) {
+  const old = await visibleRun(tx, ctx, runId);
+  if (old.status === 'running') throw new ConflictError(`run ${runId} is still running; cancel it first`);
+  if (body.version !== undefined && body.version < old.version) {
+    throw ValidationError.field('body.version', `must be ${old.version} or newer (the run used version ${old.version})`);
+  }
+  const loaded = await loadVersion(tx, ctx, old.workflow_id, body.version ?? old.version);
+  return { old, ...loaded, nodes: await runNodes(tx, ctx.tenant.instanceId, runId) };
+}
+
+async function rerun(ctx: TenantCtx, runId: string, prepared: Awaited<ReturnType<typeof prepareRetry>>, fromNode: string | undefined): Promise<WorkflowRun> {
   const plan = await checkDefinition(ctx, prepared.definition, 'definition');
   const names = new Set(plan.nodes.map((n) => n.name));
-  const from = body.fromNode === undefined ? prepared.nodes.filter((n) => n.status === 'failed' && n.handled_by === null).map((n) => n.node_name) : [body.fromNode];
-  if (body.fromNode !== undefined && !names.has(body.fromNode)) throw ValidationError.field('body.fromNode', `version ${prepared.version} has no node '${body.fromNode}'`);
+  const from = fromNode === undefined ? prepared.nodes.filter((n) => n.status === 'failed' && n.handled_by === null).map((n) => n.node_name) : [fromNode];
+  if (fromNode !== undefined && !names.has(fromNode)) throw ValidationError.field('body.fromNode', `version ${prepared.version} has no node '${fromNode}'`);
   if (from.length === 0) throw new ConflictError(`run ${runId} has no failed node to retry from; name one in fromNode`);
-  const rerun = new Set(from.flatMap((f) => [...descendantsOf(plan.edges, f)]));
-  const reused = prepared.nodes.filter((n) => n.status === 'completed' && names.has(n.node_name) && !rerun.has(n.node_name)).map((n) => n.node_name);
+  const rerunNodes = new Set(from.flatMap((f) => [...descendantsOf(plan.edges, f)]));
+  const reused = prepared.nodes.filter((n) => n.status === 'completed' && names.has(n.node_name) && !rerunNodes.has(n.node_name)).map((n) => n.node_name);
   return startRun(ctx, {
     workflowId: prepared.old.workflow_id,
     workflowName: prepared.wf.name,

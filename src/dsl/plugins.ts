@@ -63,16 +63,9 @@ export function loadPlugins(dir: string, into: NodeRegistry): string[] {
   return loaded;
 }
 
-const registries = new Map<string, NodeRegistry>();
-
-/** The node registry of this process: built-ins plus the plugins folder, loaded once per folder. */
-export function nodeRegistry(pluginsDir: string | undefined): NodeRegistry {
-  const key = pluginsDir ?? '';
-  let r = registries.get(key);
-  if (r === undefined) {
-    r = builtinRegistry();
-    if (pluginsDir !== undefined) loadPlugins(path.resolve(pluginsDir), r);
-    registries.set(key, r);
-  }
+/** The workflow node types of a process: built-ins plus the plugins folder; the composition root loads it once (AppCtx.nodes). */
+export function loadNodeRegistry(pluginsDir: string | undefined): NodeRegistry {
+  const r = builtinRegistry();
+  if (pluginsDir !== undefined) loadPlugins(path.resolve(pluginsDir), r);
   return r;
 }

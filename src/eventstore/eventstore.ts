@@ -5,6 +5,7 @@ import crypto from 'node:crypto';
 import { ConcurrencyError } from '../errors';
 import type { Tx } from '../db/db';
 import { isUniqueViolation } from '../db/unique';
+import { reachMilestones } from './milestones';
 
 /**
  * Cadenza's own aggregate types. External events (POST /v1/events) may not name them, and are
@@ -12,7 +13,7 @@ import { isUniqueViolation } from '../db/unique';
  * stream (test/unit/eventstore.test.ts checks that every type the code appends is listed).
  */
 export const INTERNAL_AGGREGATE_TYPES: readonly string[] = [
-  'action', 'alert', 'batch', 'command', 'command_domain', 'credential', 'execution', 'flow', 'instance', 'key', 'org', 'run', 'target', 'workflow', 'workflow_run',
+  'action', 'alert', 'batch', 'command', 'command_domain', 'credential', 'execution', 'flow', 'instance', 'key', 'milestone', 'org', 'run', 'target', 'workflow', 'workflow_run',
 ];
 export const EXTERNAL_AGGREGATE_PREFIX = 'external.';
 
@@ -88,8 +89,10 @@ const INSERT_EVENT = `
   RETURNING *`;
 
 /**
- * Appends events in order and runs each new event's projection. Returns only the events that
- * were newly stored. Throws ConcurrencyError when another writer took the sequence first.
+ * Appends events in order and runs each new event's projection, then the milestones projection
+ * (src/eventstore/milestones.ts), whose milestone.reached events are appended after it. Returns
+ * only the events that were newly stored. Throws ConcurrencyError when another writer took the
+ * sequence first.
  */
 export async function push(tx: Tx, instanceId: string, creator: string, events: NewEvent<any>[]): Promise<StoredEvent[]> {
   const stored: StoredEvent[] = [];
@@ -99,9 +102,13 @@ export async function push(tx: Tx, instanceId: string, creator: string, events: 
     const event = toStoredEvent(row);
     if (e.project) await e.project(tx, event);
     stored.push(event);
+    const reached = await reachMilestones(tx, event);
+    if (reached.length > 0) await push(tx, instanceId, MILESTONE_CREATOR, reached);
   }
   return stored;
 }
+
+const MILESTONE_CREATOR = 'system';
 
 async function insertEvent(tx: Tx, instanceId: string, creator: string, e: NewEvent): Promise<EventRow | undefined> {
   try {

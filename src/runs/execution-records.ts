@@ -3,6 +3,7 @@
 // activity appends nothing twice. The run's end is recordRunEnded (records.ts).
 import { transaction, type Db } from '../db/db';
 import { push } from '../eventstore/eventstore';
+import { markMilestonePushed } from '../eventstore/milestones';
 import { preview } from '../preview';
 
 const ACTOR = 'execution-run';
@@ -61,12 +62,16 @@ export interface CallRecord {
   response: unknown;
 }
 
+/** Records one call attempt; a successful one that delivered a milestone.reached event marks the milestone pushed. */
 export async function recordCall(db: Db, r: CallRecord): Promise<void> {
-  await transaction(db, { instanceId: r.instanceId }, (tx) =>
-    push(tx, r.instanceId, ACTOR, [
+  await transaction(db, { instanceId: r.instanceId }, async (tx) => {
+    // The call belongs to its run's org (the milestones per org count it there).
+    const { rows } = await tx.query<{ org_id: string | null }>('SELECT org_id FROM runs WHERE instance_id = $1 AND id = $2', [r.instanceId, r.runId]);
+    await push(tx, r.instanceId, ACTOR, [
       {
         aggregateType: 'run',
         aggregateId: r.runId,
+        orgId: rows[0]?.org_id ?? null,
         eventId: `${r.runId}:call:${r.position}:${r.attempt}`,
         type: 'run.call_recorded',
         payload: { position: r.position, attempt: r.attempt, targetId: r.target.id, state: r.state, statusCode: r.statusCode, error: r.error },
@@ -91,8 +96,9 @@ export async function recordCall(db: Db, r: CallRecord): Promise<void> {
               JSON.stringify(preview(r.response)),
             ],
           );
+          if (r.state === 'succeeded') await markMilestonePushed(ptx, e.instanceId, r.runId, r.request, r.endedAt);
         },
       },
-    ]),
-  );
+    ]);
+  });
 }

@@ -4,7 +4,7 @@
 // worker's event loop) blocks on a shared flag until the answer arrives or the run's deadline passes.
 import path from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import type { FetchInit, FetchResponse } from './http';
+import type { FetchInit, FetchResponse } from '../net/http';
 import type { HostFunction } from './sandbox';
 
 /** What the helper thread is asked to do; it answers on `port`, then raises `flag`. */

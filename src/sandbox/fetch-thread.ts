@@ -3,7 +3,7 @@
 import { parentPort } from 'node:worker_threads';
 import { createAddressPolicy } from '../net/address-policy';
 import type { FetchAnswer, FetchJob } from './blocking-fetch';
-import { fetchThroughPolicy } from './http';
+import { fetchThroughPolicy } from '../net/http';
 
 async function answer(job: FetchJob): Promise<FetchAnswer> {
   try {

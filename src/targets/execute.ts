@@ -3,7 +3,7 @@
 // dispatcher.
 import crypto from 'node:crypto';
 import { isGrpcDeadlineError, WorkflowFailedError } from '@temporalio/client';
-import type { TemporalDeps, TenantCtx } from '../context';
+import type { Operation, TemporalDeps, TenantCtx } from '../context';
 import { checkJsonSize, NotFoundError, TargetFailedError, UnavailableError, ValidationError } from '../errors';
 import { transaction, type Tx } from '../db/db';
 import { EXTERNAL_AGGREGATE_PREFIX, INTERNAL_AGGREGATE_TYPES, push } from '../eventstore/eventstore';
@@ -83,7 +83,7 @@ function payloadOf(body: unknown, fallback: unknown): unknown {
 }
 
 /** The request/ and response/ executions of an operation: the instance's, then the caller's org's. */
-export interface OperationHooks {
+export interface MatchedHooks {
   request: MatchedExecution[];
   response: MatchedExecution[];
 }
@@ -92,12 +92,12 @@ export interface OperationHooks {
  * The request/<operation> and response/<operation> executions of one of Cadenza's own API
  * operations, matched once per call: one query when none could match (the common case).
  */
-export async function operationHooks(ctx: TenantCtx, operation: string): Promise<OperationHooks> {
+export async function operationHooks(ctx: TenantCtx, operation: Operation): Promise<MatchedHooks> {
   return transaction(ctx.db, ctx.tenant, (tx) => matchOperationHooks(tx, ctx.tenant.instanceId, ctx.tenant.orgId, operation));
 }
 
 /** operationHooks in the caller's transaction, for a call in `orgId` (null: at instance level). */
-export async function matchOperationHooks(tx: Tx, instanceId: string, orgId: string | null, operation: string): Promise<OperationHooks> {
+export async function matchOperationHooks(tx: Tx, instanceId: string, orgId: string | null, operation: Operation): Promise<MatchedHooks> {
   const request = candidateConditions('request', operation);
   const response = candidateConditions('response', operation);
   const { rowCount } = await tx.query("SELECT 1 FROM executions WHERE instance_id = $1 AND org_key IN ('', $2) AND condition = ANY($3) LIMIT 1", [

@@ -3,7 +3,7 @@
 // event/<type>, event/<group>.*. The best match wins: exact, then group, then all. Each
 // execution belongs to one org or to the instance; its targets and includes have the same
 // owner. An org's executions see that org's traffic only; the instance's see every org's.
-import type { TenantCtx } from '../context';
+import { OPERATIONS, type TenantCtx } from '../context';
 import { NotFoundError, ValidationError } from '../errors';
 import { transaction, type Tx } from '../db/db';
 import { push } from '../eventstore/eventstore';
@@ -13,8 +13,6 @@ import { loadSnapshots, type TargetSnapshot } from './targets';
 
 export const EXECUTION_LIMITS = { includeDepth: 3, targetsPerExecution: 20, resolvedTargets: 50 };
 
-/** Cadenza's own API operations that request/response conditions may name. */
-export const OPERATIONS = ['SendCommand', 'CallFunction', 'PushEvent'] as const;
 
 export type ExecutionEntry = { target: string } | { include: string };
 

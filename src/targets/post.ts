@@ -3,7 +3,7 @@
 import { signatureHeader, SIGNATURE_HEADER } from '../client/signature';
 import type { AddressPolicy } from '../net/address-policy';
 import { traceHeaders } from '../telemetry/tracing';
-import { fetchThroughPolicy, type FetchResponse } from '../sandbox/http';
+import { fetchThroughPolicy, type FetchResponse } from '../net/http';
 
 /** `keys`: the current signing key, then one still overlapping after a rotation (one signature each). */
 export async function postSigned(policy: AddressPolicy, endpoint: string, keys: readonly string[], body: unknown, timeoutMs: number): Promise<FetchResponse> {

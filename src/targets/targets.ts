@@ -11,7 +11,8 @@ import { push } from '../eventstore/eventstore';
 import { masterKeys } from '../config/config';
 import { decryptSecret, encryptSecret, type MasterKeys } from '../crypto/secrets';
 import { newId } from '../ids';
-import { createAddressPolicy, OutboundAddressRefused } from '../net/address-policy';
+import { createAddressPolicy } from '../net/address-policy';
+import { checkOutboundUrlField } from '../net/http';
 import { decodeCursor, TIME_ID, toPage, type Page } from '../pagination';
 import { visibleOrgKey, visibleSql } from '../tenancy/scope';
 
@@ -101,18 +102,7 @@ export const signingKeyOwner = (instanceId: string, targetId: string) => `target
 
 /** The endpoint must be an http(s) URL whose addresses pass the policy now (and again at call time). */
 export async function checkEndpoint(ctx: TenantCtx, endpoint: string, field = 'body.endpoint'): Promise<void> {
-  let url: URL;
-  try {
-    url = new URL(endpoint);
-  } catch {
-    throw ValidationError.field(field, 'must be an http(s) URL');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw ValidationError.field(field, 'must be an http(s) URL');
-  try {
-    await createAddressPolicy(ctx.config.outboundAllowlist).resolve(url.hostname);
-  } catch (err) {
-    throw ValidationError.field(field, err instanceof OutboundAddressRefused ? err.message : `cannot be resolved (${(err as Error).message})`);
-  }
+  await checkOutboundUrlField(createAddressPolicy(ctx.config.outboundAllowlist), endpoint, field);
 }
 
 function checkTimeout(timeoutSeconds: number | undefined): number {

@@ -18,6 +18,9 @@ export const DAG_FAILURES = {
   tooManyCommands: 'TooManyCommands',
 } as const;
 
+/** The failure type of a sendCommand node whose command did not succeed: CommandFailed or CommandCanceled. */
+export const commandOutcomeFailure = (outcome: CommandReply['outcome']) => `Command${outcome}` as const;
+
 /** Delivers a named signal to waitForSignal nodes; the API sends it. */
 export const dagSignal = defineSignal<[{ name: string; payload: Record<string, unknown> }]>('dagSignal');
 

@@ -23,7 +23,7 @@ import { commandAggregateId, type CommandReply } from '../commands/model';
 import { incomingEdges } from '../dsl/graph';
 import type { Plan, PlanNode } from '../dsl/plan';
 import type { DagNode, Item } from '../dsl/types';
-import { DAG_FAILURES, dagSignal, dagWorkflowId, type Carried, type DagRunInput, type DagRunResult, type NodeState, type Outputs, type Status } from './dag-contract';
+import { commandOutcomeFailure, DAG_FAILURES, dagSignal, dagWorkflowId, type Carried, type DagRunInput, type DagRunResult, type NodeState, type Outputs, type Status } from './dag-contract';
 
 class NodeFailed extends Error {
   constructor(readonly node: string, message: string) {
@@ -348,7 +348,7 @@ class Interpreter {
     await this.recordNow({ name: node.name, status: 'waiting' });
     const replies = await this.awaitReplies(sent, node.command!.timeoutMs);
     const failed = replies.find((x) => x.outcome !== 'SUCCESS');
-    if (failed !== undefined) throw ApplicationFailure.retryable(replyFailure(failed), `Command${failed.outcome}`);
+    if (failed !== undefined) throw ApplicationFailure.retryable(replyFailure(failed), commandOutcomeFailure(failed.outcome));
     return replies.map((x) => ({ json: { commandId: x.commandId, outcome: x.outcome, result: x.result ?? null } }));
   }
 

@@ -5,6 +5,16 @@
 import type { CommandReply } from '../commands/model';
 import type { EngineSnapshot } from '../dsl/engine';
 import type { RunPlan } from '../dsl/run-plan';
+import { DAG_FAILURES } from './dag-contract';
+
+/** ApplicationFailure types of n8n runs and their activities: the DAG runs' and the interpreter's own. */
+export const N8N_FAILURES = {
+  ...DAG_FAILURES,
+  nodeFailed: 'NodeFailed',
+  unknownNode: 'UnknownNode',
+  badWorkflowId: 'BadWorkflowId',
+  noStoredItems: 'NoStoredItems',
+} as const;
 
 /** How a run was started; expressions see it as $execution.mode. */
 export type RunMode = 'manual' | 'retry' | 'subworkflow' | 'error' | 'webhook' | 'schedule';

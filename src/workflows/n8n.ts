@@ -25,8 +25,8 @@ import { commandReplySignal } from '../commands/messages';
 import { commandAggregateId, type CommandReply } from '../commands/model';
 import { Engine, type Task } from '../dsl/engine';
 import type { RunPlanNode } from '../dsl/run-plan';
-import { dagSignal, dagWorkflowId } from './dag-contract';
-import type { N8nCarried, N8nRunInput, N8nRunResult, NodeTaskMode } from './n8n-contract';
+import { commandOutcomeFailure, dagSignal, dagWorkflowId } from './dag-contract';
+import { N8N_FAILURES, type N8nCarried, type N8nRunInput, type N8nRunResult, type NodeTaskMode } from './n8n-contract';
 
 class NodeFailed extends Error {
   constructor(readonly node: string, message: string) {
@@ -232,7 +232,7 @@ class Interpreter {
     await this.waiting(node.name, 'waiting');
     const has = () => (this.signals.get(name)?.length ?? 0) > 0;
     if (timeoutMs === undefined) await condition(has);
-    else if (!(await condition(has, timeoutMs))) throw ApplicationFailure.nonRetryable(`no '${name}' signal within ${timeoutMs} ms`, 'SignalTimeout');
+    else if (!(await condition(has, timeoutMs))) throw ApplicationFailure.nonRetryable(`no '${name}' signal within ${timeoutMs} ms`, N8N_FAILURES.signalTimeout);
     return this.signals.get(name)!.shift()!;
   }
 
@@ -288,7 +288,7 @@ class Interpreter {
     await this.waiting(node.name, 'waiting');
     const replies = await this.awaitReplies(sent, node.command!.timeoutMs);
     const failed = replies.find((x) => x.outcome !== 'SUCCESS');
-    if (failed !== undefined) throw ApplicationFailure.retryable(replyFailure(failed), `Command${failed.outcome}`);
+    if (failed !== undefined) throw ApplicationFailure.retryable(replyFailure(failed), commandOutcomeFailure(failed.outcome));
     return replies.map((x) => ({ commandId: x.commandId, outcome: x.outcome, result: x.result ?? null }));
   }
 
@@ -298,7 +298,7 @@ class Interpreter {
     const all = () => sent.every((c, i) => c.reply !== undefined || this.replies.has(keys[i]!));
     if (!(await condition(all, timeoutMs))) {
       const open = sent.filter((c, i) => c.reply === undefined && !this.replies.has(keys[i]!)).map((c) => `${c.domain}/${c.commandId}`);
-      throw ApplicationFailure.retryable(`no outcome of ${open.join(', ')} within ${timeoutMs} ms`, 'CommandTimeout');
+      throw ApplicationFailure.retryable(`no outcome of ${open.join(', ')} within ${timeoutMs} ms`, N8N_FAILURES.commandTimeout);
     }
     return sent.map((c, i) => {
       const reply = c.reply ?? this.replies.get(keys[i]!)!;
@@ -311,7 +311,7 @@ class Interpreter {
 /** The node activity failed the node itself (stopWorkflow): its row is written already. */
 function isNodeFailure(err: unknown): boolean {
   const cause = (err as { cause?: unknown }).cause;
-  return cause instanceof ApplicationFailure && cause.type === 'NodeFailed';
+  return cause instanceof ApplicationFailure && cause.type === N8N_FAILURES.nodeFailed;
 }
 
 function isNonRetryable(err: unknown): boolean {
@@ -355,7 +355,7 @@ export async function n8nWorkflow(input: N8nRunInput): Promise<N8nRunResult> {
       if (status !== 'cancelled' && input.plan.errorWorkflow) await startErrorWorkflow(input, message, node);
     });
     if (isCancellation(err)) throw err;
-    throw ApplicationFailure.nonRetryable(errorMessage(err), err instanceof TimedOut ? 'DagRunTimedOut' : 'DagRunFailed');
+    throw ApplicationFailure.nonRetryable(errorMessage(err), err instanceof TimedOut ? N8N_FAILURES.runTimedOut : N8N_FAILURES.runFailed);
   }
   if (outcome === 'continue') {
     return continueAsNew<typeof n8nWorkflow>({ ...input, carried: { ...state, signals: [...signals], replies: [...replies] } });

@@ -357,6 +357,16 @@ describe('every page', () => {
     }
     expect(Object.entries(violations).filter(([, v]) => v.length > 0)).toEqual([]);
 
+    // The Overview's milestones panel: one row per milestone the API lists, reached ones with their date.
+    const listed: { milestone: string; reachedAt: string | null }[] = (await api(t, 'GET', '/v1/milestones')).body.items;
+    expect(listed.find((m) => m.milestone === 'command_sent')?.reachedAt).not.toBeNull();
+    await page.goto(`${h.baseUrl}/console/`);
+    const milestoneRows = page.getByRole('table', { name: 'Milestones' }).getByRole('row');
+    await milestoneRows.nth(listed.length).waitFor();
+    const milestoneTexts = await milestoneRows.allInnerTexts();
+    expect(milestoneTexts.slice(1).map((row) => row.split('\t')[0])).toEqual(listed.map((m) => m.milestone.charAt(0).toUpperCase() + m.milestone.slice(1).replaceAll('_', ' ')));
+    expect(milestoneTexts.slice(1).map((row) => row.includes('not yet'))).toEqual(listed.map((m) => m.reachedAt === null));
+
     // The buttons a viewer must not see are there for an admin, so the viewer test can fail.
     await page.goto(`${h.baseUrl}/console/actions/instance/${enrich.body.id}`);
     await page.getByRole('button', { name: 'Roll back to 1' }).waitFor();

@@ -24,6 +24,8 @@ export interface Receiver {
   respondWith(status: number, body?: unknown): void;
   /** Answer the next requests with these, in order, then fall back to respondWith's answer. */
   respondNext(...answers: { status: number; body?: unknown; delayMs?: number }[]): void;
+  /** Answer each request by what this function makes of its body from now on (after respondNext's queue). */
+  decide(answer: (body: any) => { status: number; body?: unknown }): void;
   close(): Promise<void>;
 }
 
@@ -33,6 +35,7 @@ export async function startReceiver(options: { port?: number; acceptOnlySignedBy
   let status = 200;
   let answer: unknown = { ok: true };
   const queue: { status: number; body?: unknown; delayMs?: number }[] = [];
+  let decide: ((body: any) => { status: number; body?: unknown; delayMs?: number }) | undefined;
   const delayed = new Set<NodeJS.Timeout>();
   const server = http.createServer((req, res) => {
     let raw = '';
@@ -46,7 +49,7 @@ export async function startReceiver(options: { port?: number; acceptOnlySignedBy
       }
       received.push({ path: req.url ?? '/', headers: req.headers, raw, body });
       const unsigned = options.acceptOnlySignedBy !== undefined && !verifySignature(options.acceptOnlySignedBy, raw, req.headers['cadenza-signature'] as string | undefined);
-      const next = unsigned ? { status: 401, body: { error: 'bad signature' } } : (queue.shift() ?? { status, body: answer });
+      const next = unsigned ? { status: 401, body: { error: 'bad signature' } } : (queue.shift() ?? decide?.(body) ?? { status, body: answer });
       const send = () => res.writeHead(next.status, { 'content-type': 'application/json' }).end(JSON.stringify(next.body ?? { ok: next.status < 400 }));
       if (next.delayMs === undefined) send();
       else {
@@ -64,11 +67,15 @@ export async function startReceiver(options: { port?: number; acceptOnlySignedBy
     url: `http://127.0.0.1:${port}`,
     received,
     respondWith(s: number, b?: unknown) {
+      decide = undefined;
       status = s;
       answer = b ?? { ok: s < 400 };
     },
     respondNext(...answers) {
       queue.push(...answers);
+    },
+    decide(fn) {
+      decide = fn;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -187,6 +187,8 @@ describe('cadenza (the CLI)', () => {
     expect((await json('logs', 'quota', '--run-id', flowRun.runId, '--allowed', 'true')).items).toEqual([expect.objectContaining({ runId: flowRun.runId, allowed: true })]);
     expect((await json('logs', 'executions', '--run-id', flowRun.runId, '--level', 'info', '--limit', '5')).items).toEqual([]);
     expect((await json('quota', 'show')).limit).toBeNull();
+    const milestones = (await json('milestones', 'list')).items as { milestone: string; reachedAt: string | null }[];
+    expect(milestones.find((m) => m.milestone === 'action_run_started')?.reachedAt).not.toBeNull();
     await waitFor(async () => (await json('logs', 'requests', '--route', '/v1/instance/flows/:flowType/triggers/:triggerType/run', '--status', '200', '--method', 'POST')).items.length > 0, { what: 'the request log of the flow run' });
     await json('flows', 'remove-action', 'customiseToken', 'preAccessTokenCreation', action.id, '--instance');
     await json('flows', 'clear', 'customiseToken', '--instance');

@@ -1,5 +1,6 @@
-// Failure-rate alerts over runs: create, list, read state and history, remove.
-import { addAlert, ALERT_LIMITS, getAlert, listAlerts, removeAlert } from '../../alerts/alerts';
+// Alerts on failure rates (target calls, action steps, flow runs, commands, workflow runs) and on
+// the troubleshooting queue's depth: create, list, read state and history, remove.
+import { addAlert, ALERT_LIMITS, ALERT_SCOPES, getAlert, listAlerts, removeAlert } from '../../alerts/alerts';
 import { route } from '../route';
 import { z } from '../schema';
 
@@ -8,30 +9,53 @@ const Alert = z
     id: z.string(),
     orgId: z.string().nullable().openapi({ description: "The owning org; null for the instance's alerts, which count every org's runs." }),
     name: z.string(),
-    scope: z.enum(['target', 'action', 'flow']),
+    scope: z.enum(ALERT_SCOPES),
     scopeId: z.string().nullable(),
-    failureRateThreshold: z.number(),
+    failureRateThreshold: z.number().nullable().openapi({ description: 'Failure-rate alerts; null for troubleshooting.' }),
     window: z.number().int(),
-    minRuns: z.number().int(),
+    minRuns: z.number().int().nullable().openapi({ description: 'Failure-rate alerts; null for troubleshooting.' }),
+    depthThreshold: z.number().int().nullable().openapi({ description: 'Troubleshooting alerts; null for the others.' }),
     notifyTargetId: z.string(),
     evaluateEverySeconds: z.number().int(),
     state: z.enum(['ok', 'firing']),
     lastRate: z.number().nullable(),
     lastRuns: z.number().int().nullable(),
+    lastDepth: z.number().int().nullable().openapi({ description: 'Troubleshooting alerts: the parked commands the last evaluation counted.' }),
     lastEvaluatedAt: z.string().nullable(),
     lastFiredAt: z.string().nullable(),
     createdAt: z.string(),
   })
   .openapi('Alert');
-const AlertFiring = z.object({ firedAt: z.string(), failureRate: z.number(), runs: z.number().int(), notifyStatus: z.number().int().nullable(), notifyError: z.string().nullable() });
+const AlertFiring = z.object({ firedAt: z.string(), failureRate: z.number().nullable(), runs: z.number().int().nullable(), depth: z.number().int().nullable(), notifyStatus: z.number().int().nullable(), notifyError: z.string().nullable() });
 const CreateAlert = z
   .strictObject({
     name: z.string().min(1).max(200),
-    scope: z.enum(['target', 'action', 'flow']),
-    scopeId: z.string().min(1).max(200).nullable().optional().openapi({ description: 'A target id, action id or flow type; the whole scope when absent.' }),
-    failureRateThreshold: z.number().gt(0).max(1).openapi({ description: 'Failed share of runs (calls for targets) in the window, more than 0 and at most 1.' }),
+    scope: z.enum(ALERT_SCOPES).openapi({
+      description:
+        "What the alert watches. Failure rates over the window: target (calls), action (steps), flow (flow runs), command (commands that settled: failed by a business rule or parked in the troubleshooting queue, out of those also completed) and workflow (workflow runs that finished: failed or timed out, out of those also completed). troubleshooting: the number of commands parked in the troubleshooting queue now.",
+    }),
+    scopeId: z
+      .string()
+      .min(1)
+      .max(200)
+      .nullable()
+      .optional()
+      .openapi({ description: 'A target id, action id, flow type, command domain (command, troubleshooting) or workflow id; the whole scope when absent.' }),
+    failureRateThreshold: z
+      .number()
+      .gt(0)
+      .max(1)
+      .optional()
+      .openapi({ description: 'Required for every scope but troubleshooting (refused there): failed share in the window, more than 0 and at most 1.' }),
     window: z.number().int().min(ALERT_LIMITS.minWindowSeconds).max(ALERT_LIMITS.maxWindowSeconds).openapi({ description: `Seconds, ${ALERT_LIMITS.minWindowSeconds} to ${ALERT_LIMITS.maxWindowSeconds}. The alert fires at most once per window.` }),
-    minRuns: z.number().int().min(1).max(1_000_000),
+    minRuns: z.number().int().min(1).max(1_000_000).optional().openapi({ description: 'Required with failureRateThreshold: the fewest settled runs (calls, commands) the rate needs.' }),
+    depthThreshold: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .optional()
+      .openapi({ description: 'Required for scope troubleshooting (refused elsewhere): fires when this many commands, or more, are parked.' }),
     notifyTargetId: z.string().min(1).max(100),
     evaluateEverySeconds: z.number().int().min(ALERT_LIMITS.minEvaluateSeconds).max(ALERT_LIMITS.maxEvaluateSeconds).optional().openapi({ description: `${ALERT_LIMITS.minEvaluateSeconds} to ${ALERT_LIMITS.maxEvaluateSeconds} s; ${ALERT_LIMITS.defaultEvaluateSeconds} s by default.` }),
   })
@@ -46,7 +70,7 @@ export const alertRoutes = [
     tags: ['alerts'],
     auth: 'admin',
     body: CreateAlert,
-    responses: { 201: { description: 'The alert', schema: Alert }, 409: { description: 'The name is taken' }, 422: { description: 'Invalid alert' } },
+    responses: { 201: { description: 'The alert', schema: Alert }, 409: { description: 'The name is taken' }, 422: { description: 'Invalid alert, or thresholds that do not fit its scope' } },
     handler: async (ctx, { body }) => ({ status: 201, body: await addAlert(ctx, body) }),
   }),
   route({

@@ -171,17 +171,42 @@ export const commandRoutes = [
   route({
     method: 'post',
     path: '/v1/commands/batch',
-    summary: 'Send a batch of commands, all or none',
-    description: 'At most CADENZA_BATCH_MAX_COMMANDS (1000) commands and 16 MiB of body.',
+    summary: 'Send a batch of commands, all or none (but for the ones a request/SendCommand target vetoes)',
+    description:
+      'At most CADENZA_BATCH_MAX_COMMANDS (1000) commands and 16 MiB of body. Each command runs the request/SendCommand and response/SendCommand executions of its own; a command a request target vetoes is left out and listed in `refused`, the others are stored together. When every command is vetoed, nothing is stored and the answer is the first veto (424).',
     tags: ['commands'],
     auth: 'operator',
     body: SendBatch,
     bodyLimitBytes: 16 * 1024 * 1024,
     responses: {
-      202: { description: 'Accepted', schema: z.object({ batchId: z.string(), total: z.number().int(), commands: z.array(z.object({ domain: z.string(), commandId: z.string() })) }) },
+      202: {
+        description: 'Accepted',
+        schema: z
+          .object({
+            batchId: z.string(),
+            total: z.number().int().openapi({ description: 'How many commands were stored.' }),
+            commands: z.array(z.object({ domain: z.string(), commandId: z.string() })),
+            refused: z
+              .array(
+                z.looseObject({
+                  index: z.number().int().openapi({ description: 'Its place in `commands` of the request.' }),
+                  domain: z.string(),
+                  commandId: z.string().nullable(),
+                  status: z.literal(424),
+                  detail: z.string(),
+                  target: z.unknown().optional(),
+                  targetStatus: z.number().int().nullable().optional(),
+                  targetBody: z.unknown().optional(),
+                  runId: z.string().optional(),
+                }),
+              )
+              .openapi({ description: 'The commands a request/SendCommand target with interruptOnError vetoed, as POST /v1/commands would answer them (424): not stored.' }),
+          })
+          .openapi('BatchSent'),
+      },
       409: { description: 'The batch id, or a command id, exists in your org' },
       422: { description: 'An invalid command, too many commands, or a replyTo that is not reachable or not a workflow run of your org' },
-      424: { description: 'A request/SendCommand target with interruptOnError refused a command' },
+      424: { description: 'A request/SendCommand target with interruptOnError refused every command, or a response/SendCommand target failed' },
     },
     handler: async (ctx, { body }) => ({ status: 202, body: await sendBatch(ctx, body) }),
   }),

@@ -8,6 +8,7 @@ import { hookRoutes } from './hooks';
 import { keyRoutes } from './keys';
 import { logRoutes } from './logs';
 import { metricsRoutes } from './metrics';
+import { milestoneRoutes } from './milestones';
 import { orgRoutes } from './orgs';
 import { runRoutes } from './runs';
 import { systemRoutes } from './system';
@@ -26,6 +27,7 @@ export const allRoutes: AnyRoute[] = [
   ...targetRoutes,
   ...alertRoutes,
   ...logRoutes,
+  ...milestoneRoutes,
   ...workflowRoutes,
   ...credentialRoutes,
   ...hookRoutes,

@@ -1,6 +1,7 @@
 // Targets, executions, functions, external events and run retry (Actions v2 model). Targets
 // and executions belong to the org the call acts in, or to the instance for an instance-wide
 // key without X-Cadenza-Org (see tenancy/scope.ts).
+import { OPERATIONS } from '../../context';
 import { callFunction, pushExternalEvent } from '../../targets/execute';
 import { getExecution, listExecutions, removeExecution, setExecution } from '../../targets/executions';
 import { addTarget, changeTarget, getTarget, listTargets, removeTarget, rotateSigningKey, TARGET_LIMITS } from '../../targets/targets';
@@ -64,8 +65,14 @@ const Execution = z
   .object({ id: z.string(), orgId: OwnerOrg, condition: z.string(), targets: z.array(Entry), changedAt: z.string(), changedBy: z.string() })
   .openapi('Execution');
 // The grammar of conditions (see targets/executions.ts conditionProblem), so the document states it too.
-const CONDITION = /^(request|response|event)$|^(request|response)\/(SendCommand|CallFunction|PushEvent)$|^function\/[A-Za-z0-9_-]{1,100}$|^event\/[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*(\.\*)?$/;
-const Condition = z.string().max(300).regex(CONDITION, 'must be request[/<operation>], response[/<operation>], function/<name>, event, event/<type> or event/<group>.*');
+const CONDITION = new RegExp(
+  `^(request|response|event)$|^(request|response)/(${OPERATIONS.join('|')})$|^function/[A-Za-z0-9_-]{1,100}$|^event/[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*(\\.\\*)?$`,
+);
+const Condition = z
+  .string()
+  .max(300)
+  .regex(CONDITION, 'must be request[/<operation>], response[/<operation>], function/<name>, event, event/<type> or event/<group>.*')
+  .openapi({ description: `request/<operation> and response/<operation> name one of Cadenza's write operations: ${OPERATIONS.join(', ')} (README "Conditions" says which route each is).` });
 const SetExecution = z.strictObject({ condition: Condition, targets: z.array(Entry).max(20) }).openapi('SetExecution');
 const ConditionQuery = z.object({ condition: Condition });
 

@@ -5,6 +5,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { z } from 'zod';
 import { OutboundAddressRefused, type AddressPolicy } from '../../net/address-policy';
+import { checkOutboundUrl } from '../../net/http';
 import { expr, type NodeType } from '../registry';
 import type { Item } from '../types';
 import { itemError } from './util';
@@ -114,10 +115,8 @@ interface HttpResult {
 }
 
 async function send(p: HttpParams, auth: Auth | undefined, policy: AddressPolicy, signal: AbortSignal): Promise<HttpResult> {
-  const url = new URL(p.url);
+  const { url, address } = await checkOutboundUrl(policy, p.url);
   if (p.sendQuery) for (const [k, v] of pairs(p.queryParameters)) url.searchParams.append(k, v);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${url.protocol} URLs are not allowed; use http or https`);
-  const address = await policy.resolve(url.hostname);
   const { body, type } = requestBody(p);
   const headers: Record<string, string> = Object.fromEntries(p.sendHeaders ? pairs(p.headerParameters) : []);
   if (type && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = type;

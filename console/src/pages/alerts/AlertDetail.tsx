@@ -6,7 +6,7 @@ import { Badge } from '../../ui/Badge';
 import { Empty, Facts, Page, Section } from '../../ui/Page';
 import { ErrorState, Loading } from '../../ui/QueryState';
 import { Ago, At } from '../../ui/Time';
-import { percent } from './Alerts';
+import { lastSeen, percent } from './Alerts';
 
 export function AlertDetail() {
   const { alertId = '' } = useParams();
@@ -20,11 +20,16 @@ export function AlertDetail() {
         <Facts
           items={[
             ['Scope', `${a.scope}${a.scopeId ? ` ${a.scopeId}` : ' (all)'}`],
-            ['Fires at', `${percent(a.failureRateThreshold)} failed, at least ${a.minRuns} runs in ${duration(a.window * 1000)}`],
+            [
+              'Fires at',
+              a.depthThreshold !== null
+                ? `${a.depthThreshold} or more commands parked (at most once per ${duration(a.window * 1000)})`
+                : `${percent(a.failureRateThreshold)} failed, at least ${a.minRuns} runs in ${duration(a.window * 1000)}`,
+            ],
             ['Evaluated every', duration(a.evaluateEverySeconds * 1000)],
             ['Notifies', <Link to={`/targets/${a.notifyTargetId}`}>{a.notifyTargetId}</Link>],
             ['Last evaluated', <Ago iso={a.lastEvaluatedAt} />],
-            ['Last rate', `${percent(a.lastRate)}${a.lastRuns !== null ? ` of ${a.lastRuns}` : ''}`],
+            ['Last seen', lastSeen(a)],
           ]}
         />
       </Section>
@@ -38,10 +43,7 @@ export function AlertDetail() {
                 <tr>
                   <th scope="col">Fired</th>
                   <th scope="col" className="num">
-                    Rate
-                  </th>
-                  <th scope="col" className="num">
-                    Runs
+                    Seen
                   </th>
                   <th scope="col">Notice</th>
                 </tr>
@@ -52,8 +54,7 @@ export function AlertDetail() {
                     <td>
                       <At iso={h.firedAt} />
                     </td>
-                    <td className="num">{percent(h.failureRate)}</td>
-                    <td className="num">{h.runs}</td>
+                    <td className="num">{h.depth !== null ? `${h.depth} parked` : `${percent(h.failureRate)} of ${h.runs}`}</td>
                     <td>{h.notifyError ? <span className="error-cell">{h.notifyError}</span> : h.notifyStatus !== null ? `HTTP ${h.notifyStatus}` : 'pending'}</td>
                   </tr>
                 ))}

@@ -8,11 +8,17 @@ import { Ago } from '../../ui/Time';
 
 export const percent = (x: number | null) => (x === null ? '—' : `${Math.round(x * 1000) / 10}%`);
 
+/** A depth alert (scope troubleshooting) counts parked commands; the others a failure rate. */
+export const threshold = (a: { failureRateThreshold: number | null; depthThreshold: number | null }) =>
+  a.depthThreshold !== null ? `${a.depthThreshold} parked` : percent(a.failureRateThreshold);
+export const lastSeen = (a: { lastRate: number | null; lastRuns: number | null; lastDepth: number | null }) =>
+  a.lastDepth !== null ? `${a.lastDepth} parked` : `${percent(a.lastRate)}${a.lastRuns !== null ? ` of ${a.lastRuns}` : ''}`;
+
 export function Alerts() {
   const alerts = useQuery({ queryKey: ['alerts'], queryFn: () => unwrap(api.GET('/v1/alerts')), refetchInterval: 10_000 });
   return (
     <Page title="Alerts">
-      <Section title="Failure-rate alerts">
+      <Section title="Failure-rate and queue-depth alerts">
         <Query q={alerts}>
           {(a) =>
             a.items.length === 0 ? (
@@ -29,7 +35,7 @@ export function Alerts() {
                         Threshold
                       </th>
                       <th scope="col" className="num">
-                        Last rate
+                        Last seen
                       </th>
                       <th scope="col">Last fired</th>
                     </tr>
@@ -49,11 +55,8 @@ export function Alerts() {
                           {x.scope}
                           {x.scopeId && <span className="muted"> {x.scopeId}</span>}
                         </td>
-                        <td className="num">{percent(x.failureRateThreshold)}</td>
-                        <td className="num">
-                          {percent(x.lastRate)}
-                          {x.lastRuns !== null && <span className="muted small"> of {x.lastRuns}</span>}
-                        </td>
+                        <td className="num">{threshold(x)}</td>
+                        <td className="num">{lastSeen(x)}</td>
                         <td>
                           <Ago iso={x.lastFiredAt} />
                         </td>

@@ -7,7 +7,7 @@ import { useNow } from '../../ui/hooks';
 import { Empty, Page, Section } from '../../ui/Page';
 import { Live } from '../../ui/Live';
 import { Query } from '../../ui/QueryState';
-import { Ago } from '../../ui/Time';
+import { Ago, At } from '../../ui/Time';
 
 const REFRESH_MS = 5_000;
 const DAY_MS = 24 * 3600 * 1000;
@@ -47,6 +47,7 @@ export function Overview() {
         <FiredAlerts />
       </div>
       <FailingRuns />
+      <Milestones />
     </Page>
   );
 }
@@ -196,5 +197,40 @@ function FailingRuns() {
         </Query>
       </Section>
     </div>
+  );
+}
+
+/** milestone_name → "Milestone name". */
+const milestoneLabel = (name: string) => name.charAt(0).toUpperCase() + name.slice(1).replaceAll('_', ' ');
+
+function Milestones() {
+  const milestones = useQuery({ queryKey: ['milestones'], queryFn: () => unwrap(api.GET('/v1/milestones')), refetchInterval: REFRESH_MS });
+  return (
+    <Section title="Milestones">
+      <Query q={milestones}>
+        {(m) => (
+          <table className="table" aria-label="Milestones">
+            <thead>
+              <tr>
+                <th scope="col">Milestone</th>
+                <th scope="col">Reached</th>
+                <th scope="col">Pushed</th>
+              </tr>
+            </thead>
+            <tbody>
+              {m.items.map((x) => (
+                <tr key={x.milestone}>
+                  <td title={`reached by ${x.reachedBy}`}>{milestoneLabel(x.milestone)}</td>
+                  <td>{x.reachedAt === null ? <span className="muted">not yet</span> : <At iso={x.reachedAt} />}</td>
+                  <td>
+                    <At iso={x.pushedAt} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Query>
+    </Section>
   );
 }
