@@ -9,7 +9,7 @@ import { transaction } from '../db/db';
 import { CadenzaError } from '../errors';
 import { sha256Hex } from '../ids';
 import { TEMPORAL_REPLY_PREFIX, type CommandReply } from '../commands/model';
-import type { CommandView } from '../commands/queries';
+import type { CommandView } from '../commands/view';
 import { sendCommand } from '../commands/send';
 import type { SendCommandParams } from '../dsl/nodes/commands';
 import { recordRunFinished, recordRunStarted, upsertNode, type NodeRecord, type RunStatus } from '../dag/workflow-run-store';

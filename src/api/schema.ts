@@ -1,10 +1,8 @@
-// zod, extended with .openapi() so the same schemas validate requests and describe the API.
-import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
-import { z } from 'zod';
+// The API's shared schemas; zod (with .openapi()) comes from src/zod.ts, so the same schemas
+// validate requests and describe the API.
 import type { FieldIssue } from '../errors';
 import { PAGE_MAX } from '../pagination';
-
-extendZodWithOpenApi(z);
+import { z } from '../zod';
 
 export { z };
 

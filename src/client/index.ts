@@ -1,5 +1,10 @@
 // The TypeScript client library for the Cadenza HTTP API. It has no dependencies beyond
-// Node's fetch, so services can import it without pulling in the server.
+// Node's fetch, so services can import it without pulling in the server: what it shares with
+// the server is types only, erased at build.
+import type { CommandStatus, TsqReason } from '../commands/model';
+import type { CommandView } from '../commands/view';
+
+export type { CommandStatus, TsqReason };
 
 export { SIGNATURE_HEADER, signatureHeader, verifySignature } from './signature';
 export interface ClientOptions {
@@ -56,9 +61,6 @@ export interface ApiKey {
   revokedAt: string | null;
 }
 
-export type CommandStatus = 'PENDING' | 'IN_PROGRESS' | 'RETRY_WAIT' | 'COMPLETED' | 'FAILED' | 'CANCELED' | 'IN_TROUBLESHOOTING_QUEUE';
-export type TsqReason = 'EXHAUSTED' | 'PERMANENT' | 'HANDLER_NOT_FOUND';
-
 export interface SendCommandInput {
   domain: string;
   type: string;
@@ -74,27 +76,8 @@ export interface SendCommandInput {
   execution?: 'activity' | 'inline';
 }
 
-export interface Command {
-  domain: string;
-  commandId: string;
-  type: string;
-  status: CommandStatus;
-  orgId: string | null;
-  correlationId: string;
-  replyTo: string | null;
-  batchId: string | null;
-  payload: unknown;
-  attempts: number;
-  totalAttempts: number;
-  maxAttempts: number;
-  lastError: { kind: string; message: string; code?: string; details?: unknown } | null;
-  tsqReason: TsqReason | null;
-  result: unknown;
-  nextAttemptAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-  workflowId: string;
-}
+/** A command as the API shows it: the type of the route's schema (commands/view.ts). */
+export type Command = CommandView;
 
 export interface AuditEntry {
   sequence: number;

@@ -11,7 +11,8 @@ import { NotFoundError } from '../errors';
 import { CadenzaOrg } from '../temporal/search-attributes';
 import { startWorkflow } from '../temporal/workflow-starts';
 import { bulkRetryWorkflowId, commandWorkflowId, type BulkRetryInput, type BulkRetryProgress, type CommandSnapshot, type OperatorInput } from './model';
-import { findCommandRow, findCommandRowIn, listTroubleshooting, toCommand, type CommandView, type TroubleshootingFilter } from './queries';
+import { findCommandRow, findCommandRowIn, listTroubleshooting, toCommand, type TroubleshootingFilter } from './queries';
+import type { CommandView } from './view';
 
 export type OperatorAction = 'retry' | 'cancel' | 'complete';
 

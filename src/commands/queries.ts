@@ -7,6 +7,7 @@ import { readAggregate } from '../eventstore/eventstore';
 import { decodeCursor, toPage, type CursorShape, type Page } from '../pagination';
 import { visibleOrgKey, visibleSql } from '../tenancy/scope';
 import { commandAggregateId, commandWorkflowId, COMMAND_STATUSES, type CommandError, type CommandStatus, type RetryPolicy, type TsqReason } from './model';
+import type { CommandView } from './view';
 
 const COMMAND_CURSOR: CursorShape = ['time', 'text', 'text'];
 
@@ -27,33 +28,11 @@ export interface CommandRow {
   total_attempts: number;
   max_attempts: number;
   last_error: CommandError | null;
-  tsq_reason: string | null;
+  tsq_reason: TsqReason | null;
   result: unknown;
   next_attempt_at: Date | null;
   created_at: Date;
   updated_at: Date;
-}
-
-export interface CommandView {
-  domain: string;
-  commandId: string;
-  type: string;
-  status: CommandStatus;
-  orgId: string | null;
-  correlationId: string;
-  replyTo: string | null;
-  batchId: string | null;
-  payload: unknown;
-  attempts: number;
-  totalAttempts: number;
-  maxAttempts: number;
-  lastError: CommandError | null;
-  tsqReason: string | null;
-  result: unknown;
-  nextAttemptAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-  workflowId: string;
 }
 
 export function toCommand(r: CommandRow): CommandView {

@@ -8,7 +8,8 @@ import { transaction, type Tx } from '../db/db';
 import { push } from '../eventstore/eventstore';
 import { canonicalJson, sha256Hex } from '../ids';
 import { orgKey } from '../tenancy/scope';
-import { toCommand, type CommandRow, type CommandView } from './queries';
+import { toCommand, type CommandRow } from './queries';
+import type { CommandView } from './view';
 import {
   COMMAND_EVENTS,
   commandAggregateId,

@@ -4,58 +4,9 @@ import type { TenantCtx } from '../context';
 import { NotFoundError } from '../errors';
 import { transaction, type Tx } from '../db/db';
 import { decodeCursor, TIME_ID, toPage, type Page } from '../pagination';
+import type { Run, RunCall, RunStep } from './view';
 
-export interface RunStep {
-  position: number;
-  actionId: string;
-  actionName: string;
-  actionVersion: number;
-  owner: 'instance' | 'org';
-  allowedToFail: boolean;
-  state: 'succeeded' | 'failed';
-  startedAt: string;
-  endedAt: string;
-  durationMs: number;
-  error: { kind: string; message: string; line?: number } | null;
-  logs: { level: string; message: string; at: string }[];
-  logsTruncated: boolean;
-}
-
-export interface Run {
-  id: string;
-  kind: string;
-  orgId: string | null;
-  flowType: string;
-  triggerType: string;
-  state: 'running' | 'succeeded' | 'failed';
-  workflowId: string;
-  contextIn: Record<string, unknown>;
-  contextOut: Record<string, unknown> | null;
-  error: Record<string, unknown> | null;
-  startedAt: string;
-  endedAt: string | null;
-  createdBy: string;
-  /** The run this one retries, for runs started by POST /v1/runs/{id}/retry. */
-  retryOf: string | null;
-}
-
-/** One target call attempt of an execution run. */
-export interface RunCall {
-  position: number;
-  attempt: number;
-  targetId: string;
-  targetName: string;
-  targetType: string;
-  state: 'succeeded' | 'failed';
-  statusCode: number | null;
-  startedAt: string;
-  endedAt: string;
-  durationMs: number;
-  error: string | null;
-  /** Previews of the body sent and the body answered (null when the call got no answer). */
-  request: unknown;
-  response: unknown;
-}
+export type { Run, RunCall, RunStep };
 
 interface RunRow {
   id: string;

@@ -29,15 +29,14 @@ export const operationExecutions: OperationHooks = {
   },
 };
 
+/** request/ and response/SendCommand as a send hook of the command bus: a request target may change the payload. */
 export const sendCommandExecutions: SendHook = {
   async plan(tx, ctx) {
-    const hooks = await matchOperationHooks(tx, ctx.tenant.instanceId, ctx.tenant.orgId, 'SendCommand');
-    if (hooks.request.length === 0 && hooks.response.length === 0) return undefined;
+    const hooks = await operationExecutions.plan(tx, ctx, 'SendCommand');
+    if (hooks === NO_HOOKS) return undefined;
     return {
-      async before(ctx, send) {
-        return { send: takeChanges(send, await applyHook<unknown>(ctx, hooks.request, send), ['payload']), runId: null };
-      },
-      after: (ctx, view) => applyHook(ctx, hooks.response, view),
+      before: async (ctx, send) => ({ send: await hooks.request(ctx, send, ['payload']), runId: null }),
+      after: (ctx, view) => hooks.response(ctx, view),
     };
   },
 };

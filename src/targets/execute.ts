@@ -3,7 +3,7 @@
 // dispatcher.
 import crypto from 'node:crypto';
 import { isGrpcDeadlineError, WorkflowFailedError } from '@temporalio/client';
-import type { Operation, TemporalDeps, TenantCtx } from '../context';
+import type { Operation, PlannedOperation, TemporalDeps, TenantCtx } from '../context';
 import { checkJsonSize, NotFoundError, TargetFailedError, UnavailableError, ValidationError } from '../errors';
 import { transaction, type Tx } from '../db/db';
 import { EXTERNAL_AGGREGATE_PREFIX, INTERNAL_AGGREGATE_TYPES, push } from '../eventstore/eventstore';
@@ -69,18 +69,16 @@ function failIfInterrupted(outcome: ExecutionRunOutcome): unknown {
 /** POST /v1/functions/{name}/call: runs function/<name> and returns the final body (request/ and response/CallFunction around it). */
 export async function callFunction(ctx: TenantCtx, name: string, payload: unknown): Promise<{ runId: string; body: unknown }> {
   checkJsonSize(payload, 'body.payload', EXECUTION_RUN_LIMITS.bodyBytes);
-  const hooks = await operationHooks(ctx, 'CallFunction');
-  const request = await applyHook(ctx, hooks.request, { name, payload });
+  const hooks = await planHooks(ctx, 'CallFunction');
+  const request = await hooks.request(ctx, { name, payload }, ['payload']);
   const matched = await matchFunction(ctx, name);
-  const outcome = matched === undefined ? undefined : await runMatched(ctx, matched, payloadOf(request, payload));
+  const outcome = matched === undefined ? undefined : await runMatched(ctx, matched, request.payload);
   if (outcome === undefined) throw new NotFoundError('function', name);
-  return applyHook(ctx, hooks.response, { runId: outcome.runId, body: failIfInterrupted(outcome) });
+  return hooks.response(ctx, { runId: outcome.runId, body: failIfInterrupted(outcome) });
 }
 
-/** Request hooks rewrite only the payload of the body they return. */
-function payloadOf(body: unknown, fallback: unknown): unknown {
-  return typeof body === 'object' && body !== null && 'payload' in body ? (body as { payload: unknown }).payload : fallback;
-}
+/** The operation's hooks for a call that has no read transaction of its own to plan them in. */
+const planHooks = (ctx: TenantCtx, operation: Operation): Promise<PlannedOperation> => transaction(ctx.db, ctx.tenant, (tx) => ctx.operationHooks.plan(tx, ctx, operation));
 
 /** The request/ and response/ executions of an operation: the instance's, then the caller's org's. */
 export interface MatchedHooks {
@@ -90,13 +88,9 @@ export interface MatchedHooks {
 
 /**
  * The request/<operation> and response/<operation> executions of one of Cadenza's own API
- * operations, matched once per call: one query when none could match (the common case).
+ * operations, for a call in `orgId` (null: at instance level), matched once per call in the
+ * caller's transaction: one query when none could match (the common case).
  */
-export async function operationHooks(ctx: TenantCtx, operation: Operation): Promise<MatchedHooks> {
-  return transaction(ctx.db, ctx.tenant, (tx) => matchOperationHooks(tx, ctx.tenant.instanceId, ctx.tenant.orgId, operation));
-}
-
-/** operationHooks in the caller's transaction, for a call in `orgId` (null: at instance level). */
 export async function matchOperationHooks(tx: Tx, instanceId: string, orgId: string | null, operation: Operation): Promise<MatchedHooks> {
   const request = candidateConditions('request', operation);
   const response = candidateConditions('response', operation);
@@ -141,8 +135,8 @@ function checkExternalEvent(input: { type: string; aggregateType: string }): voi
 export async function pushExternalEvent(ctx: TenantCtx, input: { type: string; aggregateType: string; aggregateId: string; payload: Record<string, unknown> }): Promise<{ eventId: string; position: string }> {
   checkJsonSize(input.payload, 'body.payload', EXECUTION_RUN_LIMITS.bodyBytes);
   checkExternalEvent(input);
-  const hooks = await operationHooks(ctx, 'PushEvent');
-  const payload = payloadOf(await applyHook(ctx, hooks.request, input), input.payload);
+  const hooks = await planHooks(ctx, 'PushEvent');
+  const { payload } = await hooks.request<{ payload: unknown }>(ctx, input, ['payload']);
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw ValidationError.field('body.payload', 'a request/PushEvent target returned a payload that is not an object');
   checkJsonSize(payload, 'body.payload', EXECUTION_RUN_LIMITS.bodyBytes);
   const eventId = newId('evt');
@@ -150,5 +144,5 @@ export async function pushExternalEvent(ctx: TenantCtx, input: { type: string; a
   const [stored] = await transaction(ctx.db, ctx.tenant, (tx) =>
     push(tx, ctx.tenant.instanceId, ctx.tenant.actor, [{ aggregateType, aggregateId: input.aggregateId, type: input.type, payload, eventId, orgId: ctx.tenant.orgId }]),
   );
-  return applyHook(ctx, hooks.response, { eventId, position: stored!.position });
+  return hooks.response(ctx, { eventId, position: stored!.position });
 }

@@ -21,7 +21,7 @@ import { runFlowTrigger } from '../../flows/flow-runs';
 import { FLOW_RUN_LIMITS } from '../../workflows/flow-run-contract';
 import { route, type AnyRoute } from '../route';
 import { PageQuery, pageOf, z } from '../schema';
-import { RunStep } from './runs';
+import { RunStep } from '../../runs/view';
 
 const ActionApiField = z.enum(ACTION_APIS).openapi({
   description:

@@ -1,50 +1,23 @@
 import { sendBatch } from '../../commands/batch';
 import { getDomainPolicy, setDomainPolicy } from '../../commands/domains';
-import { COMMAND_ID_RE, COMMAND_STATUSES, DOMAIN_RE, EXECUTION_MODES, INLINE_HANDLER_TIMEOUT_MAX_MS, POLICY_LIMITS, TSQ_REASONS, TYPE_RE } from '../../commands/model';
+import { COMMAND_ID_RE, DOMAIN_RE, EXECUTION_MODES, INLINE_HANDLER_TIMEOUT_MAX_MS, POLICY_LIMITS, TYPE_RE } from '../../commands/model';
 import { getBulkRetry, operate, startBulkRetry } from '../../commands/operator';
 import { commandAudit, countCommands, countTroubleshooting, getBatch, getCommand, listCommands, listTroubleshooting, TROUBLESHOOTING_COUNT_GROUPS } from '../../commands/queries';
 import { replySigningKey } from '../../commands/replies';
 import { sendCommand } from '../../commands/send';
+import { CommandView as Command, CommandStatus as Status, TsqReason } from '../../commands/view';
 import { route } from '../route';
 import { PageQuery, pageOf, z, words } from '../schema';
 
 const Domain = z.string().regex(DOMAIN_RE, 'must be lowercase letters, digits, "_" or "-", starting with a letter (at most 63)');
 const Type = z.string().regex(TYPE_RE, 'must be letters, digits, "_", "." or "-", starting with a letter (at most 128)');
 const CommandId = z.string().regex(COMMAND_ID_RE, 'must be letters, digits, ".", "_", "~" or "-" (at most 128)');
-const Status = z.enum(COMMAND_STATUSES);
-const TsqReason = z.enum(TSQ_REASONS);
 const BULK_SELECTION_MAX = 1000;
 const Ms = (max: number) => z.number().int().min(0).max(max);
 const TimeoutMs = (max: number) => z.number().int().min(POLICY_LIMITS.minTimeoutMs).max(max);
 const Execution = z.enum(EXECUTION_MODES).openapi({
   description: `activity (default): the handler runs as an activity on the domain's own queue, on any worker serving the domain, heartbeating. inline: it runs as a local activity of the command workflow on the worker running the workflow (which must have the domain's handlers), with no activity task round trip; for short handlers: its timeout is handlerTimeoutMs up to ${INLINE_HANDLER_TIMEOUT_MAX_MS} ms, and a lost worker is noticed by the workflow task timeout (10 s) instead of heartbeats.`,
 });
-
-const CommandError = z.object({ kind: z.string(), message: z.string(), code: z.string().optional(), details: z.unknown().optional() });
-
-const Command = z
-  .object({
-    domain: z.string(),
-    commandId: z.string(),
-    type: z.string(),
-    status: Status,
-    orgId: z.string().nullable(),
-    correlationId: z.string(),
-    replyTo: z.string().nullable(),
-    batchId: z.string().nullable(),
-    payload: z.unknown(),
-    attempts: z.number().int(),
-    totalAttempts: z.number().int(),
-    maxAttempts: z.number().int(),
-    lastError: CommandError.nullable(),
-    tsqReason: TsqReason.nullable().openapi({ description: 'Why the command is (or last was) in the troubleshooting queue' }),
-    result: z.unknown(),
-    nextAttemptAt: z.string().nullable(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-    workflowId: z.string().openapi({ description: 'The Temporal workflow id: command:<instance>:<domain>:<commandId>' }),
-  })
-  .openapi('Command');
 
 const SendFields = {
   domain: Domain,

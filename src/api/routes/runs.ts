@@ -1,61 +1,9 @@
 import { retryRun } from '../../runs/retry';
 import { getRun, listRuns } from '../../runs/runs';
-import { PREVIEW_BYTES } from '../../preview';
+import { Run, RunCall, RunStep } from '../../runs/view';
 import { route } from '../route';
 import { PageQuery, pageOf, z } from '../schema';
 
-const Run = z
-  .object({
-    id: z.string(),
-    kind: z.string(),
-    orgId: z.string().nullable(),
-    flowType: z.string(),
-    triggerType: z.string(),
-    state: z.enum(['running', 'succeeded', 'failed']),
-    workflowId: z.string(),
-    contextIn: z.record(z.string(), z.unknown()),
-    contextOut: z.record(z.string(), z.unknown()).nullable(),
-    error: z.record(z.string(), z.unknown()).nullable(),
-    startedAt: z.string(),
-    endedAt: z.string().nullable(),
-    createdBy: z.string(),
-    retryOf: z.string().nullable(),
-  })
-  .openapi('Run');
-export const RunStep = z
-  .object({
-    position: z.number().int(),
-    actionId: z.string(),
-    actionName: z.string(),
-    actionVersion: z.number().int(),
-    owner: z.enum(['instance', 'org']),
-    allowedToFail: z.boolean(),
-    state: z.enum(['succeeded', 'failed']),
-    startedAt: z.string(),
-    endedAt: z.string(),
-    durationMs: z.number(),
-    error: z.object({ kind: z.string(), message: z.string(), line: z.number().optional() }).nullable(),
-    logs: z.array(z.object({ level: z.string(), message: z.string(), at: z.string() })),
-    logsTruncated: z.boolean(),
-  })
-  .openapi('RunStep', { description: 'One action of a flow run, pinned to the version it ran.' });
-const RunCall = z
-  .object({
-    position: z.number().int(),
-    attempt: z.number().int(),
-    targetId: z.string(),
-    targetName: z.string(),
-    targetType: z.string(),
-    state: z.enum(['succeeded', 'failed']),
-    statusCode: z.number().int().nullable(),
-    startedAt: z.string(),
-    endedAt: z.string(),
-    durationMs: z.number(),
-    error: z.string().nullable(),
-    request: z.unknown().openapi({ description: `The body sent, cut to ${PREVIEW_BYTES} bytes of JSON ({truncated, bytes, preview}).` }),
-    response: z.unknown().openapi({ description: 'The body answered, cut the same way; null when no answer came.' }),
-  })
-  .openapi('RunCall', { description: 'One attempt of one target call of an execution run.' });
 const RunTrace = Run.extend({ steps: z.array(RunStep), calls: z.array(RunCall) }).openapi('RunTrace');
 const IdempotencyKey = z.string().min(1).max(200);
 const RunsQuery = PageQuery.extend({
