@@ -105,7 +105,7 @@ export interface Tenant {
   keyId: string | null;
   /** Set when the key itself belongs to one org; such keys never see other orgs. */
   keyOrgId: string | null;
-  /** The instance's own request limits, read with the key (API calls only; elsewhere the installation's apply). */
+  /** The instance's own request limits: read with the API key, or by a workflow activity that sends commands. */
   limits?: InstanceRequestLimits;
 }
 

@@ -24,6 +24,7 @@ import { createAddressPolicy, OutboundAddressRefused } from '../net/address-poli
 import { observeNode } from '../telemetry/nodes';
 import { DAG_FAILURES, dagWorkflowId, type DagRunInput, type Outputs, type ReusedOutput } from '../workflows/dag-contract';
 import { persist } from './persist';
+import { requestLimitsOf } from '../tenancy/instances';
 
 export type { NodeRecord };
 
@@ -193,7 +194,8 @@ export function dagActivities(ctx: AppCtx, scripts: ScriptThreadPool) {
       await persist(() => record(input.instanceId, input.runId, [{ name, status: 'running', attempts: input.attempt, inputPreview: preview(input.inputs), started: true }]));
       const tenantCtx: TenantCtx = {
         ...ctx,
-        tenant: { instanceId: input.instanceId, orgId: input.orgId, role: 'operator', actor: `workflow:${input.runId}`, keyId: null, keyOrgId: null },
+        // The instance's payload limit holds for commands its workflows send, too.
+        tenant: { instanceId: input.instanceId, orgId: input.orgId, role: 'operator', actor: `workflow:${input.runId}`, keyId: null, keyOrgId: null, limits: await requestLimitsOf(ctx.db, input.instanceId) },
       };
       const replyTo = TEMPORAL_REPLY_PREFIX + input.temporalWorkflowId;
       const items = input.inputs.flat().length;

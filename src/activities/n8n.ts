@@ -28,6 +28,7 @@ import { pinnedItems, startNodeOf } from '../dag/workflow-run-start';
 import { dagCommandId, type SentCommand } from './dag';
 import { credentialData } from '../credentials/credentials';
 import { DateTime } from 'luxon';
+import { requestLimitsOf } from '../tenancy/instances';
 
 
 /** How often a node activity heartbeats; the workflow's heartbeat timeout is 30 s. */
@@ -353,7 +354,8 @@ export function n8nActivities(ctx: AppCtx, scripts: ScriptThreadPool) {
       if (items > LIMITS.commandsPerNode) throw ApplicationFailure.nonRetryable(`${items} items would send ${items} commands; the limit is ${LIMITS.commandsPerNode}`, N8N_FAILURES.tooManyCommands);
       const tenantCtx: TenantCtx = {
         ...ctx,
-        tenant: { instanceId: input.instanceId, orgId: input.orgId, role: 'operator', actor: `workflow:${input.runId}`, keyId: null, keyOrgId: null },
+        // The instance's payload limit holds for commands its workflows send, too.
+        tenant: { instanceId: input.instanceId, orgId: input.orgId, role: 'operator', actor: `workflow:${input.runId}`, keyId: null, keyOrgId: null, limits: await requestLimitsOf(ctx.db, input.instanceId) },
       };
       try {
         const run = await prepareNodeRun(

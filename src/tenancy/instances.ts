@@ -1,7 +1,9 @@
+import type { InstanceRequestLimits } from '../context';
 import { ConflictError } from '../errors';
 import { SYSTEM, transaction, type Db } from '../db/db';
 import { rethrowUniqueViolation } from '../db/unique';
 import { push } from '../eventstore/eventstore';
+import { rateLimitOf } from './rate-limit';
 
 export interface Instance {
   id: string;
@@ -35,4 +37,16 @@ export async function instanceExists(db: Db, id: string): Promise<boolean> {
     const { rowCount } = await tx.query('SELECT 1 FROM instances WHERE id = $1', [id]);
     return rowCount === 1;
   });
+}
+
+/** The instance's own request limits, for work that does not come with an API key (a workflow's sendCommand node). */
+export async function requestLimitsOf(db: Db, id: string): Promise<InstanceRequestLimits> {
+  const { rows } = await transaction(db, SYSTEM, (tx) =>
+    tx.query<{ command_payload_bytes: number | null; rate_limit_per_second: number | null; rate_limit_burst: number | null }>(
+      'SELECT command_payload_bytes, rate_limit_per_second, rate_limit_burst FROM instances WHERE id = $1',
+      [id],
+    ),
+  );
+  const r = rows[0];
+  return r === undefined ? { commandPayloadBytes: null, rateLimit: null } : { commandPayloadBytes: r.command_payload_bytes, rateLimit: rateLimitOf(r) };
 }

@@ -9,6 +9,7 @@ import { push } from '../eventstore/eventstore';
 import { newId, sha256Hex } from '../ids';
 import { decodeCursor, TIME_ID, toPage, type Page } from '../pagination';
 import { findOrg } from './orgs';
+import { rateLimitOf } from './rate-limit';
 
 export interface ApiKey {
   id: string;
@@ -162,6 +163,5 @@ export async function authenticate(db: Db, secret: string): Promise<Authenticate
   );
   const r = rows[0];
   if (r === undefined) return undefined;
-  const rateLimit = r.rate_limit_per_second === null || r.rate_limit_burst === null ? null : { requestsPerSecond: r.rate_limit_per_second, burst: r.rate_limit_burst };
-  return { instanceId: r.instance_id, id: r.id, name: r.name, role: r.role, orgId: r.org_id, limits: { commandPayloadBytes: r.command_payload_bytes, rateLimit } };
+  return { instanceId: r.instance_id, id: r.id, name: r.name, role: r.role, orgId: r.org_id, limits: { commandPayloadBytes: r.command_payload_bytes, rateLimit: rateLimitOf(r) } };
 }

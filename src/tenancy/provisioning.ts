@@ -9,6 +9,7 @@ import { push } from '../eventstore/eventstore';
 import { decodeCursor, toPage, type Page } from '../pagination';
 import { createInstance } from './instances';
 import { insertKey } from './keys';
+import { rateLimitOf } from './rate-limit';
 
 export interface InstanceLimits extends InstanceRequestLimits {
   /** Action-seconds per calendar month (UTC); null: the installation's CADENZA_ACTION_QUOTA_SECONDS; 0: no quota. */
@@ -45,7 +46,7 @@ const toInstance = (r: InstanceRow): ProvisionedInstance => ({
     logRetentionDays: r.log_retention_days,
     commandRetentionDays: r.command_retention_days,
     commandPayloadBytes: r.command_payload_bytes,
-    rateLimit: r.rate_limit_per_second === null || r.rate_limit_burst === null ? null : { requestsPerSecond: r.rate_limit_per_second, burst: r.rate_limit_burst },
+    rateLimit: rateLimitOf(r),
   },
   createdAt: r.created_at.toISOString(),
 });

@@ -8,6 +8,11 @@ import { CadenzaError } from '../errors';
 
 export type RateLimit = NonNullable<InstanceRequestLimits['rateLimit']>;
 
+/** The rate limit of an instance row (both columns set, or none). */
+export function rateLimitOf(row: { rate_limit_per_second: number | null; rate_limit_burst: number | null }): RateLimit | null {
+  return row.rate_limit_per_second === null || row.rate_limit_burst === null ? null : { requestsPerSecond: row.rate_limit_per_second, burst: row.rate_limit_burst };
+}
+
 /** 429 with Retry-After: the instance sent more requests than its rate limit allows. */
 export class RateLimitedError extends CadenzaError {
   constructor(readonly retryAfterSeconds: number, limit: RateLimit) {

@@ -166,6 +166,8 @@ describe('cadenza (the CLI)', () => {
     const action = await json('actions', 'create', '--instance', '--name', 'cliClaim', '--script-file', script);
     expect((await json('actions', 'list', '--instance')).items.some((a: { id: string }) => a.id === action.id)).toBe(true);
     expect((await json('actions', 'get', action.id, '--instance')).version).toBe(1);
+    const zitadel = file('zitadel.js', "function cliZitadel(ctx, api) { api.v1.claims.setClaim('year', 2023) }");
+    expect((await json('actions', 'create', '--instance', '--name', 'cliZitadel', '--api', 'zitadel-v1', '--script-file', zitadel)).api).toBe('zitadel-v1');
     file('claim2.js', 'function cliClaim(ctx, api) { api.setContext("claimed", 2); }');
     expect((await json('actions', 'update', action.id, '--instance', '--script-file', path.join(dir, 'claim2.js'))).version).toBe(2);
     expect((await json('actions', 'versions', action.id, '--instance')).items).toHaveLength(2);
@@ -269,6 +271,8 @@ describe('cadenza (the CLI)', () => {
     expect(made).toMatchObject({ id: instanceId, limits: { logRetentionDays: 14, actionQuotaSecondsPerMonth: null } });
     expect(made.adminKey).toMatch(/^cdz_/);
     expect((await sys('instances', 'update', instanceId, '--action-quota-seconds', '60')).limits.actionQuotaSecondsPerMonth).toBe(60);
+    const limited = await sys('instances', 'update', instanceId, '--rate-limit', '2.5', '--rate-burst', '10', '--payload-limit-bytes', '4096');
+    expect(limited.limits).toMatchObject({ rateLimit: { requestsPerSecond: 2.5, burst: 10 }, commandPayloadBytes: 4096 });
     expect((await sys('instances', 'get', instanceId)).name).toBe('CLI customer');
     expect((await sys('instances', 'list', '--limit', '500')).items.some((i: { id: string }) => i.id === instanceId)).toBe(true);
     expect((await sys('instances', 'delete', instanceId)).terminatedWorkflows).toBe(0);

@@ -1,6 +1,6 @@
 // The sendCommand node on the real dev server: commands go through the command bus (the demo
 // domain) and their outcomes come back to the run as commandReply signals.
-import { call, newTenant, startHarness, startWorkerProcess, waitFor, type Harness, type TestTenant, type WorkerProcess } from '../helpers/harness';
+import { call, newTenant, startHarness, startWorkerProcess, systemQuery, waitFor, type Harness, type TestTenant, type WorkerProcess } from '../helpers/harness';
 import { connect, createWorkflow, executeWorkflow, finishedRun, node, runItems, runNode, setNode, trigger, workflow } from '../helpers/dag';
 
 let h: Harness;
@@ -58,6 +58,18 @@ describe('sendCommand', () => {
     const many = await finishedRun(h, t, await executeWorkflow(h, t, id, Array.from({ length: 101 }, (_, n) => ({ n }))));
     expect(many).toMatchObject({ status: 'failed', error: { node: 'Echo', message: expect.stringContaining('the limit is 100') } });
     expect(await commandsOf(t, many.id)).toHaveLength(0);
+  });
+
+  it("fails the node, sending nothing, when a payload is over its instance's own limit", async () => {
+    const t = await newTenant(h);
+    await systemQuery(h, 'UPDATE instances SET command_payload_bytes = 100 WHERE id = $1', [t.instanceId]);
+    const def = workflow('big', [trigger(), sendNode('Echo', { domain: 'demo', type: 'echo', payload: '={{ $json }}' })], connect(['Start', 'Echo']));
+    const id = await createWorkflow(h, t, def);
+    const small = await finishedRun(h, t, await executeWorkflow(h, t, id, { text: 'x'.repeat(50) }));
+    expect(small.status).toBe('completed');
+    const big = await finishedRun(h, t, await executeWorkflow(h, t, id, { text: 'x'.repeat(200) }));
+    expect(big).toMatchObject({ status: 'failed', error: { node: 'Echo', message: expect.stringContaining('100 bytes') } });
+    expect(await commandsOf(t, big.id)).toHaveLength(0);
   });
 
   it('fails the node when the command fails, and follows the error output on continueErrorOutput', async () => {
