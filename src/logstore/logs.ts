@@ -5,6 +5,7 @@ import type { TenantCtx } from '../context';
 import { transaction } from '../db/db';
 import { decodeCursor, toPage, type Page } from '../pagination';
 import { visibleOrgKey } from '../tenancy/scope';
+import type { RequestLogEntry } from './requests';
 
 const ID: readonly ['int'] = ['int'];
 
@@ -44,17 +45,9 @@ async function page<R extends { id: string }, T>(ctx: TenantCtx, table: string, 
   });
 }
 
-export interface RequestLog {
+/** A request log row as the API serves it: the entry the writer stored, with its id and time. */
+export interface RequestLog extends Omit<RequestLogEntry, 'instanceId'> {
   id: string;
-  orgId: string | null;
-  keyId: string | null;
-  requestId: string;
-  correlationId: string | null;
-  method: string;
-  route: string | null;
-  path: string;
-  status: number;
-  durationMs: number;
   createdAt: string;
 }
 
