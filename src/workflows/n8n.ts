@@ -5,6 +5,7 @@
 // replay test replays saved histories of this workflow too). It replaced dagWorkflow for new runs;
 // dagWorkflow stays registered for the runs it started.
 import {
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   condition,
@@ -12,11 +13,13 @@ import {
   executeChild,
   isCancellation,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
   startChild,
   uuid4,
+  TimeoutFailure,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { DagActivities, SentCommand } from '../activities/dag';
@@ -37,6 +40,10 @@ class TimedOut extends Error {}
 class TooManyRuns extends Error {}
 
 const DEFAULT_HISTORY_LIMIT = 10_000;
+/** Patch: a node attempt lost with its worker runs again instead of failing the node. */
+const NODE_SURVIVES_WORKER_LOSS = 'node-survives-worker-loss';
+/** How many times in a row one node run may be lost with its worker before the node fails. */
+const LOST_WORKER_RERUNS = 5;
 /** How the sendN8nCommands activity itself is retried (node retries resend under new ids); its ids make resends safe. */
 const SEND_RETRY = { initialInterval: '1s', maximumInterval: '30s' } as const;
 
@@ -49,6 +56,11 @@ const bookkeeping = proxyActivities<DagActivities & N8nActivities>({
 /** A run id like the API's (`run_` + 16 lowercase characters), deterministic in workflow code. */
 export function newRunId(): string {
   return `run_${uuid4().replace(/-/g, '').slice(0, 16)}`;
+}
+
+/** The activity stopped heartbeating: its worker died (or hung) mid-run. */
+function lostWithWorker(err: unknown): boolean {
+  return err instanceof ActivityFailure && err.cause instanceof TimeoutFailure && err.cause.timeoutType === 'HEARTBEAT';
 }
 
 function errorMessage(err: unknown): string {
@@ -197,7 +209,21 @@ class Interpreter {
     }
   }
 
-  private activity(node: RunPlanNode, task: Task, runIndex: number): Promise<NodeTaskResult> {
+  /**
+   * A node run whose worker died is not the node's failure: its heartbeat times out, and the node
+   * runs again (its own tries counted afresh) on a live worker, up to LOST_WORKER_RERUNS times.
+   */
+  private async activity(node: RunPlanNode, task: Task, runIndex: number): Promise<NodeTaskResult> {
+    for (let lost = 0; ; lost++) {
+      try {
+        return await this.activityAttempts(node, task, runIndex);
+      } catch (err) {
+        if (lost >= LOST_WORKER_RERUNS || !lostWithWorker(err) || !patched(NODE_SURVIVES_WORKER_LOSS)) throw err;
+      }
+    }
+  }
+
+  private activityAttempts(node: RunPlanNode, task: Task, runIndex: number): Promise<NodeTaskResult> {
     const r = node.retry;
     const acts = proxyActivities<N8nActivities>({
       startToCloseTimeout: node.timeoutMs,

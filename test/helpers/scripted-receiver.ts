@@ -1,6 +1,7 @@
 // A scripted HTTP receiver for workflow tests on 127.0.0.1, port 0. Paths choose the behaviour:
 // /ok/<key> answers {key, body}; /slow/<key> answers after 400 ms; /flaky/<key>/<n> fails the
-// first n calls per key with 503; /fail/<key> always answers 500. Every call is recorded.
+// first n calls per key with 503; /fail/<key> always answers 500; /hang-first/<key> never answers
+// its first call per key (a worker that dies mid-call) and answers later ones. Every call is recorded.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -46,6 +47,7 @@ export async function startReceiver(): Promise<Receiver> {
       if (kind === 'slow') setTimeout(() => answer(200, { key, body }), 400);
       else if (kind === 'flaky' && count <= Number(n)) answer(503, { error: `try ${count} fails` });
       else if (kind === 'fail') answer(500, { error: 'broken' });
+      else if (kind === 'hang-first' && count === 1) return; // the caller's connection ends it
       else answer(200, { key, body, count });
     });
   });

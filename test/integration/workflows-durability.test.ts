@@ -63,6 +63,29 @@ describe('durability', () => {
     }
   });
 
+  it('runs a node again on a live worker when its worker is SIGKILLed mid-node, and the run completes', async () => {
+    const t = await newTenant(h);
+    const first = await startWorkerProcess(h, workerEnv);
+    let second: WorkerProcess | undefined;
+    try {
+      // The node's first call never answers: the worker is killed while the node runs.
+      const def = workflow('lost', [trigger(), http('Call', `${rx.url}/hang-first/lost-node`)], connect(['Start', 'Call']));
+      const runId = await execute(t, await create(t, def));
+      await waitFor(() => rx.callsTo('lost-node').length === 1, { what: 'the first call' });
+      await first.kill();
+      second = await startWorkerProcess(h, workerEnv);
+      // Its heartbeat times out (30 s) and the node runs again: a node without retries is not failed by a crash.
+      const run = await finished(t, runId);
+      expect(run.error).toBeNull();
+      expect(run.status).toBe('completed');
+      expect(rx.callsTo('lost-node')).toHaveLength(2);
+      expect(items(run, 'Call')).toEqual([expect.objectContaining({ key: 'lost-node', count: 2 })]);
+    } finally {
+      await first.stop().catch(() => undefined);
+      await second?.stop();
+    }
+  });
+
   // Issue 12, finding 8: outputs stay in PostgreSQL, so continue-as-new carries item counts, not 3 MB of items.
   it('continues as new with large node outputs kept out of the workflow state', async () => {
     const t = await newTenant(h);
