@@ -143,11 +143,10 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, datab
   });
   const admin = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
   const app = `postgres://${APP_ROLE}:${encodeURIComponent(readOrCreatePassword(path.join(dataDir, 'pg-app-password')))}@127.0.0.1:${port}`;
+  const exitedEarly = () => (child.process.exitCode !== null || child.process.signalCode !== null ? `PostgreSQL exited during start:\n${output}` : undefined);
   try {
-    await waitForPort('127.0.0.1', port, 30_000, () =>
-      child.process.exitCode !== null ? `PostgreSQL exited during start:\n${output}` : undefined,
-    );
-    await waitForQueries(`${admin}/postgres`);
+    await waitForPort('127.0.0.1', port, 30_000, exitedEarly);
+    await waitForQueries(`${admin}/postgres`, exitedEarly);
     await ensureDatabase(`${admin}/postgres`, database);
   } catch (err) {
     child.kill(); // a start that failed leaves nothing running (the next try needs the port)
@@ -162,10 +161,18 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, datab
   };
 }
 
-async function waitForQueries(url: string): Promise<void> {
+/**
+ * Bounds each connect and query: something else may hold the port (a backend orphaned by a
+ * SIGKILLed postmaster keeps its socket), and an unanswered start-up would wait forever.
+ */
+const CLIENT_TIMEOUTS = { connectionTimeoutMillis: 5_000, query_timeout: 10_000 };
+
+async function waitForQueries(url: string, failed: () => string | undefined): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const client = new pg.Client({ connectionString: url });
+    const why = failed();
+    if (why !== undefined) throw new Error(why);
+    const client = new pg.Client({ connectionString: url, ...CLIENT_TIMEOUTS });
     client.on('error', () => undefined); // the failed connect or query says it too
     try {
       await client.connect();
@@ -182,7 +189,7 @@ async function waitForQueries(url: string): Promise<void> {
 }
 
 async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
+  const client = new pg.Client({ connectionString: adminUrl, ...CLIENT_TIMEOUTS });
   client.on('error', () => undefined); // the failed query says it too
   await client.connect();
   try {
