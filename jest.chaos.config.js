@@ -7,7 +7,10 @@ module.exports = {
   roots: ['<rootDir>/test/chaos'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
-  testTimeout: 600000,
+  testTimeout: 300000,
+  // A killed service's leftovers must not hold CI open after the results are written; each
+  // file's afterAll still stops what it started, and a test that fails to is reported there.
+  forceExit: true,
   maxWorkers: 1,
   verbose: true,
 };

@@ -8,6 +8,9 @@ module.exports = {
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   globalSetup: '<rootDir>/test/cluster/global-setup.js',
   testTimeout: 300000,
+  // A killed service's leftovers must not hold CI open after the results are written; each
+  // file's afterAll still stops what it started, and a test that fails to is reported there.
+  forceExit: true,
   // A cluster is six processes and a database: one at a time on two cores.
   maxWorkers: 1,
   verbose: true,
