@@ -11,6 +11,7 @@ import { Metrics } from './metrics/metrics';
 import { installTracing } from './telemetry/tracing';
 import { startMetricsServer } from './metrics/server';
 import { installRuntime } from './temporal/runtime';
+import { Sandbox } from './sandbox/sandbox';
 import { preSendActions } from './flows/command-hooks';
 import { operationExecutions, sendCommandExecutions } from './targets/command-hooks';
 
@@ -58,6 +59,7 @@ export async function openAppCtx(config: Config, log: Logger, role: string, opti
     // The command bus's hooks, in order: preSend actions, then request/SendCommand targets.
     sendHooks: [preSendActions, sendCommandExecutions],
     nodes,
+    sandbox: new Sandbox(),
     operationHooks: operationExecutions,
     temporal: { client, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, workerConnection },
     async close() {

@@ -6,6 +6,7 @@ import type { Db, Tx } from './db/db';
 import type { Logger } from './log';
 import type { NodeRegistry } from './dsl/registry';
 import type { Metrics } from './metrics/metrics';
+import type { Sandbox } from './sandbox/sandbox';
 
 export type Role = 'admin' | 'operator' | 'viewer';
 export const ROLE_RANK: Record<Role, number> = { viewer: 1, operator: 2, admin: 3 };
@@ -33,6 +34,8 @@ export interface AppCtx {
   sendHooks: readonly SendHook[];
   /** The workflow node types: built-ins plus CADENZA_PLUGINS_DIR, loaded once when the context opens. */
   nodes: NodeRegistry;
+  /** This thread's script engine: compiles scripts when definitions are saved (runs happen on script threads, each with its own). */
+  sandbox: Sandbox;
   /** The request/ and response/ executions of Cadenza's other write operations (installed by app-context.ts). */
   operationHooks: OperationHooks;
 }

@@ -8,7 +8,6 @@ import { rethrowUniqueViolation } from '../db/unique';
 import { push, type StoredEvent } from '../eventstore/eventstore';
 import { newId, sha256Hex } from '../ids';
 import { decodeCursor, TIME_ID, toPage, type Page } from '../pagination';
-import { checkSyntax } from '../sandbox/sandbox';
 import { removeActionFromTriggers } from '../flows/flows';
 import { ownerOrgId, type Owner } from './owner';
 
@@ -145,7 +144,7 @@ export async function validateDefinition(ctx: TenantCtx, d: Definition): Promise
   if (bytes > ACTION_LIMITS.scriptBytes) throw ValidationError.field('body.script', `is ${bytes} bytes; the limit is ${ACTION_LIMITS.scriptBytes} bytes`);
   const max = ctx.config.actions.maxTimeoutSeconds;
   if (d.timeoutMs <= 0 || d.timeoutMs > max * 1000) throw ValidationError.field('body.timeoutSeconds', `must be more than 0 and at most ${max} seconds`);
-  const syntax = await checkSyntax(d.script, 'action.js');
+  const syntax = await ctx.sandbox.checkSyntax(d.script, 'action.js');
   if (syntax !== undefined) throw ValidationError.field('body.script', `line ${syntax.line ?? '?'}: ${syntax.message}`);
   if (!new RegExp(`(^|[^\\w$.])(async\\s+)?function\\s+${d.name.replace(/\$/g, '\\$')}\\s*\\(`).test(d.script)) {
     throw ValidationError.field('body.script', `must define function ${d.name}(ctx, api)`);

@@ -4,13 +4,16 @@
 import { parentPort } from 'node:worker_threads';
 import { runNodeScriptJob, type NodeScriptResult } from '../dsl/script-job';
 import { createAddressPolicy } from '../net/address-policy';
-import { runScript, type RunScriptResult } from '../sandbox/sandbox';
+import { Sandbox, type RunScriptResult } from '../sandbox/sandbox';
 import { runActionScript, type ActionThreadInput, type ScriptJob } from './script';
 import { runZitadelScript } from './zitadel-v1';
 
+// This thread's one QuickJS engine, shared by its jobs (they run one at a time).
+const sandbox = new Sandbox();
+
 function runActionJob(input: ActionThreadInput): Promise<RunScriptResult> {
-  if (input.api === 'zitadel-v1') return runZitadelScript(input);
-  return runActionScript({ ...input, policy: createAddressPolicy(input.allowlist) });
+  if (input.api === 'zitadel-v1') return runZitadelScript(sandbox, input);
+  return runActionScript(sandbox, { ...input, policy: createAddressPolicy(input.allowlist) });
 }
 
 function runJob(job: ScriptJob): Promise<RunScriptResult | NodeScriptResult> {
@@ -18,9 +21,9 @@ function runJob(job: ScriptJob): Promise<RunScriptResult | NodeScriptResult> {
     case 'action':
       return runActionJob(job.input);
     case 'script':
-      return runScript(job.input);
+      return sandbox.runScript(job.input);
     case 'node':
-      return runNodeScriptJob(job.input);
+      return runNodeScriptJob(sandbox, job.input);
   }
 }
 

@@ -8,7 +8,7 @@ import type { NodeScriptJob, NodeScriptResult } from '../dsl/script-job';
 import type { ActionApi } from './actions';
 import type { AddressPolicy } from '../net/address-policy';
 import { fetchHostFunction } from '../sandbox/http';
-import { runScript, type RunScriptInput, type RunScriptResult } from '../sandbox/sandbox';
+import type { RunScriptInput, RunScriptResult, Sandbox } from '../sandbox/sandbox';
 
 export interface ActionRunInput {
   name: string;
@@ -58,8 +58,8 @@ const WRAPPER = `
   return Promise.resolve(__ACTION__(ctx, api)).then(() => current);
 }`;
 
-export function runActionScript(input: ActionRunInput): Promise<RunScriptResult> {
-  return runScript({
+export function runActionScript(sandbox: Sandbox, input: ActionRunInput): Promise<RunScriptResult> {
+  return sandbox.runScript({
     source: input.script + WRAPPER.replace('__ACTION__', input.name),
     entry: '__cadenzaAction',
     args: [{ flowType: input.flowType, trigger: input.trigger }, input.context],

@@ -7,7 +7,7 @@
 // policy as Cadenza's own script API; only the fetch answers synchronously (blocking-fetch.ts).
 import { v1 as uuidV1, v3 as uuidV3, v4 as uuidV4, v5 as uuidV5, v7 as uuidV7 } from 'uuid';
 import { blockingFetchHostFunction } from '../sandbox/blocking-fetch';
-import { runScript, type RunScriptResult } from '../sandbox/sandbox';
+import type { RunScriptResult, Sandbox } from '../sandbox/sandbox';
 
 /** What a trigger's `ctx.v1` offers (besides ctx.accessToken … for ctxTokens). */
 export type ZitadelCtxField =
@@ -300,14 +300,14 @@ function zitadelUuid([version, namespace, data]: unknown[]): string {
 }
 
 /** Runs a zitadel-v1 action in the sandbox; a trigger Zitadel has no API for fails the step. */
-export function runZitadelScript(input: ZitadelRunInput): Promise<RunScriptResult> {
+export function runZitadelScript(sandbox: Sandbox, input: ZitadelRunInput): Promise<RunScriptResult> {
   const surface = zitadelSurface(input.flowType, input.trigger);
   if (surface === undefined) {
     const flows = Object.keys(ZITADEL_SURFACES).join(', ');
     const message = `zitadel-v1 scripts run in Zitadel's flows only (${flows}), not in ${input.flowType}/${input.trigger}`;
     return Promise.resolve({ ok: false, error: { kind: 'runtime', message }, logs: [], logsTruncated: false, durationMs: 0 });
   }
-  return runScript({
+  return sandbox.runScript({
     source: PRELUDE + input.script + WRAPPER,
     entry: '__zitadelAction',
     args: [zitadelSpec(input.name, surface), input.context],

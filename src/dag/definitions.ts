@@ -90,13 +90,13 @@ const toVersion = (r: VersionRow): WorkflowVersion => ({
 
 /** Validates a definition against this process's node registry; throws 422 listing every issue. */
 export async function checkDefinition(ctx: TenantCtx, definition: unknown, prefix = 'body.definition'): Promise<RunPlan> {
-  const result = await validateWithScripts(definition, ctx.nodes, prefix);
+  const result = await validateWithScripts(ctx.sandbox, definition, ctx.nodes, prefix);
   if (result.plan === undefined) throw new ValidationError(result.issues, `the workflow definition has ${result.issues.length} error(s)`);
   return result.plan;
 }
 
 export async function validateOnly(ctx: TenantCtx, definition: unknown): Promise<{ valid: boolean; errors: DagIssue[] }> {
-  const result = await validateWithScripts(definition, ctx.nodes, 'body.definition');
+  const result = await validateWithScripts(ctx.sandbox, definition, ctx.nodes, 'body.definition');
   return { valid: result.plan !== undefined, errors: result.issues };
 }
 

@@ -5,9 +5,12 @@
 // bootstrap, the dispatchers, the request log, readiness and key rotation. The login role itself
 // holds no privileges (src/db/roles.ts), so a statement outside a transaction reads no table.
 import pg from 'pg';
+import { KnownFacts } from './known-facts';
 
-export type Db = pg.Pool;
-export type Tx = pg.PoolClient;
+/** A pool, and the facts its transactions found committed (src/db/known-facts.ts). */
+export type Db = pg.Pool & { readonly known: KnownFacts };
+/** A connection in a transaction; `known` is its pool's. */
+export type Tx = pg.PoolClient & { readonly known: KnownFacts };
 
 export const SYSTEM = Symbol('system');
 /** The roles a transaction switches to (created by the migrations; see src/db/roles.ts). */
@@ -21,7 +24,7 @@ export const CONNECT_TIMEOUT_MS = 5_000;
 // Return BIGINT and NUMERIC as strings is pg's default; counts are cast to int in SQL instead.
 /** `onConnect` runs on each new connection before its first use (the app's role check, src/db/roles.ts). */
 export function createDb(url: string, max: number, applicationName = 'cadenza', onConnect?: (client: pg.ClientBase) => Promise<void>): Db {
-  const pool = new pg.Pool({ connectionString: url, max, application_name: applicationName, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, onConnect });
+  const pool = Object.assign(new pg.Pool({ connectionString: url, max, application_name: applicationName, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, onConnect }), { known: new KnownFacts() });
   // An idle client that errors (server restart) must not crash the process.
   pool.on('error', () => undefined);
   // Nor a checked-out one: its queries fail with the error, which fails that transaction only.
@@ -30,7 +33,7 @@ export function createDb(url: string, max: number, applicationName = 'cadenza', 
 }
 
 export async function transaction<T>(db: Db, scope: Scope, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  const tx = await db.connect();
+  const tx: Tx = Object.assign(await db.connect(), { known: db.known });
   try {
     // One round trip: BEGIN and the tenant settings travel as one simple query.
     await tx.query(

@@ -3,7 +3,7 @@
 // with one deadline. The host side gives the guest Intl (for Luxon) and timers through `api`.
 import fs from 'node:fs';
 import path from 'node:path';
-import { runScript, type HostApi, type RunScriptResult } from '../sandbox/sandbox';
+import type { HostApi, RunScriptResult, Sandbox } from '../sandbox/sandbox';
 import { codeFunction, expressionFunction, guestPrelude, needsLuxon } from './guest';
 import type { Item } from './types';
 
@@ -130,13 +130,13 @@ function withLine(value: { e: string; stack?: string }, codeLine: number): Guest
   return { e: line !== undefined && line > 0 ? `${value.e} [line ${line}]` : value.e };
 }
 
-export async function runNodeScriptJob(job: NodeScriptJob): Promise<NodeScriptResult> {
+export async function runNodeScriptJob(sandbox: Sandbox, job: NodeScriptJob): Promise<NodeScriptResult> {
   const program = job.task === 'expressions' ? expressionsProgram(job.sources) : codeProgram(job.jsCode, job.perItem);
   const body = guestPrelude() + program;
   const source = (needsLuxon(program) ? luxon() + '\n' : '') + body;
   const codeLine = job.task === 'code' ? lineOf(source, 'async function __code(') : 0;
   const jobArgs = job.task === 'expressions' ? { itemCount: job.itemCount } : { perItem: job.perItem };
-  const r: RunScriptResult = await runScript({
+  const r: RunScriptResult = await sandbox.runScript({
     source,
     entry: '__job',
     args: [job.data, jobArgs],

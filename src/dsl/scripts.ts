@@ -1,7 +1,7 @@
 // The syntax of a definition's JavaScript (expression blocks, Code, Function and Sort code),
 // compiled in the QuickJS sandbox when the definition is saved. Running it is the script thread
 // pool's job (src/dsl/script-job.ts). The number of blocks is bounded, so a request's work is too.
-import { checkSyntaxMany } from '../sandbox/sandbox';
+import type { Sandbox } from '../sandbox/sandbox';
 import { scriptBlocks } from './expressions';
 import { CODE_LINE_OFFSET, codeFunction, expressionFunction } from './guest';
 import type { NodeRegistry } from './registry';
@@ -46,12 +46,12 @@ function collect(input: unknown, prefix: string): Check[] {
 }
 
 /** Syntax errors in expression blocks and code, found by compiling them in the sandbox. */
-async function scriptIssues(input: unknown, prefix: string): Promise<DagIssue[]> {
+async function scriptIssues(sandbox: Sandbox, input: unknown, prefix: string): Promise<DagIssue[]> {
   const checks = collect(input, prefix);
   if (checks.length > SCRIPTS_PER_DEFINITION) {
     return [{ field: `${prefix}.nodes`, message: `has ${checks.length} JavaScript expressions and code parameters; the limit is ${SCRIPTS_PER_DEFINITION}` }];
   }
-  const errors = await checkSyntaxMany(checks.map((c) => c.source), 'workflow.js');
+  const errors = await sandbox.checkSyntaxMany(checks.map((c) => c.source), 'workflow.js');
   return checks.flatMap((c, i) => {
     const err = errors[i];
     if (err === undefined) return [];
@@ -61,9 +61,9 @@ async function scriptIssues(input: unknown, prefix: string): Promise<DagIssue[]>
 }
 
 /** validateDefinition plus the syntax of every script, compiled in the sandbox. */
-export async function validateWithScripts(input: unknown, registry: NodeRegistry, prefix = 'definition'): Promise<ValidationResult> {
+export async function validateWithScripts(sandbox: Sandbox, input: unknown, registry: NodeRegistry, prefix = 'definition'): Promise<ValidationResult> {
   const result = validateDefinition(input, registry, prefix);
-  const more = await scriptIssues(input, prefix);
+  const more = await scriptIssues(sandbox, input, prefix);
   if (more.length === 0) return result;
   return { issues: [...result.issues, ...more] };
 }

@@ -52,26 +52,9 @@ export interface MilestoneReachedEvent {
   payload: { milestone: string; orgId: string | null; reachedAt: string; causeType: string; causeEventId: string };
 }
 
-// Rows seen already reached in this process: once committed, a milestone never goes back, so the
-// hot path (every command.sent) skips the INSERT after the first conflict. Only a conflict counts:
-// a row this transaction inserted could still roll back. Entries expire, so an instance removed
-// and created again under the same id reaches its milestones anew.
-const KNOWN_REACHED = { limit: 100_000, ttlMs: 10 * 60_000 };
-const knownReached = new Map<string, number>();
-const reachedKey = (instanceId: string, orgId: string | null, milestone: string) => `${instanceId}\u0000${orgId ?? ''}\u0000${milestone}`;
-
-function isKnownReached(key: string): boolean {
-  const until = knownReached.get(key);
-  if (until === undefined) return false;
-  if (until > Date.now()) return true;
-  knownReached.delete(key);
-  return false;
-}
-
-function remember(key: string): void {
-  if (knownReached.size >= KNOWN_REACHED.limit) knownReached.clear();
-  knownReached.set(key, Date.now() + KNOWN_REACHED.ttlMs);
-}
+// Once committed, a milestone never goes back: the pool's known facts (tx.known) spare the hot
+// path (every command.sent) the INSERT after its first conflict.
+const reachedKey = (instanceId: string, orgId: string | null, milestone: string) => `milestone\u0000${instanceId}\u0000${orgId ?? ''}\u0000${milestone}`;
 
 /**
  * Writes the milestones `event` reaches for the first time (for the instance, and for the
@@ -87,7 +70,7 @@ export async function reachMilestones(tx: Tx, event: ReachingEvent): Promise<Mil
     const owners = event.orgId === null || m.instanceOnly ? [null] : [null, event.orgId];
     for (const orgId of owners) {
       const key = reachedKey(event.instanceId, orgId, m.name);
-      if (!isKnownReached(key)) candidates.push({ orgId, milestone: m.name, key });
+      if (!tx.known.has(key)) candidates.push({ orgId, milestone: m.name, key });
     }
   }
   if (candidates.length === 0) return [];
@@ -103,7 +86,7 @@ export async function reachMilestones(tx: Tx, event: ReachingEvent): Promise<Mil
   const reached: MilestoneReachedEvent[] = [];
   for (const c of candidates) {
     if (!inserted.has(`${c.orgId ?? ''}\u0000${c.milestone}`)) {
-      remember(c.key);
+      tx.known.remember(c.key);
       continue;
     }
     reached.push({

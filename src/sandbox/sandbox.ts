@@ -73,103 +73,120 @@ const VARIANT: typeof RELEASE_SYNC = {
   importModuleLoader: async () => require('@jitl/quickjs-wasmfile-release-sync/emscripten-module') as Awaited<ReturnType<typeof RELEASE_SYNC.importModuleLoader>>,
 };
 
-let modulePromise: Promise<QuickJSWASMModule> | undefined;
-
-// One WebAssembly module per process; a run that leaves it broken replaces it (see disposeAll).
-function quickjs(): Promise<QuickJSWASMModule> {
-  modulePromise ??= newQuickJSWASMModule(VARIANT);
-  return modulePromise;
-}
-
-/** Compiles without running: undefined when the syntax is fine, else the error with its line. */
-export async function checkSyntax(source: string, fileName = FILE): Promise<SandboxError | undefined> {
-  const [err] = await checkSyntaxMany([source], fileName);
-  return err;
-}
-
-/** Compiles several sources in one runtime (cheap per source); an entry per source. */
-export async function checkSyntaxMany(sources: string[], fileName = FILE): Promise<(SandboxError | undefined)[]> {
-  const runtime = (await quickjs()).newRuntime();
-  runtime.setMemoryLimit(SANDBOX_DEFAULTS.memoryBytes);
-  const vm = runtime.newContext();
-  try {
-    return sources.map((source) => {
-      const res = vm.evalCode(source, fileName, { compileOnly: true });
-      if (res.error === undefined) {
-        res.value.dispose();
-        return undefined;
-      }
-      const err = toSandboxError(vm.dump(res.error), fileName);
-      res.error.dispose();
-      return { ...err, kind: 'syntax' as const };
-    });
-  } finally {
-    disposeAll(vm);
-  }
-}
-
-/** Runs a script (and optionally one of its functions) under the limits; never throws for script faults. */
-export async function runScript(input: RunScriptInput): Promise<RunScriptResult> {
-  // The engine loads once per process; that is not the script's time.
-  const engine = await quickjs();
-  const started = Date.now();
-  const deadline = started + input.timeoutMs;
-  const logs = new LogBuffer(input.maxLogBytes ?? SANDBOX_DEFAULTS.maxLogBytes);
-  const finish = (r: { ok: true; value: unknown } | { ok: false; error: SandboxError }): RunScriptResult => ({
-    ...r,
-    logs: logs.lines,
-    logsTruncated: logs.truncated,
-    durationMs: Date.now() - started,
-  });
-
-  const runtime = engine.newRuntime();
-  runtime.setMemoryLimit(input.memoryBytes ?? SANDBOX_DEFAULTS.memoryBytes);
-  runtime.setMaxStackSize(SANDBOX_DEFAULTS.stackBytes);
-  runtime.setInterruptHandler(() => Date.now() > deadline);
-  const vm = runtime.newContext();
-  const abort = new AbortController();
-  const run = new GuestRun(vm, abort.signal, deadline, input.fileName ?? FILE);
-  try {
-    const api = run.track(run.hostObject(input.host ?? {}));
-    run.addLog(api, logs);
-    vm.setProp(vm.global, 'api', api);
-    const outcome = await run.execute(input, api);
-    if (!outcome.ok) return finish(outcome);
-    const json = outcome.value === undefined ? undefined : JSON.stringify(outcome.value);
-    const limit = input.maxOutputBytes ?? SANDBOX_DEFAULTS.maxOutputBytes;
-    if (json !== undefined && Buffer.byteLength(json) > limit) {
-      return finish({ ok: false, error: { kind: 'output_too_large', message: `the result is larger than ${limit} bytes` } });
-    }
-    return finish(outcome);
-  } finally {
-    abort.abort();
-    run.dispose();
-    disposeAll(vm);
-  }
-}
-
 /**
- * Evaluates one JavaScript expression against named JSON values, e.g. for `{{ $json.name }}`
- * templates: `evaluateExpression('$json.a + 1', { $json: { a: 1 } })`.
+ * The QuickJS engine of one thread: its entry point (the API process's context, each script
+ * thread) creates one and passes it down. The WebAssembly module loads on first use and is
+ * replaced when a run leaves it broken (see dispose).
  */
-export async function evaluateExpression(
-  expression: string,
-  scope: Record<string, unknown>,
-  limits: { timeoutMs?: number; memoryBytes?: number; maxOutputBytes?: number } = {},
-): Promise<RunScriptResult> {
-  const names = Object.keys(scope);
-  for (const n of names) if (!/^[A-Za-z_$][\w$]*$/.test(n)) throw new Error(`'${n}' is not a valid scope name`);
-  // The expression sits on line 1 of the function body, so reported lines stay meaningful.
-  const source = `function __expression(${names.join(', ')}) { return (\n${expression}\n); }`;
-  return runScript({
-    source,
-    entry: '__expression',
-    args: names.map((n) => scope[n]),
-    fileName: 'expression.js',
-    timeoutMs: limits.timeoutMs ?? 1000,
-    memoryBytes: limits.memoryBytes,
-    maxOutputBytes: limits.maxOutputBytes,
-  });
+export class Sandbox {
+  private modulePromise: Promise<QuickJSWASMModule> | undefined;
+
+  private quickjs(): Promise<QuickJSWASMModule> {
+    this.modulePromise ??= newQuickJSWASMModule(VARIANT);
+    return this.modulePromise;
+  }
+
+  /** Compiles without running: undefined when the syntax is fine, else the error with its line. */
+  async checkSyntax(source: string, fileName = FILE): Promise<SandboxError | undefined> {
+    const [err] = await this.checkSyntaxMany([source], fileName);
+    return err;
+  }
+
+  /** Compiles several sources in one runtime (cheap per source); an entry per source. */
+  async checkSyntaxMany(sources: string[], fileName = FILE): Promise<(SandboxError | undefined)[]> {
+    const runtime = (await this.quickjs()).newRuntime();
+    runtime.setMemoryLimit(SANDBOX_DEFAULTS.memoryBytes);
+    const vm = runtime.newContext();
+    try {
+      return sources.map((source) => {
+        const res = vm.evalCode(source, fileName, { compileOnly: true });
+        if (res.error === undefined) {
+          res.value.dispose();
+          return undefined;
+        }
+        const err = toSandboxError(vm.dump(res.error), fileName);
+        res.error.dispose();
+        return { ...err, kind: 'syntax' as const };
+      });
+    } finally {
+      this.dispose(vm);
+    }
+  }
+
+  /** Runs a script (and optionally one of its functions) under the limits; never throws for script faults. */
+  async runScript(input: RunScriptInput): Promise<RunScriptResult> {
+    // The engine loads once per thread; that is not the script's time.
+    const engine = await this.quickjs();
+    const started = Date.now();
+    const deadline = started + input.timeoutMs;
+    const logs = new LogBuffer(input.maxLogBytes ?? SANDBOX_DEFAULTS.maxLogBytes);
+    const finish = (r: { ok: true; value: unknown } | { ok: false; error: SandboxError }): RunScriptResult => ({
+      ...r,
+      logs: logs.lines,
+      logsTruncated: logs.truncated,
+      durationMs: Date.now() - started,
+    });
+
+    const runtime = engine.newRuntime();
+    runtime.setMemoryLimit(input.memoryBytes ?? SANDBOX_DEFAULTS.memoryBytes);
+    runtime.setMaxStackSize(SANDBOX_DEFAULTS.stackBytes);
+    runtime.setInterruptHandler(() => Date.now() > deadline);
+    const vm = runtime.newContext();
+    const abort = new AbortController();
+    const run = new GuestRun(vm, abort.signal, deadline, input.fileName ?? FILE);
+    try {
+      const api = run.track(run.hostObject(input.host ?? {}));
+      run.addLog(api, logs);
+      vm.setProp(vm.global, 'api', api);
+      const outcome = await run.execute(input, api);
+      if (!outcome.ok) return finish(outcome);
+      const json = outcome.value === undefined ? undefined : JSON.stringify(outcome.value);
+      const limit = input.maxOutputBytes ?? SANDBOX_DEFAULTS.maxOutputBytes;
+      if (json !== undefined && Buffer.byteLength(json) > limit) {
+        return finish({ ok: false, error: { kind: 'output_too_large', message: `the result is larger than ${limit} bytes` } });
+      }
+      return finish(outcome);
+    } finally {
+      abort.abort();
+      run.dispose();
+      this.dispose(vm);
+    }
+  }
+
+  /**
+   * Evaluates one JavaScript expression against named JSON values, e.g. for `{{ $json.name }}`
+   * templates: `sandbox.evaluateExpression('$json.a + 1', { $json: { a: 1 } })`.
+   */
+  async evaluateExpression(
+    expression: string,
+    scope: Record<string, unknown>,
+    limits: { timeoutMs?: number; memoryBytes?: number; maxOutputBytes?: number } = {},
+  ): Promise<RunScriptResult> {
+    const names = Object.keys(scope);
+    for (const n of names) if (!/^[A-Za-z_$][\w$]*$/.test(n)) throw new Error(`'${n}' is not a valid scope name`);
+    // The expression sits on line 1 of the function body, so reported lines stay meaningful.
+    const source = `function __expression(${names.join(', ')}) { return (\n${expression}\n); }`;
+    return this.runScript({
+      source,
+      entry: '__expression',
+      args: names.map((n) => scope[n]),
+      fileName: 'expression.js',
+      timeoutMs: limits.timeoutMs ?? 1000,
+      memoryBytes: limits.memoryBytes,
+      maxOutputBytes: limits.maxOutputBytes,
+    });
+  }
+
+  /** Disposes a context and its runtime; a broken module is dropped so the next run starts clean. */
+  private dispose(vm: QuickJSContext): void {
+    const runtime = vm.runtime;
+    try {
+      vm.dispose();
+      runtime.dispose();
+    } catch {
+      this.modulePromise = undefined;
+    }
+  }
 }
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: SandboxError };
@@ -382,17 +399,6 @@ function toSandboxError(dumped: unknown, fileName: string): SandboxError {
   if (kind === 'memory') return { kind, message: `the script exceeded its memory limit (${e.message})`, line };
   if (kind === 'timeout') return timeoutError();
   return { kind, message, line };
-}
-
-/** Disposes a context and its runtime; a broken module is dropped so the next run starts clean. */
-function disposeAll(vm: QuickJSContext): void {
-  const runtime = vm.runtime;
-  try {
-    vm.dispose();
-    runtime.dispose();
-  } catch {
-    modulePromise = undefined;
-  }
 }
 
 class LogBuffer {

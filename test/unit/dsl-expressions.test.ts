@@ -5,7 +5,9 @@ import type { StoredRun } from '../../src/dsl/run-data';
 import { runNodeScriptJob, type NodeScriptData } from '../../src/dsl/script-job';
 import type { DagNode, Item } from '../../src/dsl/types';
 import { createAddressPolicy } from '../../src/net/address-policy';
+import { Sandbox } from '../../src/sandbox/sandbox';
 
+const sandbox = new Sandbox();
 const items: Item[] = [{ json: { amount: 150, customer: { name: 'Ada' }, tags: ['a', 'b'] } }, { json: { amount: 5 } }];
 const fetched: Item[] = [{ json: { id: 7 } }, { json: { id: 8 } }];
 
@@ -73,27 +75,27 @@ describe('JavaScript in the sandbox', () => {
       '$workflow.name',
       '$today.hour',
     ];
-    const r = await runNodeScriptJob({ ...job, task: 'expressions', data: data(), sources, itemCount: 1 });
+    const r = await runNodeScriptJob(sandbox, { ...job, task: 'expressions', data: data(), sources, itemCount: 1 });
     expect(r).toEqual({ ok: true, values: [[{ v: 300 }, { v: 8 }, { v: 'Europe/Berlin' }, { v: '2024-01-02 04:04' }, { v: 'b.com' }, { v: 11 }, { v: 'W' }, { v: 0 }]] });
   });
 
   it('keeps the host out of reach and stops a script at its deadline', async () => {
-    const r = await runNodeScriptJob({ ...job, task: 'expressions', data: data(), sources: ['process.exit(1)', 'require("fs")'], itemCount: 1 });
+    const r = await runNodeScriptJob(sandbox, { ...job, task: 'expressions', data: data(), sources: ['process.exit(1)', 'require("fs")'], itemCount: 1 });
     expect(r).toMatchObject({ ok: true, values: [[{ e: expect.stringContaining("'process' is not defined") }, { e: expect.stringContaining("'require' is not defined") }]] });
-    const spin = await runNodeScriptJob({ ...job, timeoutMs: 200, task: 'code', data: data(), jsCode: 'while (true) {}', perItem: false });
+    const spin = await runNodeScriptJob(sandbox, { ...job, timeoutMs: 200, task: 'code', data: data(), jsCode: 'while (true) {}', perItem: false });
     expect(spin).toEqual({ ok: false, error: expect.stringMatching(/timeout/) });
   });
 
   it('runs Code with top-level await and timers, and reports the line of an error', async () => {
     const code = "await new Promise((resolve) => setTimeout(resolve, 10));\nconst sum = $input.all().reduce((a, i) => a + (i.json.amount ?? 0), 0);\nreturn [{ sum }];";
-    expect(await runNodeScriptJob({ ...job, task: 'code', data: data(), jsCode: code, perItem: false })).toEqual({ ok: true, values: [[{ v: [{ sum: 155 }] }]] });
-    const thrown = await runNodeScriptJob({ ...job, task: 'code', data: data(), jsCode: "const a = 1;\nthrow new Error('boom');", perItem: true });
+    expect(await runNodeScriptJob(sandbox, { ...job, task: 'code', data: data(), jsCode: code, perItem: false })).toEqual({ ok: true, values: [[{ v: [{ sum: 155 }] }]] });
+    const thrown = await runNodeScriptJob(sandbox, { ...job, task: 'code', data: data(), jsCode: "const a = 1;\nthrow new Error('boom');", perItem: true });
     expect(thrown).toEqual({ ok: true, values: [[{ e: 'boom [line 2]' }], [{ e: 'boom [line 2]' }]] });
   });
 
   it('gives a whole Code run one deadline, not one per item', async () => {
     const spin = 'const t = Date.now(); while (Date.now() - t < 120) {}\nreturn $json;';
-    const r = await runNodeScriptJob({ ...job, timeoutMs: 300, task: 'code', data: data({ items: [{ json: {} }, { json: {} }, { json: {} }, { json: {} }] }), jsCode: spin, perItem: true });
+    const r = await runNodeScriptJob(sandbox, { ...job, timeoutMs: 300, task: 'code', data: data({ items: [{ json: {} }, { json: {} }, { json: {} }, { json: {} }] }), jsCode: spin, perItem: true });
     expect(r).toEqual({ ok: false, error: expect.stringMatching(/timeout/) });
   });
 });
@@ -106,7 +108,7 @@ describe('a node run', () => {
     reader: { read: async (n, r) => rows.get(JSON.stringify([n, r])) },
     lastRun: (n) => (n === 'Fetch' ? 0 : undefined),
     contextOf: async () => undefined,
-    scripts: runNodeScriptJob,
+    scripts: (job) => runNodeScriptJob(sandbox, job),
     outbound: createAddressPolicy([]),
     signal: new AbortController().signal,
   };

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { builtinRegistry } from '../../src/dsl/builtins';
 import { validateWithScripts } from '../../src/dsl/scripts';
 import { validateDefinition } from '../../src/dsl/validate';
+import { Sandbox } from '../../src/sandbox/sandbox';
 
 const registry = builtinRegistry();
 const fixture = () => JSON.parse(fs.readFileSync(path.join(__dirname, '../fixtures/n8n/order-routing.json'), 'utf8'));
@@ -102,7 +103,7 @@ describe('workflow definition validation', () => {
       ],
       connections: { Start: link('Expr'), Expr: link('Code') },
     };
-    const { issues, plan } = await validateWithScripts(def, registry);
+    const { issues, plan } = await validateWithScripts(new Sandbox(), def, registry);
     expect(plan).toBeUndefined();
     expect(issues).toEqual([
       expect.objectContaining({ node: 'Expr', field: 'definition.nodes[1].parameters.assignments.assignments[0].value', message: expect.stringContaining('syntax error') }),

@@ -2,21 +2,23 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAddressPolicy, OutboundAddressRefused } from '../../src/net/address-policy';
 import { fetchHostFunction } from '../../src/sandbox/http';
-import { checkSyntax, evaluateExpression, runScript } from '../../src/sandbox/sandbox';
+import { Sandbox } from '../../src/sandbox/sandbox';
+
+const sandbox = new Sandbox();
 
 describe('sandbox', () => {
   it('calls the entry function with JSON arguments and returns its result', async () => {
-    const r = await runScript({ source: 'function main(a, b) { return { sum: a.x + b } }', entry: 'main', args: [{ x: 2 }, 3], timeoutMs: 1000 });
+    const r = await sandbox.runScript({ source: 'function main(a, b) { return { sum: a.x + b } }', entry: 'main', args: [{ x: 2 }, 3], timeoutMs: 1000 });
     expect(r).toMatchObject({ ok: true, value: { sum: 5 } });
   });
 
   it('passes a __proto__ key as a plain property', async () => {
-    const r = await runScript({ source: 'function main(o) { return [Object.keys(o), Object.getPrototypeOf(o) === Object.prototype] }', entry: 'main', args: [JSON.parse('{"__proto__": {"x": 1}}')], timeoutMs: 1000 });
+    const r = await sandbox.runScript({ source: 'function main(o) { return [Object.keys(o), Object.getPrototypeOf(o) === Object.prototype] }', entry: 'main', args: [JSON.parse('{"__proto__": {"x": 1}}')], timeoutMs: 1000 });
     expect(r).toMatchObject({ ok: true, value: [['__proto__'], true] });
   });
 
   it('lets the script await a promise-returning host function', async () => {
-    const r = await runScript({
+    const r = await sandbox.runScript({
       source: 'async function main(n, api) { const v = await api.double(n); return v + api.inc(1) }',
       entry: 'main',
       args: [21],
@@ -27,7 +29,7 @@ describe('sandbox', () => {
   });
 
   it('turns a rejected host promise into an exception the script can catch', async () => {
-    const r = await runScript({
+    const r = await sandbox.runScript({
       source: 'async function main(api) { try { await api.fail() } catch (e) { return e.message } }',
       entry: 'main',
       host: { fail: async () => { throw new Error('nope') } },
@@ -37,7 +39,7 @@ describe('sandbox', () => {
   });
 
   it('has no require, process, fetch, timers or module loading', async () => {
-    const r = await runScript({
+    const r = await sandbox.runScript({
       source: '[typeof require, typeof process, typeof fetch, typeof setTimeout, typeof setInterval, typeof XMLHttpRequest, typeof module]',
       timeoutMs: 1000,
     });
@@ -46,14 +48,14 @@ describe('sandbox', () => {
 
   it('stops an infinite loop at its timeout, and the next run succeeds', async () => {
     const started = Date.now();
-    const r = await runScript({ source: 'function main() { for (;;) {} }', entry: 'main', timeoutMs: 200 });
+    const r = await sandbox.runScript({ source: 'function main() { for (;;) {} }', entry: 'main', timeoutMs: 200 });
     expect(r).toMatchObject({ ok: false, error: { kind: 'timeout' } });
     expect(Date.now() - started).toBeLessThan(2000);
-    expect(await runScript({ source: '1 + 1', timeoutMs: 1000 })).toMatchObject({ ok: true, value: 2 });
+    expect(await sandbox.runScript({ source: '1 + 1', timeoutMs: 1000 })).toMatchObject({ ok: true, value: 2 });
   });
 
   it('stops a script awaiting a host promise that never settles at its timeout', async () => {
-    const r = await runScript({
+    const r = await sandbox.runScript({
       source: 'async function main(api) { await api.hang() }',
       entry: 'main',
       host: { hang: () => new Promise(() => undefined) },
@@ -63,7 +65,7 @@ describe('sandbox', () => {
   });
 
   it('stops a memory bomb at its cap, and the next run succeeds', async () => {
-    const r = await runScript({
+    const r = await sandbox.runScript({
       source: 'function main() { const a = []; for (;;) a.push({ i: a.length, s: "abc" + a.length }) }',
       entry: 'main',
       // Generous: on a loaded machine the bomb must reach its cap before the clock stops it.
@@ -71,26 +73,26 @@ describe('sandbox', () => {
       memoryBytes: 8 * 1024 * 1024,
     });
     expect(r).toMatchObject({ ok: false, error: { kind: 'memory' } });
-    expect(await runScript({ source: '"still " + "fine"', timeoutMs: 1000 })).toMatchObject({ ok: true, value: 'still fine' });
+    expect(await sandbox.runScript({ source: '"still " + "fine"', timeoutMs: 1000 })).toMatchObject({ ok: true, value: 'still fine' });
   });
 
   it('reports a thrown error with its line', async () => {
-    const r = await runScript({ source: 'function main() {\n  let a = 1;\n  throw new TypeError("bad " + a)\n}', entry: 'main', timeoutMs: 1000 });
+    const r = await sandbox.runScript({ source: 'function main() {\n  let a = 1;\n  throw new TypeError("bad " + a)\n}', entry: 'main', timeoutMs: 1000 });
     expect(r).toMatchObject({ ok: false, error: { kind: 'runtime', message: 'TypeError: bad 1', line: 3 } });
   });
 
   it('reports a missing entry function', async () => {
-    const r = await runScript({ source: 'function other() {}', entry: 'main', timeoutMs: 1000 });
+    const r = await sandbox.runScript({ source: 'function other() {}', entry: 'main', timeoutMs: 1000 });
     expect(r).toMatchObject({ ok: false, error: { kind: 'not_a_function' } });
   });
 
   it('refuses a result larger than the output cap', async () => {
-    const r = await runScript({ source: '"x".repeat(2000)', timeoutMs: 1000, maxOutputBytes: 1000 });
+    const r = await sandbox.runScript({ source: '"x".repeat(2000)', timeoutMs: 1000, maxOutputBytes: 1000 });
     expect(r).toMatchObject({ ok: false, error: { kind: 'output_too_large' } });
   });
 
   it('captures log lines up to the log cap', async () => {
-    const r = await runScript({
+    const r = await sandbox.runScript({
       source: 'function main(api) { api.log("hello", { a: 1 }); api.log.warn("careful"); for (let i = 0; i < 100; i++) api.log("line " + i) }',
       entry: 'main',
       timeoutMs: 1000,
@@ -103,14 +105,14 @@ describe('sandbox', () => {
   });
 
   it('checks syntax without running and names the line', async () => {
-    expect(await checkSyntax('function f() {\n  return 1\n}')).toBeUndefined();
-    expect(await checkSyntax('while (true) {}')).toBeUndefined();
-    expect(await checkSyntax('function f() {\n  let x = ;\n}')).toMatchObject({ kind: 'syntax', line: 2 });
+    expect(await sandbox.checkSyntax('function f() {\n  return 1\n}')).toBeUndefined();
+    expect(await sandbox.checkSyntax('while (true) {}')).toBeUndefined();
+    expect(await sandbox.checkSyntax('function f() {\n  let x = ;\n}')).toMatchObject({ kind: 'syntax', line: 2 });
   });
 
   it('evaluates an expression against named values', async () => {
-    expect(await evaluateExpression('$json.name.toUpperCase() + n', { $json: { name: 'ada' }, n: 1 })).toMatchObject({ ok: true, value: 'ADA1' });
-    expect(await evaluateExpression('(() => { for (;;) {} })()', {}, { timeoutMs: 100 })).toMatchObject({ ok: false, error: { kind: 'timeout' } });
+    expect(await sandbox.evaluateExpression('$json.name.toUpperCase() + n', { $json: { name: 'ada' }, n: 1 })).toMatchObject({ ok: true, value: 'ADA1' });
+    expect(await sandbox.evaluateExpression('(() => { for (;;) {} })()', {}, { timeoutMs: 100 })).toMatchObject({ ok: false, error: { kind: 'timeout' } });
   });
 });
 
@@ -207,12 +209,12 @@ describe('api.http.fetch in the sandbox', () => {
   const script = 'async function main(url, api) { try { const r = await api.http.fetch(url, { method: "POST", body: { a: 1 } }); return JSON.parse(r.text) } catch (e) { return "refused: " + e.message } }';
 
   it('reaches an allowlisted loopback server', async () => {
-    const r = await runScript({ source: script, entry: 'main', args: [`http://127.0.0.1:${port}/x`], host: { http: { fetch: fetchHostFunction(createAddressPolicy(['127.0.0.1'])) } }, timeoutMs: 2000 });
+    const r = await sandbox.runScript({ source: script, entry: 'main', args: [`http://127.0.0.1:${port}/x`], host: { http: { fetch: fetchHostFunction(createAddressPolicy(['127.0.0.1'])) } }, timeoutMs: 2000 });
     expect(r).toMatchObject({ ok: true, value: { method: 'POST', body: '{"a":1}' } });
   });
 
   it.each(['http://169.254.169.254/latest/meta-data', 'http://10.0.0.1/', `http://127.0.0.1:1/`])('refuses %s without an allowlist', async (url) => {
-    const r = await runScript({ source: script, entry: 'main', args: [url], host: { http: { fetch: fetchHostFunction(createAddressPolicy([])) } }, timeoutMs: 2000 });
+    const r = await sandbox.runScript({ source: script, entry: 'main', args: [url], host: { http: { fetch: fetchHostFunction(createAddressPolicy([])) } }, timeoutMs: 2000 });
     expect(r).toMatchObject({ ok: true, value: expect.stringMatching(/^refused: .*refused/) });
   });
 
@@ -221,7 +223,7 @@ describe('api.http.fetch in the sandbox', () => {
       const all = await Promise.all(Array.from({ length: 10 }, (_, i) => api.http.fetch(url + '/' + i, { method: 'POST', body: { i } })));
       return all.map((r) => JSON.parse(r.text));
     }`;
-    const r = await runScript({ source, entry: 'main', args: [`http://127.0.0.1:${port}/count`], host: { http: { fetch: fetchHostFunction(createAddressPolicy(['127.0.0.1'])) } }, timeoutMs: 5000 });
+    const r = await sandbox.runScript({ source, entry: 'main', args: [`http://127.0.0.1:${port}/count`], host: { http: { fetch: fetchHostFunction(createAddressPolicy(['127.0.0.1'])) } }, timeoutMs: 5000 });
     expect(r.ok).toBe(true);
     const answers = (r as { value: { inFlight: number; length: string | null; chunked: boolean }[] }).value;
     expect(answers).toHaveLength(10);
@@ -231,7 +233,7 @@ describe('api.http.fetch in the sandbox', () => {
 
   it('aborts a fetch at the script deadline', async () => {
     const started = Date.now();
-    const r = await runScript({
+    const r = await sandbox.runScript({
       source: 'async function main(url, api) { await api.http.fetch(url) }',
       entry: 'main',
       args: [`http://127.0.0.1:${port}/slow`],

@@ -2,9 +2,12 @@
 // sandbox (no outbound calls here: the blocking fetch is covered by test/integration/actions-zitadel.test.ts).
 import { FLOW_CATALOGUE } from '../../src/flows/catalogue';
 import { runZitadelScript, zitadelSurface, ZITADEL_SURFACES } from '../../src/actions/zitadel-v1';
+import { Sandbox } from '../../src/sandbox/sandbox';
+
+const sandbox = new Sandbox();
 
 const run = (flowType: string, trigger: string, name: string, script: string, context: Record<string, unknown> = {}) =>
-  runZitadelScript({ name, script, flowType, trigger, context, allowlist: [], timeoutMs: 2000, memoryBytes: 32 * 1024 * 1024, maxContextBytes: 256 * 1024 });
+  runZitadelScript(sandbox, { name, script, flowType, trigger, context, allowlist: [], timeoutMs: 2000, memoryBytes: 32 * 1024 * 1024, maxContextBytes: 256 * 1024 });
 
 describe('zitadel-v1 surfaces', () => {
   it("cover every trigger of Zitadel's four flows, and nothing of the command flow", () => {
