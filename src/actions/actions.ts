@@ -10,45 +10,9 @@ import { newId, sha256Hex } from '../ids';
 import { decodeCursor, TIME_ID, toPage, type Page } from '../pagination';
 import { removeActionFromTriggers } from '../flows/flows';
 import { ownerOrgId, type Owner } from './owner';
+import { ACTION_APIS, type Action, type ActionApi, type ActionState, type ActionVersion } from './view';
 
 export const ACTION_LIMITS = { scriptBytes: 40_000, nameLength: 200, defaultTimeoutSeconds: 10 };
-
-/** The script API an action is written against: Cadenza's own (the default) or Zitadel's Actions v1. */
-export const ACTION_APIS = ['cadenza', 'zitadel-v1'] as const;
-export type ActionApi = (typeof ACTION_APIS)[number];
-
-export type ActionState = 'active' | 'inactive';
-
-export interface Action {
-  id: string;
-  owner: 'instance' | 'org';
-  orgId: string | null;
-  name: string;
-  script: string;
-  api: ActionApi;
-  timeoutSeconds: number;
-  allowedToFail: boolean;
-  state: ActionState;
-  version: number;
-  createdAt: string;
-  createdBy: string;
-  changedAt: string;
-  changedBy: string;
-}
-
-export interface ActionVersion {
-  actionId: string;
-  version: number;
-  name: string;
-  script: string;
-  api: ActionApi;
-  scriptHash: string;
-  timeoutSeconds: number;
-  allowedToFail: boolean;
-  rolledBackFrom: number | null;
-  createdAt: string;
-  createdBy: string;
-}
 
 export interface ActionInput {
   name: string;

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { NodeScriptJob, NodeScriptResult } from '../dsl/script-job';
-import type { ActionApi } from './actions';
+import type { ActionApi } from './view';
 import type { AddressPolicy } from '../net/address-policy';
 import { fetchHostFunction } from '../sandbox/http';
 import type { RunScriptInput, RunScriptResult, Sandbox } from '../sandbox/sandbox';

@@ -19,11 +19,9 @@ import { loadSigningKeys, ownsTarget } from '../targets/targets';
 import { orgKey, visibleOrgKey, visibleSql } from '../tenancy/scope';
 import { masterKeys } from '../config/config';
 import { alertWorkflowId } from '../workflows/alert-contract';
+import type { Alert, AlertScope, AlertWithHistory } from './view';
 
 export const ALERT_LIMITS = { minWindowSeconds: 10, maxWindowSeconds: 7 * 24 * 3600, minEvaluateSeconds: 1, maxEvaluateSeconds: 3600, defaultEvaluateSeconds: 60, notifyTimeoutMs: 10_000, historyItems: 100 };
-
-export const ALERT_SCOPES = ['target', 'action', 'flow', 'command', 'workflow', 'troubleshooting'] as const;
-export type AlertScope = (typeof ALERT_SCOPES)[number];
 
 /** A depth alert watches the troubleshooting queue; every other scope is a failure rate. */
 type AlertKind = 'failureRate' | 'depth';
@@ -42,37 +40,6 @@ export interface AlertInput {
   window: number;
   notifyTargetId: string;
   evaluateEverySeconds?: number;
-}
-
-export interface Alert {
-  id: string;
-  /** The owning org; null for the instance's alerts (which count every org's runs). */
-  orgId: string | null;
-  name: string;
-  scope: AlertScope;
-  scopeId: string | null;
-  failureRateThreshold: number | null;
-  window: number;
-  minRuns: number | null;
-  depthThreshold: number | null;
-  notifyTargetId: string;
-  evaluateEverySeconds: number;
-  state: 'ok' | 'firing';
-  lastRate: number | null;
-  lastRuns: number | null;
-  lastDepth: number | null;
-  lastEvaluatedAt: string | null;
-  lastFiredAt: string | null;
-  createdAt: string;
-}
-
-export interface AlertFiring {
-  firedAt: string;
-  failureRate: number | null;
-  runs: number | null;
-  depth: number | null;
-  notifyStatus: number | null;
-  notifyError: string | null;
 }
 
 interface AlertRow {
@@ -186,7 +153,7 @@ async function loadVisible(tx: Tx, ctx: TenantCtx, id: string): Promise<AlertRow
   return rows[0];
 }
 
-export async function getAlert(ctx: TenantCtx, id: string): Promise<Alert & { history: AlertFiring[] }> {
+export async function getAlert(ctx: TenantCtx, id: string): Promise<AlertWithHistory> {
   return transaction(ctx.db, ctx.tenant, async (tx) => {
     const alert = toAlert(await loadVisible(tx, ctx, id));
     const { rows } = await tx.query<{ fired_at: Date; failure_rate: number | null; runs: number | null; depth: number | null; notify_status: number | null; notify_error: string | null }>(

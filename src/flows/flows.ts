@@ -8,23 +8,9 @@ import { push } from '../eventstore/eventstore';
 import { ownerOrgId, type Owner } from '../actions/owner';
 import { ZITADEL_SURFACES } from '../actions/zitadel-v1';
 import { checkTrigger, FLOW_CATALOGUE, flowTypeOf } from './catalogue';
+import type { Flow } from './view';
 
 export const FLOW_LIMITS = { actionsPerTrigger: 50 };
-
-export interface FlowAction {
-  id: string;
-  name: string;
-  state: 'active' | 'inactive';
-  version: number;
-}
-
-export interface Flow {
-  flowType: string;
-  description: string;
-  owner: 'instance' | 'org';
-  orgId: string | null;
-  triggers: { triggerType: string; description: string; actions: FlowAction[] }[];
-}
 
 /** One step of a run, pinned to the action version current when the run starts. */
 export interface RunStepPlan {

@@ -10,21 +10,9 @@ import { push } from '../eventstore/eventstore';
 import { newId } from '../ids';
 import { orgKey, visibleOrgKey, visibleSql } from '../tenancy/scope';
 import { loadSnapshots, type TargetSnapshot } from './targets';
+import type { Execution, ExecutionEntry } from './view';
 
 export const EXECUTION_LIMITS = { includeDepth: 3, targetsPerExecution: 20, resolvedTargets: 50 };
-
-
-export type ExecutionEntry = { target: string } | { include: string };
-
-export interface Execution {
-  id: string;
-  /** The owning org; null for the instance's own executions. */
-  orgId: string | null;
-  condition: string;
-  targets: ExecutionEntry[];
-  changedAt: string;
-  changedBy: string;
-}
 
 const NAME = /^[A-Za-z0-9_-]{1,100}$/;
 const EVENT_TYPE = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;

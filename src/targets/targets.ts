@@ -15,45 +15,9 @@ import { createAddressPolicy } from '../net/address-policy';
 import { checkOutboundUrlField } from '../net/http';
 import { decodeCursor, TIME_ID, toPage, type Page } from '../pagination';
 import { visibleOrgKey, visibleSql } from '../tenancy/scope';
-
-export const TARGET_LIMITS = {
-  maxTimeoutSeconds: 270,
-  defaultTimeoutSeconds: 10,
-  maxRetryAttempts: 20,
-  maxRetryIntervalSeconds: 3600,
-  /** How long a rotated signing key keeps verifying, by default and at most. */
-  defaultKeyOverlapSeconds: 24 * 3600,
-  maxKeyOverlapSeconds: 7 * 24 * 3600,
-};
-
-export type TargetType = 'webhook' | 'call' | 'async';
-
-/** Event delivery only: synchronous conditions call once, bounded by the timeout. */
-export interface TargetRetryPolicy {
-  maxAttempts: number;
-  initialIntervalSeconds: number;
-  backoffCoefficient: number;
-  maxIntervalSeconds: number;
-}
+import { TARGET_LIMITS, type Target, type TargetRetryPolicy, type TargetType } from './view';
 
 export const DEFAULT_RETRY: TargetRetryPolicy = { maxAttempts: 5, initialIntervalSeconds: 1, backoffCoefficient: 2, maxIntervalSeconds: 60 };
-
-export interface Target {
-  id: string;
-  /** The owning org; null for the instance's own targets. */
-  orgId: string | null;
-  name: string;
-  type: TargetType;
-  endpoint: string;
-  timeoutSeconds: number;
-  interruptOnError: boolean;
-  retryPolicy: TargetRetryPolicy | null;
-  /** Until when the key replaced by the last rotation still verifies; null when it no longer does. */
-  previousKeyExpiresAt: string | null;
-  createdAt: string;
-  createdBy: string;
-  changedAt: string;
-}
 
 export interface TargetInput {
   name: string;

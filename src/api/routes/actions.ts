@@ -1,7 +1,6 @@
 // Actions and flows, at org level (/v1/actions, /v1/flows) and at instance level
 // (/v1/instance/actions, /v1/instance/flows, instance-wide keys only). One route table per level.
 import {
-  ACTION_APIS,
   addAction,
   changeAction,
   deactivateAction,
@@ -14,8 +13,10 @@ import {
   rollbackAction,
 } from '../../actions/actions';
 import { instanceOwner, orgOwner, type Owner } from '../../actions/owner';
+import { Action, ActionApiField, ActionState, ActionVersion } from '../../actions/view';
 import type { TenantCtx } from '../../context';
 import { FLOW_CATALOGUE } from '../../flows/catalogue';
+import { Flow } from '../../flows/view';
 import { clearFlow, getFlow, listFlows, removeTriggerAction, setTriggerActions } from '../../flows/flows';
 import { runFlowTrigger } from '../../flows/flow-runs';
 import { FLOW_RUN_LIMITS } from '../../workflows/flow-run-contract';
@@ -23,43 +24,6 @@ import { route, type AnyRoute } from '../route';
 import { PageQuery, pageOf, z } from '../schema';
 import { RunStep } from '../../runs/view';
 
-const ActionApiField = z.enum(ACTION_APIS).openapi({
-  description:
-    "The script API: `cadenza` (the default: `api.getContext`, `api.setContext`, `api.http.fetch`) or `zitadel-v1` (Zitadel's Actions v1 API for the flow the action runs in: `ctx.v1`, `api.v1`, `require('zitadel/http')`, `require('zitadel/log')`, `require('zitadel/uuid')`; see the README).",
-});
-const Action = z
-  .object({
-    id: z.string(),
-    owner: z.enum(['instance', 'org']),
-    orgId: z.string().nullable(),
-    name: z.string(),
-    script: z.string(),
-    api: ActionApiField,
-    timeoutSeconds: z.number(),
-    allowedToFail: z.boolean(),
-    state: z.enum(['active', 'inactive']),
-    version: z.number().int(),
-    createdAt: z.string(),
-    createdBy: z.string(),
-    changedAt: z.string(),
-    changedBy: z.string(),
-  })
-  .openapi('Action');
-const ActionVersion = z
-  .object({
-    actionId: z.string(),
-    version: z.number().int(),
-    name: z.string(),
-    script: z.string(),
-    api: ActionApiField,
-    scriptHash: z.string(),
-    timeoutSeconds: z.number(),
-    allowedToFail: z.boolean(),
-    rolledBackFrom: z.number().int().nullable(),
-    createdAt: z.string(),
-    createdBy: z.string(),
-  })
-  .openapi('ActionVersion');
 const name = z
   .string()
   .regex(/^[A-Za-z_$][A-Za-z0-9_$]*$/, 'must be a JavaScript identifier (letters, digits, _ and $)')
@@ -74,23 +38,8 @@ const ChangeAction = z
 const Rollback = z.strictObject({ version: z.number().int().positive() }).openapi('RollbackAction');
 const ActionParams = z.object({ actionId: z.string().min(1).max(100) });
 const VersionParams = ActionParams.extend({ version: z.coerce.number().int().positive().max(2_147_483_647) });
-const ListActionsQuery = PageQuery.extend({ state: z.enum(['active', 'inactive']).optional() });
+const ListActionsQuery = PageQuery.extend({ state: ActionState.optional() });
 
-const Flow = z
-  .object({
-    flowType: z.string(),
-    description: z.string(),
-    owner: z.enum(['instance', 'org']),
-    orgId: z.string().nullable(),
-    triggers: z.array(
-      z.object({
-        triggerType: z.string(),
-        description: z.string(),
-        actions: z.array(z.object({ id: z.string(), name: z.string(), state: z.enum(['active', 'inactive']), version: z.number().int() })),
-      }),
-    ),
-  })
-  .openapi('Flow');
 const FLOW_TYPES = FLOW_CATALOGUE.map((f) => f.type) as [string, ...string[]];
 const TRIGGER_TYPES = [...new Set(FLOW_CATALOGUE.flatMap((f) => f.triggers.map((t) => t.type)))] as [string, ...string[]];
 const FlowParams = z.object({ flowType: z.enum(FLOW_TYPES).openapi({ description: 'A flow type of the flow catalogue.' }) });

@@ -1,32 +1,10 @@
 // Alerts on failure rates (target calls, action steps, flow runs, commands, workflow runs) and on
 // the troubleshooting queue's depth: create, list, read state and history, remove.
-import { addAlert, ALERT_LIMITS, ALERT_SCOPES, getAlert, listAlerts, removeAlert } from '../../alerts/alerts';
+import { addAlert, ALERT_LIMITS, getAlert, listAlerts, removeAlert } from '../../alerts/alerts';
+import { Alert, ALERT_SCOPES, AlertWithHistory } from '../../alerts/view';
 import { route } from '../route';
 import { z } from '../schema';
 
-const Alert = z
-  .object({
-    id: z.string(),
-    orgId: z.string().nullable().openapi({ description: "The owning org; null for the instance's alerts, which count every org's runs." }),
-    name: z.string(),
-    scope: z.enum(ALERT_SCOPES),
-    scopeId: z.string().nullable(),
-    failureRateThreshold: z.number().nullable().openapi({ description: 'Failure-rate alerts; null for troubleshooting.' }),
-    window: z.number().int(),
-    minRuns: z.number().int().nullable().openapi({ description: 'Failure-rate alerts; null for troubleshooting.' }),
-    depthThreshold: z.number().int().nullable().openapi({ description: 'Troubleshooting alerts; null for the others.' }),
-    notifyTargetId: z.string(),
-    evaluateEverySeconds: z.number().int(),
-    state: z.enum(['ok', 'firing']),
-    lastRate: z.number().nullable(),
-    lastRuns: z.number().int().nullable(),
-    lastDepth: z.number().int().nullable().openapi({ description: 'Troubleshooting alerts: the parked commands the last evaluation counted.' }),
-    lastEvaluatedAt: z.string().nullable(),
-    lastFiredAt: z.string().nullable(),
-    createdAt: z.string(),
-  })
-  .openapi('Alert');
-const AlertFiring = z.object({ firedAt: z.string(), failureRate: z.number().nullable(), runs: z.number().int().nullable(), depth: z.number().int().nullable(), notifyStatus: z.number().int().nullable(), notifyError: z.string().nullable() });
 const CreateAlert = z
   .strictObject({
     name: z.string().min(1).max(200),
@@ -89,7 +67,7 @@ export const alertRoutes = [
     tags: ['alerts'],
     auth: 'viewer',
     params: AlertParams,
-    responses: { 200: { description: 'The alert', schema: Alert.extend({ history: z.array(AlertFiring) }) }, 404: { description: 'No such alert' } },
+    responses: { 200: { description: 'The alert', schema: AlertWithHistory }, 404: { description: 'No such alert' } },
     handler: async (ctx, { params }) => ({ status: 200, body: await getAlert(ctx, params.alertId) }),
   }),
   route({

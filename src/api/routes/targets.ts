@@ -4,35 +4,11 @@
 import { OPERATIONS } from '../../context';
 import { callFunction, pushExternalEvent } from '../../targets/execute';
 import { getExecution, listExecutions, removeExecution, setExecution } from '../../targets/executions';
-import { addTarget, changeTarget, getTarget, listTargets, removeTarget, rotateSigningKey, TARGET_LIMITS } from '../../targets/targets';
+import { addTarget, changeTarget, getTarget, listTargets, removeTarget, rotateSigningKey } from '../../targets/targets';
+import { Execution, ExecutionEntry, Target, TARGET_LIMITS, TARGET_TYPES, TargetRetryPolicy } from '../../targets/view';
 import { route } from '../route';
 import { PageQuery, pageOf, z } from '../schema';
 
-const RetryPolicy = z
-  .strictObject({
-    maxAttempts: z.number().int().min(1).max(TARGET_LIMITS.maxRetryAttempts),
-    initialIntervalSeconds: z.number().positive().max(TARGET_LIMITS.maxRetryIntervalSeconds),
-    backoffCoefficient: z.number().min(1).max(10),
-    maxIntervalSeconds: z.number().positive().max(TARGET_LIMITS.maxRetryIntervalSeconds),
-  })
-  .openapi('TargetRetryPolicy', { description: 'Event delivery only. Connection errors, timeouts and 5xx are retried; 4xx is not.' });
-const OwnerOrg = z.string().nullable().openapi({ description: "The owning org; null for the instance's own." });
-const Target = z
-  .object({
-    id: z.string(),
-    orgId: OwnerOrg,
-    name: z.string(),
-    type: z.enum(['webhook', 'call', 'async']),
-    endpoint: z.string(),
-    timeoutSeconds: z.number(),
-    interruptOnError: z.boolean(),
-    retryPolicy: RetryPolicy.nullable(),
-    previousKeyExpiresAt: z.string().nullable().openapi({ description: 'Until when the key replaced by the last rotation still verifies (calls carry both signatures); null when only the current key does.' }),
-    createdAt: z.string(),
-    createdBy: z.string(),
-    changedAt: z.string(),
-  })
-  .openapi('Target');
 const TargetWithKey = Target.extend({ signingKey: z.string().openapi({ description: 'Returned once; stored only encrypted.' }) }).openapi('TargetWithKey');
 const RotateSigningKey = z
   .strictObject({
@@ -48,11 +24,11 @@ const RotateSigningKey = z
   .openapi('RotateSigningKey');
 const targetFields = {
   name: z.string().min(1).max(200),
-  type: z.enum(['webhook', 'call', 'async']),
+  type: z.enum(TARGET_TYPES),
   endpoint: z.string().max(2000).openapi({ description: 'An http(s) URL that passes the outbound address policy, at save time and at call time.' }),
   timeoutSeconds: z.number().gt(0).max(TARGET_LIMITS.maxTimeoutSeconds).openapi({ description: `More than 0, at most ${TARGET_LIMITS.maxTimeoutSeconds} s; ${TARGET_LIMITS.defaultTimeoutSeconds} s by default.` }),
   interruptOnError: z.boolean(),
-  retryPolicy: RetryPolicy.nullable(),
+  retryPolicy: TargetRetryPolicy.nullable(),
 };
 const CreateTarget = z
   .strictObject({ ...targetFields, timeoutSeconds: targetFields.timeoutSeconds.optional(), interruptOnError: targetFields.interruptOnError.optional(), retryPolicy: targetFields.retryPolicy.optional() })
@@ -60,10 +36,6 @@ const CreateTarget = z
 const ChangeTarget = z.strictObject(targetFields).partial().openapi('ChangeTarget');
 const TargetParams = z.object({ targetId: z.string().min(1).max(100) });
 
-const Entry = z.union([z.strictObject({ target: z.string().min(1).max(100) }), z.strictObject({ include: z.string().min(1).max(300) })]);
-const Execution = z
-  .object({ id: z.string(), orgId: OwnerOrg, condition: z.string(), targets: z.array(Entry), changedAt: z.string(), changedBy: z.string() })
-  .openapi('Execution');
 // The grammar of conditions (see targets/executions.ts conditionProblem), so the document states it too.
 const CONDITION = new RegExp(
   `^(request|response|event)$|^(request|response)/(${OPERATIONS.join('|')})$|^function/[A-Za-z0-9_-]{1,100}$|^event/[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*(\\.\\*)?$`,
@@ -73,7 +45,7 @@ const Condition = z
   .max(300)
   .regex(CONDITION, 'must be request[/<operation>], response[/<operation>], function/<name>, event, event/<type> or event/<group>.*')
   .openapi({ description: `request/<operation> and response/<operation> name one of Cadenza's write operations: ${OPERATIONS.join(', ')} (README "Conditions" says which route each is).` });
-const SetExecution = z.strictObject({ condition: Condition, targets: z.array(Entry).max(20) }).openapi('SetExecution');
+const SetExecution = z.strictObject({ condition: Condition, targets: z.array(ExecutionEntry).max(20) }).openapi('SetExecution');
 const ConditionQuery = z.object({ condition: Condition });
 
 export const targetRoutes = [
