@@ -13,32 +13,7 @@ import { newId } from '../ids';
 import { decodeCursor, TIME_ID, toPage, type Page } from '../pagination';
 import { visibleOrgKey } from '../tenancy/scope';
 import { compareSemver, isSemver } from './semver';
-
-export interface WorkflowSummary {
-  id: string;
-  orgId: string | null;
-  name: string;
-  version: number;
-  versionLabel: string | null;
-  createdAt: string;
-  createdBy: string;
-  updatedAt: string;
-  /** Its Webhook and Schedule Trigger nodes start runs (POST /v1/workflows/{id}/activate). */
-  active: boolean;
-}
-
-export interface WorkflowVersion {
-  workflowId: string;
-  version: number;
-  label: string | null;
-  definition: DagDefinition;
-  createdAt: string;
-  createdBy: string;
-}
-
-export interface Workflow extends WorkflowSummary {
-  definition: DagDefinition;
-}
+import type { Workflow, WorkflowSummary, WorkflowVersion } from './view';
 
 export interface SaveInput {
   name?: string;

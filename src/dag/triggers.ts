@@ -13,9 +13,10 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { push } from '../eventstore/eventstore';
 import { CadenzaInstance, CadenzaKind, CadenzaOrg } from '../temporal/search-attributes';
 import type { N8nRunResult, ScheduledRunInput } from '../workflows/n8n-contract';
-import { deleteWorkflow, findDefinition, findVersion, getWorkflow, updateWorkflow, type SaveInput, type Workflow } from './definitions';
+import { deleteWorkflow, findDefinition, findVersion, getWorkflow, updateWorkflow, type SaveInput } from './definitions';
 import { readNodeRun } from './workflow-run-store';
-import { latestVersion, startTriggeredRun, type WorkflowRun } from './workflow-runs';
+import type { Workflow, WorkflowActivation, WorkflowRun } from './view';
+import { latestVersion, startTriggeredRun } from './workflow-runs';
 import { credentialData } from '../credentials/credentials';
 
 const WEBHOOK_TYPE = 'n8n-nodes-base.webhook';
@@ -161,14 +162,7 @@ async function replaceTriggers(tx: Tx, instanceId: string, orgId: string | null,
   }
 }
 
-export interface Activation {
-  id: string;
-  active: boolean;
-  webhooks: { node: string; method: string; url: string }[];
-  schedules: { node: string; scheduleId: string }[];
-}
-
-const activationOf = (id: string, active: boolean, instanceId: string, triggers: Trigger[]): Activation => ({
+const activationOf = (id: string, active: boolean, instanceId: string, triggers: Trigger[]): WorkflowActivation => ({
   id,
   active,
   webhooks: triggers.filter((t) => t.kind === 'webhook').map((t) => ({ node: t.node, method: t.method!, url: `/v1/hooks/${instanceId}/${t.path}` })),
@@ -180,7 +174,7 @@ const activationOf = (id: string, active: boolean, instanceId: string, triggers:
  * rows change in one transaction with the event; then the schedules follow, and those of trigger
  * nodes that are gone are deleted.
  */
-async function applyTriggers(ctx: TenantCtx, workflowId: string, eventType: 'workflow.activated' | 'workflow.triggers_moved'): Promise<Activation> {
+async function applyTriggers(ctx: TenantCtx, workflowId: string, eventType: 'workflow.activated' | 'workflow.triggers_moved'): Promise<WorkflowActivation> {
   const { instanceId } = ctx.tenant;
   const { wf, def, before, after } = await transaction(ctx.db, ctx.tenant, async (tx) => {
     const wf = await findDefinition(tx, ctx, workflowId, true);
@@ -216,7 +210,7 @@ async function applyTriggers(ctx: TenantCtx, workflowId: string, eventType: 'wor
   return activationOf(workflowId, true, instanceId, after);
 }
 
-export function activateWorkflow(ctx: TenantCtx, workflowId: string): Promise<Activation> {
+export function activateWorkflow(ctx: TenantCtx, workflowId: string): Promise<WorkflowActivation> {
   return applyTriggers(ctx, workflowId, 'workflow.activated');
 }
 
@@ -240,7 +234,7 @@ export async function removeWorkflow(ctx: TenantCtx, workflowId: string): Promis
 }
 
 /** Removes the workflow's webhooks and schedules; runs already started go on. Idempotent. */
-export async function deactivateWorkflow(ctx: TenantCtx, workflowId: string): Promise<Activation> {
+export async function deactivateWorkflow(ctx: TenantCtx, workflowId: string): Promise<WorkflowActivation> {
   const { instanceId } = ctx.tenant;
   const before = await transaction(ctx.db, ctx.tenant, async (tx) => {
     const wf = await findDefinition(tx, ctx, workflowId, true);

@@ -7,8 +7,8 @@ import { preview, PREVIEW_BYTES } from '../preview';
 import type { SourceRef } from '../dsl/run-data';
 import type { Item } from '../dsl/types';
 import type { Outputs } from '../workflows/dag-contract';
+import type { RunStatus } from './view';
 
-export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'timed_out';
 export type NodeStatus = 'running' | 'retrying' | 'waiting' | 'completed' | 'failed' | 'skipped';
 
 /** A node row change; absent fields keep their stored value. */

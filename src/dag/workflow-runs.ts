@@ -15,6 +15,7 @@ import { forgetWorkflowStart, recordWorkflowStart, startPending, startRecorded, 
 import { dagSignal, dagWorkflowId } from '../workflows/dag-contract';
 import type { N8nRunInput, RunMode } from '../workflows/n8n-contract';
 import { checkDefinition, findDefinition, findVersion, type DefinitionRow } from './definitions';
+import type { WorkflowRun, WorkflowRunNode } from './view';
 import { pinnedItems, startNodeOf } from './workflow-run-start';
 import {
   findRun,
@@ -36,38 +37,6 @@ import { preview } from '../preview';
 
 /** Largest run input (serialized JSON). */
 export const RUN_INPUT_LIMIT_BYTES = 256 * 1024;
-
-export interface WorkflowRunNode {
-  name: string;
-  status: string;
-  /** How many times the node ran (loops and nodes fed by several branches run more than once). */
-  runs: number;
-  attempts: number;
-  input: unknown;
-  output: unknown;
-  error: { message: string } | null;
-  handledBy: string | null;
-  reusedFromRun: string | null;
-  startedAt: string | null;
-  finishedAt: string | null;
-}
-
-export interface WorkflowRun {
-  id: string;
-  workflowId: string;
-  workflowName: string;
-  version: number;
-  status: string;
-  input: unknown;
-  error: { message: string; node: string | null } | null;
-  retryOf: string | null;
-  parentRunId: string | null;
-  temporalWorkflowId: string;
-  createdBy: string;
-  startedAt: string;
-  finishedAt: string | null;
-  nodes?: WorkflowRunNode[];
-}
 
 const toRun = (r: RunRow): WorkflowRun => ({
   id: r.id,

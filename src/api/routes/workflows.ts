@@ -3,71 +3,18 @@ import { cancelWorkflowRun, executeWorkflow, getNodeRuns, getWorkflowRun, listWo
 import { activateWorkflow, deactivateWorkflow, removeWorkflow, saveVersion } from '../../dag/triggers';
 import { LIMITS } from '../../dsl/validate';
 import { ValidationError } from '../../errors';
+import { RunStatus, Workflow, WorkflowActivation, WorkflowDefinition, WorkflowRun, WorkflowSummary, WorkflowVersion, WorkflowVersionSummary } from '../../dag/view';
 import { route } from '../route';
 import { PageQuery, pageOf, z, words } from '../schema';
 
-// n8n's JSON is checked by the workflow validator (every error at once), so the route only
-// requires an object here and keeps n8n's extra fields.
-const Definition = z.looseObject({}).openapi('WorkflowDefinition', { description: "n8n workflow JSON: nodes, connections (keyed by node name), settings." });
 const Issue = z.object({ field: z.string(), message: z.string(), node: z.string().optional() }).openapi('WorkflowIssue');
 const SaveWorkflow = z
   .strictObject({
     name: words(200).optional().openapi({ description: 'Defaults to definition.name.' }),
-    definition: Definition,
+    definition: WorkflowDefinition,
     versionLabel: z.string().max(100).optional().openapi({ description: 'Semantic version; must be greater than the latest label.' }),
   })
   .openapi('SaveWorkflow');
-const Summary = z
-  .object({
-    id: z.string(),
-    orgId: z.string().nullable(),
-    name: z.string(),
-    version: z.number(),
-    versionLabel: z.string().nullable(),
-    createdAt: z.string(),
-    createdBy: z.string(),
-    updatedAt: z.string(),
-    active: z.boolean().openapi({ description: 'Its Webhook and Schedule Trigger nodes start runs (POST /v1/workflows/{workflowId}/activate).' }),
-  })
-  .openapi('WorkflowSummary');
-const Workflow = Summary.extend({ definition: Definition }).openapi('Workflow');
-const VersionSummary = z.object({ workflowId: z.string(), version: z.number(), label: z.string().nullable(), createdAt: z.string(), createdBy: z.string() }).openapi('WorkflowVersionSummary');
-const Version = VersionSummary.extend({ definition: Definition }).openapi('WorkflowVersion');
-const RunStatus = z.enum(['running', 'completed', 'failed', 'cancelled', 'timed_out']);
-const WorkflowRunNode = z
-  .object({
-    name: z.string(),
-    status: z.string(),
-    runs: z.number().openapi({ description: 'How many times the node ran; the fields below are about its last run.' }),
-    attempts: z.number(),
-    input: z.unknown(),
-    output: z.unknown(),
-    error: z.object({ message: z.string() }).nullable(),
-    handledBy: z.string().nullable(),
-    reusedFromRun: z.string().nullable(),
-    startedAt: z.string().nullable(),
-    finishedAt: z.string().nullable(),
-  })
-  .openapi('WorkflowRunNode');
-const WorkflowRun = z
-  .object({
-    id: z.string(),
-    workflowId: z.string(),
-    workflowName: z.string(),
-    version: z.number(),
-    status: RunStatus,
-    input: z.unknown(),
-    error: z.object({ message: z.string(), node: z.string().nullable() }).nullable(),
-    retryOf: z.string().nullable(),
-    parentRunId: z.string().nullable(),
-    temporalWorkflowId: z.string(),
-    createdBy: z.string(),
-    startedAt: z.string(),
-    finishedAt: z.string().nullable(),
-    nodes: z.array(WorkflowRunNode).optional(),
-  })
-  .openapi('WorkflowRun');
-
 const NodeRun = z
   .object({
     runIndex: z.number(),
@@ -79,15 +26,6 @@ const NodeRun = z
     finishedAt: z.string(),
   })
   .openapi('WorkflowNodeRun');
-
-const Activation = z
-  .object({
-    id: z.string(),
-    active: z.boolean(),
-    webhooks: z.array(z.object({ node: z.string(), method: z.string(), url: z.string().openapi({ description: '/v1/hooks/{instanceId}/{path}' }) })),
-    schedules: z.array(z.object({ node: z.string(), scheduleId: z.string().openapi({ description: 'The Temporal Schedule (temporal schedule list)' }) })),
-  })
-  .openapi('WorkflowActivation');
 
 const Id = z.string().min(1).max(100);
 const RunsQuery = PageQuery.extend({ status: RunStatus.optional() });
@@ -103,7 +41,7 @@ export const workflowRoutes = [
     description: 'Returns 200 when valid, else 422 with every error, each with a JSON path and the node name.',
     tags: ['workflows'],
     auth: 'viewer',
-    body: z.strictObject({ definition: Definition }),
+    body: z.strictObject({ definition: WorkflowDefinition }),
     bodyLimitBytes: DEFINITION_BODY_LIMIT,
     responses: { 200: { description: 'Valid', schema: z.object({ valid: z.literal(true), errors: z.array(Issue) }) }, 422: { description: 'Every error' } },
     handler: async (ctx, { body }) => {
@@ -130,7 +68,7 @@ export const workflowRoutes = [
     tags: ['workflows'],
     auth: 'viewer',
     query: PageQuery.extend({ name: z.string().max(200).optional(), orgId: Id.optional() }),
-    responses: { 200: { description: 'A page of workflows', schema: pageOf(Summary, 'WorkflowPage') } },
+    responses: { 200: { description: 'A page of workflows', schema: pageOf(WorkflowSummary, 'WorkflowPage') } },
     handler: async (ctx, { query }) => ({ status: 200, body: await listWorkflows(ctx, query) }),
   }),
   route({
@@ -176,7 +114,7 @@ export const workflowRoutes = [
     auth: 'viewer',
     params: WorkflowParams,
     query: PageQuery,
-    responses: { 200: { description: 'A page of versions', schema: pageOf(VersionSummary, 'WorkflowVersionPage') } },
+    responses: { 200: { description: 'A page of versions', schema: pageOf(WorkflowVersionSummary, 'WorkflowVersionPage') } },
     handler: async (ctx, { params, query }) => ({ status: 200, body: await listVersions(ctx, params.workflowId, query) }),
   }),
   route({
@@ -186,7 +124,7 @@ export const workflowRoutes = [
     tags: ['workflows'],
     auth: 'viewer',
     params: WorkflowParams.extend({ version: z.coerce.number().int().min(1).max(2_147_483_647) }),
-    responses: { 200: { description: 'The version', schema: Version }, 404: { description: 'No such version' } },
+    responses: { 200: { description: 'The version', schema: WorkflowVersion }, 404: { description: 'No such version' } },
     handler: async (ctx, { params }) => ({ status: 200, body: await getVersion(ctx, params.workflowId, params.version) }),
   }),
   route({
@@ -214,7 +152,7 @@ export const workflowRoutes = [
     auth: 'admin',
     params: WorkflowParams,
     responses: {
-      200: { description: 'Active, with its webhook URLs and schedules', schema: Activation },
+      200: { description: 'Active, with its webhook URLs and schedules', schema: WorkflowActivation },
       404: { description: 'No such workflow' },
       409: { description: 'Another active workflow serves the same webhook method and path' },
       422: { description: 'No enabled Webhook or Schedule Trigger node, or a schedule Temporal refuses' },
@@ -228,7 +166,7 @@ export const workflowRoutes = [
     tags: ['workflows'],
     auth: 'admin',
     params: WorkflowParams,
-    responses: { 200: { description: 'Inactive', schema: Activation }, 404: { description: 'No such workflow' } },
+    responses: { 200: { description: 'Inactive', schema: WorkflowActivation }, 404: { description: 'No such workflow' } },
     handler: async (ctx, { params }) => ({ status: 200, body: await deactivateWorkflow(ctx, params.workflowId) }),
   }),
   route({
