@@ -1,7 +1,7 @@
-// Workflows (n8n DAG definitions), their versions, runs and activation as the API shows them: one
+// Workflows (n8n DAG definitions), their versions, runs, node runs and activation as the API shows them: one
 // schema each that the routes answer with (and the OpenAPI document describes), whose inferred
 // types the domain returns.
-import type { DagDefinition } from '../dsl/types';
+import type { DagDefinition, Item } from '../dsl/types';
 import { z } from '../zod';
 
 // n8n's JSON is checked by the workflow validator (every error at once), so the schema only
@@ -74,6 +74,23 @@ export const WorkflowRun = z
   })
   .openapi('WorkflowRun');
 export type WorkflowRun = z.infer<typeof WorkflowRun>;
+
+const WorkflowNodeRun = z
+  .object({
+    runIndex: z.number(),
+    status: z.enum(['completed', 'failed', 'skipped']),
+    source: z.array(z.object({ node: z.string(), output: z.number(), run: z.number() }).nullable()).openapi({ description: 'Per input: the node run it came from.' }),
+    output: z.array(z.array(z.looseObject({ json: z.record(z.string(), z.unknown()) }))).openapi({ description: 'Items per output (n8n items with json and pairedItem).' }),
+    error: z.object({ message: z.string() }).nullable(),
+    handledBy: z.string().nullable(),
+    finishedAt: z.string(),
+  })
+  .openapi('WorkflowNodeRun');
+
+/** Every run of one node of a run (GET /v1/workflow-runs/{runId}/nodes/{node}). */
+export const WorkflowNodeRuns = z.object({ node: z.string(), runs: z.array(WorkflowNodeRun) }).openapi('WorkflowNodeRuns');
+/** The output as stored: n8n items (Item has no index signature, so it is named here). */
+export type WorkflowNodeRuns = { node: string; runs: (Omit<z.infer<typeof WorkflowNodeRun>, 'output'> & { output: Item[][] })[] };
 
 export const WorkflowActivation = z
   .object({

@@ -15,7 +15,7 @@ import { forgetWorkflowStart, recordWorkflowStart, startPending, startRecorded, 
 import { dagSignal, dagWorkflowId } from '../workflows/dag-contract';
 import type { N8nRunInput, RunMode } from '../workflows/n8n-contract';
 import { checkDefinition, findDefinition, findVersion, type DefinitionRow } from './definitions';
-import type { WorkflowRun, WorkflowRunNode } from './view';
+import type { WorkflowNodeRuns, WorkflowRun, WorkflowRunNode } from './view';
 import { pinnedItems, startNodeOf } from './workflow-run-start';
 import {
   findRun,
@@ -30,7 +30,6 @@ import {
   seedNodeRuns,
   upsertNode,
   type NodeRow,
-  type NodeRunRow,
   type RunRow,
 } from './workflow-run-store';
 import { preview } from '../preview';
@@ -340,18 +339,8 @@ async function rerun(ctx: TenantCtx, runId: string, prepared: Awaited<ReturnType
 /** Most node runs one page of GET /v1/workflow-runs/{runId}/nodes/{node} returns. */
 export const NODE_RUNS_PAGE = 100;
 
-export interface NodeRunView {
-  runIndex: number;
-  status: string;
-  source: NodeRunRow['source'];
-  output: NodeRunRow['outputs'];
-  error: { message: string } | null;
-  handledBy: string | null;
-  finishedAt: string;
-}
-
 /** Every run of one node of a run, with its whole output (n8n's runData for that node). */
-export async function getNodeRuns(ctx: TenantCtx, runId: string, node: string): Promise<{ node: string; runs: NodeRunView[] }> {
+export async function getNodeRuns(ctx: TenantCtx, runId: string, node: string): Promise<WorkflowNodeRuns> {
   return transaction(ctx.db, ctx.tenant, async (tx) => {
     await visibleRun(tx, ctx, runId);
     const rows = await nodeRunsOf(tx, ctx.tenant.instanceId, runId, node, NODE_RUNS_PAGE);

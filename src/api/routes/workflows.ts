@@ -3,7 +3,7 @@ import { cancelWorkflowRun, executeWorkflow, getNodeRuns, getWorkflowRun, listWo
 import { activateWorkflow, deactivateWorkflow, removeWorkflow, saveVersion } from '../../dag/triggers';
 import { LIMITS } from '../../dsl/validate';
 import { ValidationError } from '../../errors';
-import { RunStatus, Workflow, WorkflowActivation, WorkflowDefinition, WorkflowRun, WorkflowSummary, WorkflowVersion, WorkflowVersionSummary } from '../../dag/view';
+import { RunStatus, Workflow, WorkflowActivation, WorkflowDefinition, WorkflowNodeRuns, WorkflowRun, WorkflowSummary, WorkflowVersion, WorkflowVersionSummary } from '../../dag/view';
 import { route } from '../route';
 import { PageQuery, pageOf, z, words } from '../schema';
 
@@ -15,17 +15,6 @@ const SaveWorkflow = z
     versionLabel: z.string().max(100).optional().openapi({ description: 'Semantic version; must be greater than the latest label.' }),
   })
   .openapi('SaveWorkflow');
-const NodeRun = z
-  .object({
-    runIndex: z.number(),
-    status: z.enum(['completed', 'failed', 'skipped']),
-    source: z.array(z.object({ node: z.string(), output: z.number(), run: z.number() }).nullable()).openapi({ description: 'Per input: the node run it came from.' }),
-    output: z.array(z.array(z.looseObject({ json: z.record(z.string(), z.unknown()) }))).openapi({ description: 'Items per output (n8n items with json and pairedItem).' }),
-    error: z.object({ message: z.string() }).nullable(),
-    handledBy: z.string().nullable(),
-    finishedAt: z.string(),
-  })
-  .openapi('WorkflowNodeRun');
 
 const Id = z.string().min(1).max(100);
 const RunsQuery = PageQuery.extend({ status: RunStatus.optional() });
@@ -209,7 +198,7 @@ export const workflowRoutes = [
     tags: ['workflows'],
     auth: 'viewer',
     params: RunParams.extend({ nodeName: z.string().min(1).max(200) }),
-    responses: { 200: { description: 'The node runs', schema: z.object({ node: z.string(), runs: z.array(NodeRun) }).openapi('WorkflowNodeRuns') }, 404: { description: 'No such run or node' } },
+    responses: { 200: { description: 'The node runs', schema: WorkflowNodeRuns }, 404: { description: 'No such run or node' } },
     handler: async (ctx, { params }) => ({ status: 200, body: await getNodeRuns(ctx, params.runId, params.nodeName) }),
   }),
   route({
