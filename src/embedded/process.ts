@@ -70,6 +70,11 @@ export async function waitForPort(host: string, port: number, timeoutMs: number,
 function canConnect(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port });
+    // A port in a half-closed state may never answer: count that as not listening.
+    socket.setTimeout(2_000, () => {
+      socket.destroy();
+      resolve(false);
+    });
     socket.once('connect', () => {
       socket.destroy();
       resolve(true);

@@ -71,12 +71,13 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
 }
 
 async function waitForNamespace(address: string, namespace: string): Promise<void> {
-  const connection = await Connection.connect({ address });
+  const connection = await Connection.connect({ address, connectTimeout: 10_000 });
   try {
     const deadline = Date.now() + 30_000;
     for (;;) {
       try {
-        await connection.workflowService.describeNamespace({ namespace });
+        // Bounded: a server that accepts and never answers must not hold the start (or a restart).
+        await connection.withDeadline(Date.now() + 5_000, () => connection.workflowService.describeNamespace({ namespace }));
         return;
       } catch (err) {
         if (Date.now() > deadline) throw err;

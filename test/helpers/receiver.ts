@@ -22,11 +22,23 @@ export interface Receiver {
   received: Received[];
   /** Answer with this status (default 200) from now on. */
   respondWith(status: number, body?: unknown): void;
-  /** Answer the next requests with these, in order, then fall back to respondWith's answer. */
-  respondNext(...answers: { status: number; body?: unknown; delayMs?: number }[]): void;
+  /**
+   * Answer the next requests with these, in order, then fall back to respondWith's answer.
+   * `held` answers wait until release(): a caller that waits for them cannot finish before.
+   */
+  respondNext(...answers: Answer[]): void;
+  /** Sends every held answer. */
+  release(): void;
   /** Answer each request by what this function makes of its body from now on (after respondNext's queue). */
   decide(answer: (body: any) => { status: number; body?: unknown }): void;
   close(): Promise<void>;
+}
+
+interface Answer {
+  status: number;
+  body?: unknown;
+  delayMs?: number;
+  held?: boolean;
 }
 
 /** `acceptOnlySignedBy`: answer 401 to every call whose Cadenza-Signature this key does not verify. */
@@ -34,9 +46,10 @@ export async function startReceiver(options: { port?: number; acceptOnlySignedBy
   const received: Received[] = [];
   let status = 200;
   let answer: unknown = { ok: true };
-  const queue: { status: number; body?: unknown; delayMs?: number }[] = [];
-  let decide: ((body: any) => { status: number; body?: unknown; delayMs?: number }) | undefined;
+  const queue: Answer[] = [];
+  let decide: ((body: any) => Answer) | undefined;
   const delayed = new Set<NodeJS.Timeout>();
+  const held: (() => void)[] = [];
   const server = http.createServer((req, res) => {
     let raw = '';
     req.on('data', (c: Buffer) => (raw += c.toString()));
@@ -51,7 +64,8 @@ export async function startReceiver(options: { port?: number; acceptOnlySignedBy
       const unsigned = options.acceptOnlySignedBy !== undefined && !verifySignature(options.acceptOnlySignedBy, raw, req.headers['cadenza-signature'] as string | undefined);
       const next = unsigned ? { status: 401, body: { error: 'bad signature' } } : (queue.shift() ?? decide?.(body) ?? { status, body: answer });
       const send = () => res.writeHead(next.status, { 'content-type': 'application/json' }).end(JSON.stringify(next.body ?? { ok: next.status < 400 }));
-      if (next.delayMs === undefined) send();
+      if (next.held === true) held.push(send);
+      else if (next.delayMs === undefined) send();
       else {
         const timer = setTimeout(() => {
           delayed.delete(timer);
@@ -76,6 +90,9 @@ export async function startReceiver(options: { port?: number; acceptOnlySignedBy
     },
     decide(fn) {
       decide = fn;
+    },
+    release() {
+      for (const send of held.splice(0)) send();
     },
     close: () =>
       new Promise<void>((resolve) => {

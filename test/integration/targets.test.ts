@@ -159,22 +159,21 @@ describe('function calls', () => {
     first.respondWith(200, { step: 1 });
     failing.respondWith(500, { broken: true });
     second.respondWith(200, { step: 2 });
-    slow.respondNext({ status: 200, delayMs: 8_000 });
+    slow.respondNext({ status: 200, held: true }); // answers only once the call has returned
     const c1 = await target(t, { type: 'call', endpoint: first.url });
     const w = await target(t, { type: 'webhook', endpoint: failing.url, interruptOnError: false });
     const a = await target(t, { type: 'async', endpoint: slow.url });
     const c2 = await target(t, { type: 'call', endpoint: second.url });
     await execution(t, 'function/chain', [{ target: c1.id }, { target: w.id }, { target: a.id }, { target: c2.id }]);
 
-    const started = Date.now();
     const res = await call(h, 'POST', '/v1/functions/chain/call', { key: t.adminKey, body: { payload: { step: 0 } } });
     expect(res.status).toBe(200);
-    expect(Date.now() - started).toBeLessThan(6_000);
     expect(res.body.body).toEqual({ step: 2 });
     expect(first.received[0]!.body).toEqual({ step: 0 });
     expect(failing.received[0]!.body).toEqual({ step: 1 });
     expect(second.received[0]!.body).toEqual({ step: 1 });
     await waitFor(() => slow.received.length === 1, { what: 'the async target' });
+    slow.release();
 
     const trace = await call(h, 'GET', `/v1/runs/${res.body.runId}`, { key: t.adminKey });
     expect(trace.body).toMatchObject({ kind: 'execution', state: 'succeeded', triggerType: 'function/chain' });
@@ -201,14 +200,13 @@ describe('function calls', () => {
   it('bounds a synchronous call by the target timeout', async () => {
     const t = await newTenant(h);
     const slow = await receiver();
-    slow.respondNext({ status: 200, delayMs: 4_000 });
+    slow.respondNext({ status: 200, held: true }); // never answers while the call waits
     const c = await target(t, { type: 'call', endpoint: slow.url, timeoutSeconds: 1, interruptOnError: true });
     await execution(t, 'function/slow', [{ target: c.id }]);
-    const started = Date.now();
     const res = await call(h, 'POST', '/v1/functions/slow/call', { key: t.adminKey, body: { payload: {} } });
+    slow.release();
     expect(res.status).toBe(424);
     expect(res.body.detail).toMatch(/no answer within 1000 ms/);
-    expect(Date.now() - started).toBeLessThan(3_500);
   });
 
   it('signs every call with the documented scheme; after a rotation without overlap the old key no longer verifies', async () => {
