@@ -14,7 +14,7 @@ module.exports = {
     {
       name: 'workflows-import-contracts-only',
       comment:
-        'Workflow code runs in the deterministic sandbox: it imports its contract, @temporalio/workflow and pure modules, and only types of its activities.',
+        'Workflow code runs in the deterministic sandbox: it imports its contract, @temporalio/workflow, the SDK\'s workflow tracing interceptors and pure modules, and only types of its activities.',
       severity: 'error',
       from: { path: '^src/workflows/' },
       to: {
@@ -26,6 +26,7 @@ module.exports = {
           '^src/temporal/search-attributes\\.ts$',
           '^src/telemetry/log-context-headers\\.ts$',
           '^node_modules/@temporalio/(workflow|common)/',
+          '^node_modules/@temporalio/interceptors-opentelemetry/lib/workflow-interceptors\\.js$',
         ],
       },
     },

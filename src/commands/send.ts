@@ -179,18 +179,50 @@ function assertSameRequest(found: CommandRow, request: SendInput): void {
   }
 }
 
+/** A stored command, and whether this send stored it. */
+interface Stored {
+  row: CommandRow;
+  created: boolean;
+}
+
 /** What a send reads before it runs anything, in one transaction: see sendCommand. */
 interface SendPlan {
   /** The stored command with this id, if the request names one that exists. */
   found: CommandRow | undefined;
   hooks: PlannedSendHook[];
+  /** Set when nothing had to run between the read and the write, so the read's transaction stored the command. */
+  stored?: Stored;
 }
 
 function planSend(ctx: TenantCtx, request: SendInput): Promise<SendPlan> {
-  return transaction(ctx.db, ctx.tenant, async (tx) => ({
-    found: request.commandId === undefined ? undefined : await existing(tx, ctx, request.domain, request.commandId),
-    hooks: await planSendHooks(tx, ctx),
-  }));
+  return transaction(ctx.db, ctx.tenant, async (tx) => {
+    const found = request.commandId === undefined ? undefined : await existing(tx, ctx, request.domain, request.commandId);
+    const hooks = await planSendHooks(tx, ctx);
+    // No hook to run and no reply target to check: one transaction per command instead of two.
+    if (found === undefined && hooks.length === 0 && request.replyTo === undefined) return { found, hooks, stored: await storeCommand(tx, ctx, request, request, null) };
+    return { found, hooks };
+  });
+}
+
+/** Inserts the command with its domain's policy, or answers with the one a concurrent send of this id stored. */
+async function storeCommand(tx: Tx, ctx: TenantCtx, input: SendInput, request: SendInput, preSendRunId: string | null): Promise<Stored> {
+  const policies = await domainPolicies(tx, ctx.tenant.instanceId, ctx.tenant.orgId, [input.domain]);
+  const policy = resolvePolicy(input, policies.get(input.domain));
+  const row = await insertCommand(tx, ctx, input, null, policy, { hashOf: request, preSendRunId });
+  if (row !== undefined) return { row, created: true };
+  const found = (await existing(tx, ctx, input.domain, input.commandId!))!;
+  assertSameRequest(found, request);
+  return { row: found, created: false };
+}
+
+/** Concurrent sends of one id: the losers wait for the winner, and one retry then finds its row. */
+async function retryOnceOnConcurrency<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof ConcurrencyError) return fn();
+    throw err;
+  }
 }
 
 /** A resend answers from the stored command, before preSend actions could run a second time. */
@@ -201,32 +233,17 @@ async function answerResend(ctx: TenantCtx, found: CommandRow, request: SendInpu
 }
 
 /**
- * One read (resend? work for the send hooks?), then the hooks, then one write: two PostgreSQL
- * transactions per command when no hook has work.
+ * One read (resend? work for the send hooks?), then the hooks, then one write: one PostgreSQL
+ * transaction per command when no hook has work and no reply target needs checking, two otherwise.
  */
 export async function sendCommand(ctx: TenantCtx, request: SendInput): Promise<SendResult> {
   validateSend(ctx, request);
-  const plan = await planSend(ctx, request);
+  const plan = await retryOnceOnConcurrency(() => planSend(ctx, request));
   if (plan.found !== undefined) return answerResend(ctx, plan.found, request);
   await checkReplyTarget(ctx, request.replyTo, 'body.replyTo');
   const { hooks } = plan;
   const { input, preSendRunId } = await beforeSend(ctx, hooks, request);
-  const { tenant } = ctx;
-  const attempt = () =>
-    transaction(ctx.db, tenant, async (tx) => {
-      const policies = await domainPolicies(tx, tenant.instanceId, tenant.orgId, [input.domain]);
-      const policy = resolvePolicy(input, policies.get(input.domain));
-      const row = await insertCommand(tx, ctx, input, null, policy, { hashOf: request, preSendRunId });
-      if (row !== undefined) return { row, created: true };
-      const found = (await existing(tx, ctx, input.domain, input.commandId!))!;
-      assertSameRequest(found, request);
-      return { row: found, created: false };
-    });
-  // Concurrent sends of one id: the losers wait for the winner, and one retry then finds its row.
-  const outcome = await attempt().catch((err: unknown) => {
-    if (err instanceof ConcurrencyError) return attempt();
-    throw err;
-  });
+  const outcome = plan.stored ?? (await retryOnceOnConcurrency(() => transaction(ctx.db, ctx.tenant, (tx) => storeCommand(tx, ctx, input, request, preSendRunId))));
   if (outcome.created) ctx.metrics.commandsSent.inc({ domain: input.domain, type: input.type });
   // A resend also (re)starts the workflow: harmless if it runs, a repair if the first start was lost.
   if (outcome.created || outcome.row.status === 'PENDING') await startOrDefer(ctx, outcome.row);

@@ -49,13 +49,14 @@ export async function startWorker(ctx: AppCtx): Promise<RunningWorker> {
   // Past the grace period a stop is forced, so a worker stuck on an unreachable PostgreSQL or
   // Temporal (local activities retrying their writes) still stops.
   const shutdownForceTime = (config.worker.shutdownGraceSeconds + 15) * 1000;
-  const { sinks, activityInterceptors } = workerTracingOptions(installTracing('cadenza-worker'));
+  const tracing = installTracing('cadenza-worker');
+  const { sinks, activityInterceptors } = workerTracingOptions(tracing);
   const interceptors = { activity: [...activityInterceptors, logContextActivityInterceptor] };
   const core = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    workflowBundle: await workflowBundle(),
+    workflowBundle: await workflowBundle(tracing.enabled),
     // Inline domains' handlers run here, as local activities of the command workflows.
     activities: { ...createActivities(ctx), ...inlineHandlerActivities(ctx, registry, domains) },
     interceptors,

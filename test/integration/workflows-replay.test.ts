@@ -5,21 +5,23 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
-import { BUNDLE_PATH } from '../../src/worker/bundle';
+import { BUNDLE_PATH, UNTRACED_BUNDLE_PATH } from '../../src/worker/bundle';
 import { loadHistory } from '../helpers/history';
 
 const DIR = path.join(__dirname, '../fixtures/histories');
 const histories = fs.readdirSync(DIR).filter((f) => f.endsWith('.json'));
-const bundle = path.resolve(__dirname, '../../dist/workflow-bundle.js');
+const bundles = { traced: path.resolve(__dirname, '../../dist/workflow-bundle.js'), untraced: path.resolve(__dirname, '../../dist/workflow-bundle-untraced.js') };
 
 describe('interpreter history replay', () => {
   it('has saved histories to replay', () => {
     expect(histories.length).toBeGreaterThan(0);
     expect(path.basename(BUNDLE_PATH)).toBe('workflow-bundle.js');
+    expect(path.basename(UNTRACED_BUNDLE_PATH)).toBe('workflow-bundle-untraced.js');
   });
 
-  it.each(histories)('replays %s without nondeterminism', async (file) => {
+  // The worker loads one or the other by whether tracing is on: both replay every history.
+  it.each(histories.flatMap((f) => [[f, 'traced'], [f, 'untraced']] as const))('replays %s without nondeterminism (%s bundle)', async (file, kind) => {
     const history = loadHistory(JSON.parse(fs.readFileSync(path.join(DIR, file), 'utf8')));
-    await expect(Worker.runReplayHistory({ workflowBundle: { codePath: bundle } }, history, file)).resolves.toBeUndefined();
+    await expect(Worker.runReplayHistory({ workflowBundle: { codePath: bundles[kind] } }, history, file)).resolves.toBeUndefined();
   });
 });

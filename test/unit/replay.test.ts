@@ -10,9 +10,11 @@ import { workflowBundle } from '../../src/worker/bundle';
 const DIR = path.join(__dirname, '../fixtures/histories');
 
 describe('workflow replay', () => {
-  it.each(fs.readdirSync(DIR).filter((f) => f.startsWith('flow-run-') || f.startsWith('command-') || f.startsWith('log-retention-')))('replays %s deterministically', async (file) => {
+  const files = fs.readdirSync(DIR).filter((f) => f.startsWith('flow-run-') || f.startsWith('command-') || f.startsWith('log-retention-'));
+  // A worker loads the traced bundle or the untraced one: a history recorded under either replays under both.
+  it.each(files.flatMap((f) => [[f, 'traced'], [f, 'untraced']]))('replays %s deterministically (%s bundle)', async (file, bundle) => {
     // The file is fetchHistory() output as JSON; fromObject turns it back into the proto.
     const history = temporal.api.history.v1.History.fromObject(JSON.parse(fs.readFileSync(path.join(DIR, file), 'utf8')));
-    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history);
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle(bundle === 'traced') }, history);
   });
 });
