@@ -6,8 +6,9 @@ import type { TenantCtx } from '../context';
 import type { Config } from '../config/config';
 import { masterKeys } from '../config/config';
 import { decryptSecret, encryptSecret } from '../crypto/secrets';
-import { pgCode, pgConstraint, transaction, type Tx } from '../db/db';
-import { ConflictError, NotFoundError, ValidationError } from '../errors';
+import { transaction, type Tx } from '../db/db';
+import { rethrowUniqueViolation } from '../db/unique';
+import { NotFoundError, ValidationError } from '../errors';
 import { push } from '../eventstore/eventstore';
 import { newId } from '../ids';
 import { decodeCursor, TIME_ID, toPage, type Page } from '../pagination';
@@ -68,8 +69,7 @@ function checkData(type: CredentialType, data: Record<string, unknown>): Credent
 }
 
 function nameTaken(err: unknown, name: string): never {
-  if (pgCode(err) === '23505' && pgConstraint(err) === 'credentials_name_unique') throw new ConflictError(`a credential named '${name}' exists`, { field: 'body.name' });
-  throw err;
+  rethrowUniqueViolation(err, `a credential named '${name}' exists`, { constraint: 'credentials_name_unique', field: 'body.name' });
 }
 
 export async function addCredential(ctx: TenantCtx, input: { name: string; type: CredentialType; data: Record<string, unknown> }): Promise<Credential> {

@@ -5,7 +5,8 @@
 import crypto from 'node:crypto';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, WorkflowFailedError, type ScheduleSpec } from '@temporalio/client';
 import type { AppCtx, TenantCtx } from '../context';
-import { pgCode, pgConstraint, transaction, type Tx } from '../db/db';
+import { transaction, type Tx } from '../db/db';
+import { isUniqueViolation } from '../db/unique';
 import { WEBHOOK_AUTH, type WebhookParams, type WebhookResponse, type ScheduleInterval, type ScheduleParams } from '../dsl/nodes/triggers';
 import { schemaOf, withDefaults } from '../dsl/registry';
 import type { DagDefinition, DagNode } from '../dsl/types';
@@ -154,7 +155,7 @@ async function replaceTriggers(tx: Tx, instanceId: string, orgId: string | null,
         t.scheduleId,
       ]);
     } catch (err) {
-      if (pgCode(err) === '23505' && pgConstraint(err) === 'workflow_triggers_webhook') {
+      if (isUniqueViolation(err, 'workflow_triggers_webhook')) {
         throw new ConflictError(`node '${t.node}': another active workflow already serves ${t.method} /v1/hooks/${instanceId}/${t.path}`, { field: 'definition.nodes', node: t.node });
       }
       throw err;
