@@ -277,7 +277,7 @@ async function startProcess(dataDir: string, env: Record<string, string>, spec: 
   const ready = async () => (url !== undefined ? (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200 : output().includes('"worker running"'));
   const deadline = Date.now() + 90_000;
   while (!(await ready())) {
-    if (child.process.exitCode !== null || Date.now() > deadline) {
+    if (child.hasExited() || Date.now() > deadline) {
       child.kill();
       throw new Error(`${spec.name} did not become ready; its output:\n${output().slice(-3000)}`);
     }

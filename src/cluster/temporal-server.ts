@@ -92,7 +92,7 @@ export async function startTemporalServer(o: TemporalServerOptions): Promise<Tem
   fs.closeSync(log);
   const address = `127.0.0.1:${o.port}`;
   const server = { address, child, stop: () => child.stop('SIGTERM', 20_000) };
-  const exited = () => (child.process.exitCode !== null ? `the Temporal server exited during start; see ${o.logFile}:\n${tail(o.logFile)}` : undefined);
+  const exited = () => (child.hasExited() ? `the Temporal server exited during start; see ${o.logFile}:\n${tail(o.logFile)}` : undefined);
   try {
     await waitForPort('127.0.0.1', o.port, 60_000, exited);
     await ensureNamespace(serverClientConfig(address, o.tlsDir), o.namespace, exited);

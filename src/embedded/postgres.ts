@@ -143,7 +143,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, datab
   });
   const admin = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
   const app = `postgres://${APP_ROLE}:${encodeURIComponent(readOrCreatePassword(path.join(dataDir, 'pg-app-password')))}@127.0.0.1:${port}`;
-  const exitedEarly = () => (child.process.exitCode !== null || child.process.signalCode !== null ? `PostgreSQL exited during start:\n${output}` : undefined);
+  const exitedEarly = () => (child.hasExited() ? `PostgreSQL exited during start:\n${output}` : undefined);
   try {
     await waitForPort('127.0.0.1', port, 30_000, exitedEarly);
     await waitForQueries(`${admin}/postgres`, exitedEarly);

@@ -9,6 +9,8 @@ export interface Child {
   name: string;
   process: ChildProcess;
   exited: Promise<number | null>;
+  /** True once it has ended, by an exit code or by a signal. */
+  hasExited(): boolean;
   stop(signal?: NodeJS.Signals, graceMs?: number): Promise<void>;
   /** SIGKILLs the child's process group at once. */
   kill(): void;
@@ -20,12 +22,14 @@ export function spawnChild(name: string, command: string, args: string[], option
     child.once('exit', (code) => resolve(code));
     child.once('error', () => resolve(null));
   });
+  const hasExited = () => child.exitCode !== null || child.signalCode !== null;
   return {
     name,
     process: child,
     exited,
+    hasExited,
     async stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = 15_000) {
-      if (child.exitCode !== null || child.signalCode !== null) return;
+      if (hasExited()) return;
       killGroup(child.pid, signal);
       const timer = setTimeout(() => killGroup(child.pid, 'SIGKILL'), graceMs);
       await exited;

@@ -59,7 +59,7 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   const address = `127.0.0.1:${o.port}`;
   try {
     await waitForPort('127.0.0.1', o.port, 60_000, () =>
-      child.process.exitCode !== null ? `the Temporal dev server exited during start:\n${output}` : undefined,
+      child.hasExited() ? `the Temporal dev server exited during start:\n${output}` : undefined,
     );
     await waitForNamespace(address, o.namespace);
     if (o.uiPort !== undefined) await waitForPort('127.0.0.1', o.uiPort, 30_000);
